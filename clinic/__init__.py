@@ -1,0 +1,106 @@
+"""The Parental Controls Clinics booking service."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, CONFIGS
+
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
+
+
+def create_app(config: str | Mapping | None = None) -> Flask:
+    """Build the app. ``config`` is a setting name (development, test, production) or a
+    mapping of overrides on top of the setting named by ``CLINIC_CONFIG``."""
+    name = config if isinstance(config, str) else os.environ.get("CLINIC_CONFIG", "development")
+    settings = CONFIGS[name]
+
+    app = Flask(__name__, instance_path=str(BASE_DIR / "instance"))
+    app.config.from_object(settings)
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    if hasattr(settings, "check"):
+        settings.check(app)
+    if app.config.get("PROXY_FIX", name == "production"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(BASE_DIR / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import core, filters
+    from .auth import views as auth_views
+    from .outbox import service as outbox_service
+    from .outbox import views as outbox_views
+    from .schools import views as schools_views
+
+    filters.register(app)
+    core.register(app)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(schools_views.bp)
+    app.register_blueprint(outbox_views.bp)
+    outbox_service.register(app)
+
+    from .auth.cli import users_cli
+    from .demo import demo_cli
+    from .outbox.cli import outbox_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(outbox_cli)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL so readers never block the writer, foreign keys on, wait when busy.
+
+    The driver's own transaction handling is switched off so that SQLAlchemy's ``begin``
+    event below decides how a transaction starts (``BEGIN IMMEDIATE`` for writes that must
+    hold the lock from their first read; see ``clinic.db.begin_write``)."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())

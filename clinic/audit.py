@@ -1,0 +1,38 @@
+"""Audit events: who did what to which record, and when."""
+
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent, User
+
+
+def record(
+    session: Session,
+    actor: User | str | None,
+    action: str,
+    obj=None,
+    *,
+    school_id: int | None = None,
+    **details,
+) -> AuditEvent:
+    """Add an audit event to the session (it commits with the change it describes)."""
+    if obj is not None and getattr(obj, "id", 0) is None:
+        session.flush()  # give a new record its id
+    if isinstance(actor, User):
+        actor_id, label = actor.id, actor.email
+    else:
+        actor_id, label = None, actor or "system"
+    if school_id is None:
+        school_id = getattr(obj, "school_id", None)
+        if school_id is None and type(obj).__name__ == "School":
+            school_id = obj.id
+    event = AuditEvent(
+        actor_id=actor_id,
+        actor_label=label,
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "none",
+        object_id=getattr(obj, "id", None),
+        school_id=school_id,
+        details=details,
+    )
+    session.add(event)
+    return event

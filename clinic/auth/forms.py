@@ -1,0 +1,42 @@
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..forms import Form
+
+
+class SignInForm(Form):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter your email address"), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SetPasswordForm(Form):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="Use 10 characters or more. A few unrelated words make a strong password.",
+        validators=[DataRequired("Enter a new password")],
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        widget=GovPasswordInput(),
+        validators=[
+            DataRequired("Type the password again"),
+            EqualTo("password", "The passwords do not match"),
+        ],
+    )
+    submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
+class ConfirmForm(Form):
+    """A form with only a button (and its CSRF token), for POST-only actions."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+

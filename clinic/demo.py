@@ -1,0 +1,4 @@
+"""STUB"""
+from flask.cli import AppGroup
+
+demo_cli = AppGroup("demo", help="Demo data.")

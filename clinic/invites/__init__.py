@@ -1,0 +1,1 @@
+"""Pure builders for calendar invites and feeds (no Flask request needed)."""

@@ -1,0 +1,245 @@
+"""Every iCalendar object the service sends: email invites and calendar feeds.
+
+Pure: plain values in, bytes out, so the outbox, the booking pages and the
+officer feed all produce the same calendar data and tests need no app.
+
+DESIGN.md rule 3: one UID for an event's whole life, a higher SEQUENCE on every
+change, METHOD:CANCEL for a cancellation, times with TZID=Europe/London and a
+VTIMEZONE, instants stored in UTC. Rule 6: a parent never sees another parent,
+so an event carries at most one ATTENDEE and feeds carry none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration, vText
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+DEFAULT_PRODID = "-//Safer Schools Clinics//Booking//EN"
+DEFAULT_TIMEZONE = "Europe/London"
+METHODS = ("REQUEST", "CANCEL", "PUBLISH")
+
+# One "@", nothing that could break out of a mailto: URI or a content line.
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    """Reject naive datetimes: a wall time with no zone is a guess, not an instant."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Person:
+    """An organizer or attendee: a mailto: address and an optional display name."""
+
+    email: str
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.email, str) or not _EMAIL.fullmatch(self.email):
+            raise ValueError(f"not an email address: {self.email!r}")
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One clinic appointment as the calendar sees it; checked when created."""
+
+    uid: str
+    sequence: int
+    summary: str
+    starts_at: datetime
+    ends_at: datetime
+    description: str = ""
+    location: str = ""
+    url: str | None = None
+    organizer: Person | None = None
+    attendee: Person | None = None
+    cancelled: bool = False
+    alarm_before: timedelta | None = None
+    last_modified: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.uid:
+            raise ValueError("uid is required: it identifies the event for life")
+        if isinstance(self.sequence, bool) or not isinstance(self.sequence, int):
+            raise ValueError(f"sequence must be an int, got {self.sequence!r}")
+        if self.sequence < 0:
+            raise ValueError("sequence must not be negative")
+        if _aware(self.ends_at, "ends_at") <= _aware(self.starts_at, "starts_at"):
+            raise ValueError("ends_at must be after starts_at")
+        if self.last_modified is not None:
+            _aware(self.last_modified, "last_modified")
+        for role in ("organizer", "attendee"):
+            value = getattr(self, role)
+            if value is not None and not isinstance(value, Person):
+                # A list here would be several parents in one invite (rule 6).
+                raise ValueError(f"{role} must be a single Person, got {value!r}")
+        if self.alarm_before is not None and self.alarm_before <= timedelta(0):
+            raise ValueError("alarm_before must be a positive timedelta")
+
+
+def content_type(method: str) -> str:
+    """MIME type for an .ics part; mail clients want the method repeated here."""
+    return f"{CONTENT_TYPE}; method={_method(method)}"
+
+
+def build_invite(
+    event: CalendarEvent,
+    *,
+    method: str = "REQUEST",
+    now: datetime | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    prodid: str = DEFAULT_PRODID,
+) -> bytes:
+    """An iTIP message (RFC 5546) for one event, to attach to an email.
+
+    REQUEST creates or updates the event in the recipient's calendar, CANCEL
+    removes it (and forces STATUS:CANCELLED). Both need an ORGANIZER and the one
+    ATTENDEE the message is about. PUBLISH is a plain download: no ATTENDEE.
+    """
+    method = _method(method)
+    if method != "PUBLISH":
+        if event.organizer is None:
+            raise ValueError(f"METHOD:{method} needs an organizer (RFC 5546)")
+        if event.attendee is None:
+            raise ValueError(f"METHOD:{method} needs an attendee (RFC 5546)")
+    cal = _calendar(method, [event], now, timezone, prodid)
+    return cal.to_ical()
+
+
+def build_feed(
+    events: Iterable[CalendarEvent],
+    *,
+    calendar_name: str,
+    refresh: timedelta = timedelta(hours=1),
+    now: datetime | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    prodid: str = DEFAULT_PRODID,
+) -> bytes:
+    """A subscribable calendar (METHOD:PUBLISH) of many events, never with attendees.
+
+    NAME/REFRESH-INTERVAL are RFC 7986; X-WR-CALNAME and X-PUBLISHED-TTL are what
+    Outlook, Apple and Google actually read.
+    """
+    events = list(events)
+    uids = [event.uid for event in events]
+    if len(set(uids)) != len(uids):
+        raise ValueError("a feed must not repeat a UID")
+    if refresh <= timedelta(0):
+        raise ValueError("refresh must be a positive timedelta")
+    cal = _calendar("PUBLISH", events, now, timezone, prodid)
+    cal.add("NAME", vText(calendar_name))  # icalendar 7 does not escape NAME itself
+    cal.add("X-WR-CALNAME", vText(calendar_name))
+    cal.add("X-WR-TIMEZONE", vText(timezone))
+    cal.add("REFRESH-INTERVAL", vDuration(refresh), parameters={"VALUE": "DURATION"})
+    cal.add("X-PUBLISHED-TTL", vDuration(refresh))
+    return cal.to_ical()
+
+
+def _method(method: str) -> str:
+    upper = method.upper()
+    if upper not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    return upper
+
+
+def _calendar(
+    method: str,
+    events: list[CalendarEvent],
+    now: datetime | None,
+    timezone: str,
+    prodid: str,
+) -> Calendar:
+    """VCALENDAR with one VTIMEZONE (first, as Outlook prefers) then the VEVENTs."""
+    stamp = datetime.now(UTC) if now is None else _aware(now, "now")
+    tz = ZoneInfo(timezone)
+    cal = Calendar()
+    cal.add("PRODID", prodid)
+    cal.add("VERSION", "2.0")
+    cal.add("CALSCALE", "GREGORIAN")
+    cal.add("METHOD", method)
+    # Always present, even when no time needs it: RFC 5545 wants at least one
+    # component in an (empty) feed, and rule 3 wants the zone spelled out.
+    cal.add_component(_vtimezone(timezone, events, stamp))
+    for event in events:
+        cal.add_component(_vevent(event, method, stamp, tz))
+    return cal
+
+
+def _vtimezone(tzid: str, events: list[CalendarEvent], stamp: datetime) -> Timezone:
+    """The library's own VTIMEZONE, cut to whole years around the events.
+
+    icalendar computes explicit transitions (DTSTART + RDATE, no RRULE) between
+    first_date and last_date; its default is 1970-2038, far more than an invite
+    needs. Whole years keep the output deterministic for the same events.
+    """
+    tz = ZoneInfo(tzid)
+    instants = [e.starts_at for e in events] + [e.ends_at for e in events] or [stamp]
+    years = [instant.astimezone(tz).year for instant in instants]
+    return Timezone.from_tzid(
+        tzid, first_date=date(min(years), 1, 1), last_date=date(max(years) + 1, 1, 1)
+    )
+
+
+def _wall_time(instant: datetime, tz: ZoneInfo) -> datetime:
+    """Local time for TZID=..., or UTC when that local time is ambiguous.
+
+    When the clocks go back, 01:00-02:00 happens twice. RFC 5545 (3.3.5) says a
+    reader takes the first pass, but readers differ (ical.js, as in Thunderbird,
+    takes the second), so any instant in that hour is written in UTC instead:
+    DTSTART and DTEND may each carry their own zone, and nothing shifts an hour.
+    """
+    local = _aware(instant, "datetime").astimezone(tz)
+    first, second = local.replace(fold=0), local.replace(fold=1)
+    if first.astimezone(UTC) != second.astimezone(UTC):
+        return instant.astimezone(UTC)
+    return local
+
+
+def _vevent(event: CalendarEvent, method: str, stamp: datetime, tz: ZoneInfo) -> Event:
+    cancelled = event.cancelled or method == "CANCEL"
+    organizer = attendee = None
+    if event.organizer is not None:
+        organizer = vCalAddress.new(event.organizer.email, cn=event.organizer.name)
+    if event.attendee is not None and method != "PUBLISH":
+        attendee = vCalAddress.new(
+            event.attendee.email,
+            cn=event.attendee.name,
+            cutype="INDIVIDUAL",
+            role="REQ-PARTICIPANT",
+            partstat="NEEDS-ACTION",
+            rsvp=False,
+        )
+    vevent = Event.new(
+        uid=event.uid,
+        sequence=event.sequence,
+        stamp=stamp,
+        last_modified=(
+            None
+            if event.last_modified is None
+            else _aware(event.last_modified, "last_modified")
+        ),
+        summary=event.summary,
+        description=event.description or None,
+        location=event.location or None,
+        url=event.url,
+        start=_wall_time(event.starts_at, tz),
+        end=_wall_time(event.ends_at, tz),
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        organizer=organizer,
+        attendees=[attendee] if attendee is not None else None,
+    )
+    if event.alarm_before is not None and not cancelled:
+        vevent.add_component(
+            Alarm.new_display(
+                description=event.summary or "Reminder", trigger=-event.alarm_before
+            )
+        )
+    return vevent

@@ -1,0 +1,346 @@
+"""The tables of the service (SQLAlchemy 2 typed models).
+
+Times are stored in UTC (``UTCDateTime`` hands back aware datetimes); the clinic's local
+time zone is only applied when showing a time or writing a calendar.  Constraints that
+the design's rules depend on live in the database, not only in the code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_uid(kind: str) -> str:
+    """A calendar UID that never changes for the life of the event (rule 3)."""
+    return f"{kind}-{uuid.uuid4()}@clinics.safer-schools"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC; refuses naive datetimes so no local time slips in."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+ROLES = ("admin", "officer", "school")
+CLINIC_STATUSES = ("draft", "published", "cancelled")
+BOOKING_STATUSES = ("confirmed", "cancelled", "attended", "no_show")
+LIVE_BOOKING = "status <> 'cancelled'"
+WAITLIST_STATUSES = ("waiting", "offered", "claimed", "expired", "removed")
+LIVE_WAITLIST = "status IN ('waiting', 'offered')"
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+officer_schools = Table(
+    "officer_school",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_id", ForeignKey("school.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class School(db.Model):
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    urn: Mapped[str] = mapped_column(String(6), unique=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    town: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(8))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    contact_email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("length(urn) = 6", name="urn_six_digits"),
+        CheckConstraint("slug <> ''", name="slug_not_empty"),
+    )
+
+    officers: Mapped[list[User]] = relationship(
+        secondary=officer_schools, back_populates="schools", order_by="User.name"
+    )
+    clinics: Mapped[list[Clinic]] = relationship(back_populates="school")
+
+    def __repr__(self) -> str:
+        return f"<School {self.slug}>"
+
+
+class User(UserMixin, db.Model):
+    """A staff account. Parents have no account."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="RESTRICT"))
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role_known"),
+        # School staff belong to exactly one school; nobody else is tied to one.
+        CheckConstraint(
+            "(role = 'school') = (school_id IS NOT NULL)", name="school_staff_have_school"
+        ),
+    )
+
+    school: Mapped[School | None] = relationship(foreign_keys=[school_id])
+    schools: Mapped[list[School]] = relationship(
+        secondary=officer_schools, back_populates="officers", order_by="School.name"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Clinic(db.Model):
+    __tablename__ = "clinic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="RESTRICT"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    venue: Mapped[str] = mapped_column(Text, default="")
+    date: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    booking_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    booking_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: new_uid("clinic"))
+    # Raised on every change parents or the officer's calendar must hear about (rule 3).
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # Optimistic locking: an edit based on an old version fails instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(_in("status", CLINIC_STATUSES), name="status_known"),
+        CheckConstraint(
+            "booking_opens_at IS NULL OR booking_closes_at IS NULL"
+            " OR booking_closes_at > booking_opens_at",
+            name="booking_window_order",
+        ),
+        CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+    )
+
+    school: Mapped[School] = relationship(back_populates="clinics")
+    officer: Mapped[User] = relationship()
+    slots: Mapped[list[Slot]] = relationship(
+        back_populates="clinic", order_by="Slot.starts_at", cascade="all, delete-orphan"
+    )
+
+
+class Slot(db.Model):
+    __tablename__ = "slot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(Integer)
+    # Confirmed places taken, kept by the same statement that books (rule 1).
+    booked: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+    )
+
+    clinic: Mapped[Clinic] = relationship(back_populates="slots")
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+
+class Booking(db.Model):
+    """One household in one slot. No child's name is ever stored."""
+
+    __tablename__ = "booking"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="RESTRICT"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="RESTRICT"), index=True)
+    parent_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_normalised: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    child_years: Mapped[list] = mapped_column(JSON, default=list)
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    other_topic: Mapped[str | None] = mapped_column(String(200))
+    access_needs: Mapped[str | None] = mapped_column(Text)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="confirmed")
+    uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: new_uid("booking"))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", BOOKING_STATUSES), name="status_known"),
+        # Rule 2: one household, one live booking per clinic.
+        Index(
+            "uq_booking_live_household",
+            "clinic_id",
+            "email_normalised",
+            unique=True,
+            sqlite_where=text(LIVE_BOOKING),
+            postgresql_where=text(LIVE_BOOKING),
+        ),
+    )
+
+    clinic: Mapped[Clinic] = relationship()
+    slot: Mapped[Slot] = relationship()
+    booked_by: Mapped[User | None] = relationship(foreign_keys=[booked_by_id])
+    checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id])
+
+
+class WaitlistEntry(db.Model):
+    __tablename__ = "waitlist_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    parent_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_normalised: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    child_years: Mapped[list] = mapped_column(JSON, default=list)
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    access_needs: Mapped[str | None] = mapped_column(Text)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", WAITLIST_STATUSES), name="status_known"),
+        Index(
+            "uq_waitlist_live_household",
+            "clinic_id",
+            "email_normalised",
+            unique=True,
+            sqlite_where=text(LIVE_WAITLIST),
+            postgresql_where=text(LIVE_WAITLIST),
+        ),
+    )
+
+    clinic: Mapped[Clinic] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """An email waiting to be sent, written in the same transaction as its cause (rule 4)."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    # Calendar invite shown inline by mail clients (text/calendar; method=...), if any.
+    calendar_method: Mapped[str | None] = mapped_column(String(10))
+    calendar_body: Mapped[str | None] = mapped_column(Text)
+    # [{"filename", "content_type", "data" (base64)}]
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint(_in("status", OUTBOX_STATUSES), name="status_known"),)
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, and when."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(100))  # "parent", "system", a staff email
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="SET NULL"))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()

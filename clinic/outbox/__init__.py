@@ -1,0 +1,1 @@
+"""Queueing and sending email through the outbox table (design rule 4)."""

@@ -1,0 +1,1 @@
+"""Admin: schools, staff accounts and officer assignments."""

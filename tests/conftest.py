@@ -1,0 +1,248 @@
+"""Test fixtures on real parts: a SQLite file, a PostgreSQL server, an SMTP server on loopback.
+
+Every test that takes ``app`` (or anything built on it) runs twice: on a fresh SQLite file
+and on PostgreSQL (``TEST_DATABASE_URL``).  Outside CI the PostgreSQL run skips with the
+reason when no server answers; with ``CI=true`` it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import uuid
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask_migrate import upgrade
+
+from clinic import create_app
+from clinic.extensions import db
+
+os.environ["CLINIC_CONFIG"] = "test"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- SMTP: a real server on loopback ----------------------------------------------------
+
+
+class _Inbox:
+    """Collects what the SMTP server receives, parsed with the standard library."""
+
+    def __init__(self):
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+        self.refuse = False  # set to make the server answer 451 (mail server trouble)
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 Try again later"
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(msg)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in m["X-Envelope-To"].lower()]
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+        self.refuse = False
+
+
+@pytest.fixture(scope="session")
+def _smtp_controller():
+    inbox = _Inbox()
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.inbox = inbox
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(_smtp_controller):
+    """The SMTP test server; ``smtp.messages`` are the emails it received in this test."""
+    inbox = _smtp_controller.inbox
+    inbox.clear()
+    inbox.port = _smtp_controller.port
+    yield inbox
+    inbox.clear()
+
+
+# --- databases ---------------------------------------------------------------------------
+
+
+def _base_config(url: str, smtp_port: int, tmp_path: Path) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "SERVER_NAME": "localhost",
+    }
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory, _smtp_controller) -> Path:
+    """A SQLite file built once by the migrations; each test gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+    return path
+
+
+def _postgres_admin_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_url(_smtp_controller) -> str:
+    """A PostgreSQL database made for this test run and migrated once."""
+    base = _postgres_admin_url()
+    if not base:
+        message = "PostgreSQL tests need TEST_DATABASE_URL (make test sets it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    url = sa.make_url(base).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"clinic_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        message = f"PostgreSQL at {url.render_as_string(hide_password=True)} is not reachable: {exc.orig}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    test_url = url.set(database=name).render_as_string(hide_password=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": test_url})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+    yield test_url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [t.name for t in db.metadata.sorted_tables]
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """The URL of an empty, migrated database: a SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "clinic.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url, smtp, tmp_path):
+    app = create_app(_base_config(database_url, smtp.port, tmp_path))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    """The app's database session (the one services are called with)."""
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make(app):
+    """Factories for records (see tests/factories.py)."""
+    from tests import factories
+
+    return factories.Factory(db.session)
+
+
+@pytest.fixture
+def school(make):
+    return make.school()
+
+
+@pytest.fixture
+def other_school(make):
+    return make.school(name="Hillside Primary School")
+
+
+@pytest.fixture
+def admin_user(make):
+    return make.user(role="admin", email="admin@example.org", name="Ada Admin")
+
+
+@pytest.fixture
+def officer_user(make, school):
+    return make.user(role="officer", email="officer@example.org", name="Pat Officer", schools=[school])
+
+
+@pytest.fixture
+def school_user(make, school):
+    return make.user(role="school", email="office@example.org", name="Sam Office", school=school)
+
+
+def sign_in(client, user, password: str = PASSWORD):
+    """Sign in through the real form (CSRF token taken from the page)."""
+    from tests.helpers import csrf_token
+
+    page = client.get("/staff/sign-in")
+    response = client.post(
+        "/staff/sign-in",
+        data={"email": user.email, "password": password, "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return client
+
+
+@pytest.fixture
+def admin_client(app, admin_user):
+    return sign_in(app.test_client(), admin_user)
+
+
+@pytest.fixture
+def officer_client(app, officer_user):
+    return sign_in(app.test_client(), officer_user)
+
+
+@pytest.fixture
+def school_client(app, school_user):
+    return sign_in(app.test_client(), school_user)
