@@ -81,11 +81,10 @@ def create_app(config: str | Mapping | None = None) -> Flask:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: WAL so readers never block the writer, foreign keys on, wait when busy.
+    """SQLite: WAL, foreign keys on, wait (not fail) when another writer holds the lock.
 
-    The driver's own transaction handling is switched off so that SQLAlchemy's ``begin``
-    event below decides how a transaction starts (``BEGIN IMMEDIATE`` for writes that must
-    hold the lock from their first read; see ``clinic.db.begin_write``)."""
+    The driver's own transaction handling is switched off so that the ``begin`` listener
+    below decides how a transaction starts."""
     import sqlite3
 
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -101,6 +100,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
+    """Every SQLite transaction takes the write lock at its start (BEGIN IMMEDIATE).
+
+    A deferred transaction that has read and then writes fails at once with "database is
+    locked" if another process committed in between (the busy timeout cannot help), so
+    with several gunicorn workers each transaction waits its turn instead.  SQLite is the
+    embedded default for trying the service; PostgreSQL is what runs many requests at once.
+    """
     if conn.dialect.name == "sqlite":
-        mode = conn.get_execution_options().get("sqlite_begin", "")
-        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

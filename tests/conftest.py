@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from clinic import create_app
@@ -125,7 +126,9 @@ def postgres_url(_smtp_controller) -> str:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except sa.exc.OperationalError as exc:
-        message = f"PostgreSQL at {url.render_as_string(hide_password=True)} is not reachable: {exc.orig}"
+        message = (
+            f"PostgreSQL at {url.render_as_string(hide_password=True)} is not reachable: {exc.orig}"
+        )
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
@@ -162,9 +165,21 @@ def database_url(request, tmp_path) -> str:
     return url
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production, so neither the database
+    session nor Flask-Login's signed-in user leaks from the test (or another client)."""
+
+    def open(self, *args, **kwargs):
+        # End the test's own transaction first: on SQLite it holds the write lock.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, smtp, tmp_path):
     app = create_app(_base_config(database_url, smtp.port, tmp_path))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -212,7 +227,9 @@ def admin_user(make):
 
 @pytest.fixture
 def officer_user(make, school):
-    return make.user(role="officer", email="officer@example.org", name="Pat Officer", schools=[school])
+    return make.user(
+        role="officer", email="officer@example.org", name="Pat Officer", schools=[school]
+    )
 
 
 @pytest.fixture

@@ -57,8 +57,18 @@ class Factory:
         user.schools = list(schools)
         return self._save(user)
 
-    def clinic(self, school: School, officer: User, *, days_ahead: int = 14, status="published",
-               slots: int = 4, capacity: int = 1, length_minutes: int = 15, **fields) -> Clinic:
+    def clinic(
+        self,
+        school: School,
+        officer: User,
+        *,
+        days_ahead: int = 14,
+        status="published",
+        slots: int = 4,
+        capacity: int = 1,
+        length_minutes: int = 15,
+        **fields,
+    ) -> Clinic:
         day = (datetime.now(UTC) + timedelta(days=days_ahead)).date()
         start = datetime(day.year, day.month, day.day, 15, 0, tzinfo=UTC)
         clinic = Clinic(
@@ -76,8 +86,11 @@ class Factory:
         for i in range(slots):
             begins = start + timedelta(minutes=i * length_minutes)
             clinic.slots.append(
-                Slot(starts_at=begins, ends_at=begins + timedelta(minutes=length_minutes),
-                     capacity=capacity)
+                Slot(
+                    starts_at=begins,
+                    ends_at=begins + timedelta(minutes=length_minutes),
+                    capacity=capacity,
+                )
             )
         return self._save(clinic)
 

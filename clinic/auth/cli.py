@@ -16,8 +16,11 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--school", "school_slug", help="School slug: the school of a school user, "
-              "or a school to assign an officer to.")
+@click.option(
+    "--school",
+    "school_slug",
+    help="School slug: the school of a school user, or a school to assign an officer to.",
+)
 @click.option("--link", is_flag=True, help="Print a set-password link instead of asking.")
 def create(email, name, role, school_slug, link):
     """Create a staff account, asking for its password (or printing a set-password link)."""

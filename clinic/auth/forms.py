@@ -39,4 +39,3 @@ class ConfirmForm(Form):
     """A form with only a button (and its CSRF token), for POST-only actions."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
-

@@ -71,7 +71,9 @@ def create_user(
         user.password_hash = hash_password(password)
     session.add(user)
     session.flush()
-    audit.record(session, actor, "user.create", user, school_id=school.id if school else None, role=role)
+    audit.record(
+        session, actor, "user.create", user, school_id=school.id if school else None, role=role
+    )
     return user
 
 
@@ -152,4 +154,3 @@ def require_school_access(school_id: int | None) -> None:
 def require_role(*roles: str) -> None:
     if not current_user.is_authenticated or current_user.role not in roles:
         abort(404)
-

@@ -131,6 +131,8 @@ def set_password(token: str):
         else:
             db.session.commit()
             logout_user()
-            flash("Your password is set. Sign in with your email address and new password.", "success")
+            flash(
+                "Your password is set. Sign in with your email address and new password.", "success"
+            )
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/set_password.html", form=form, user=user)

@@ -1,0 +1,52 @@
+# Two commands for a newcomer:  `make run`  and  `make test`  (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := wsgi
+# The PostgreSQL server the tests use (a database is created per test run).
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export TEST_DATABASE_URL
+
+.PHONY: run test lint format setup assets bench clean
+
+## run: set everything up and serve the app with demo data on http://127.0.0.1:5000
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed --if-empty
+	@echo "Emails are written to instance/mail/ as .eml files (open them in any mail program)."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/flask outbox worker & \
+	$(BIN)/gunicorn --workers 3 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+
+## test: set everything up, then lint and run the whole test suite
+test: setup lint
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+setup: $(VENV)/.installed node_modules/.installed clinic/static/dist/app.css
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/pip install --quiet -r requirements.txt --group test
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clinic/static/dist/app.css: node_modules/.installed clinic/assets/app.scss
+	npm run --silent build
+
+clean:
+	rm -rf $(VENV) node_modules clinic/static/dist clinic/static/govuk
