@@ -74,7 +74,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-only-not-secret"
+    SECRET_KEY = "test-only-not-secret"  # noqa: S105 - tests only, not a secret
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # tests pass a real file or TEST_DATABASE_URL
     OUTBOX_SEND_MODE = "sync"
     RATELIMIT_STORAGE_URI = "memory://"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+
 from flask import abort, current_app
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer

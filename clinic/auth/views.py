@@ -1,10 +1,10 @@
 """Sign in, sign out, and set a password from an emailed link."""
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from urllib.parse import urlsplit
 
 from ..extensions import db, limiter, login_manager
 from ..forms import form_view

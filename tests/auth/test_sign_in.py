@@ -1,4 +1,4 @@
-"""Staff sign-in: same answer for a wrong email and a wrong password, throttled, no password in logs."""
+"""Staff sign-in: one answer for a wrong email or password, throttled, no password in logs."""
 
 import logging
 
