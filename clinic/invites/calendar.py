@@ -125,8 +125,8 @@ def build_feed(
 ) -> bytes:
     """A subscribable calendar (METHOD:PUBLISH) of many events, never with attendees.
 
-    NAME/REFRESH-INTERVAL are RFC 7986; X-WR-CALNAME and X-PUBLISHED-TTL are what
-    Outlook, Apple and Google actually read.
+    NAME/REFRESH-INTERVAL are RFC 7986; clients still mostly read the older
+    X-WR-CALNAME and X-PUBLISHED-TTL, so both are written.
     """
     events = list(events)
     uids = [event.uid for event in events]
@@ -157,7 +157,7 @@ def _calendar(
     timezone: str,
     prodid: str,
 ) -> Calendar:
-    """VCALENDAR with one VTIMEZONE (first, as Outlook prefers) then the VEVENTs."""
+    """VCALENDAR with one VTIMEZONE, placed before the VEVENTs that use it."""
     stamp = datetime.now(UTC) if now is None else _aware(now, "now")
     tz = ZoneInfo(timezone)
     cal = Calendar()
@@ -222,9 +222,7 @@ def _vevent(event: CalendarEvent, method: str, stamp: datetime, tz: ZoneInfo) ->
         sequence=event.sequence,
         stamp=stamp,
         last_modified=(
-            None
-            if event.last_modified is None
-            else _aware(event.last_modified, "last_modified")
+            None if event.last_modified is None else _aware(event.last_modified, "last_modified")
         ),
         summary=event.summary,
         description=event.description or None,
@@ -238,8 +236,6 @@ def _vevent(event: CalendarEvent, method: str, stamp: datetime, tz: ZoneInfo) ->
     )
     if event.alarm_before is not None and not cancelled:
         vevent.add_component(
-            Alarm.new_display(
-                description=event.summary or "Reminder", trigger=-event.alarm_before
-            )
+            Alarm.new_display(description=event.summary or "Reminder", trigger=-event.alarm_before)
         )
     return vevent
