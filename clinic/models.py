@@ -168,6 +168,9 @@ class Clinic(db.Model):
     booking_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The attendance list last emailed to the school: when, and the booking ids it held.
+    list_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    list_sent_booking_ids: Mapped[list] = mapped_column(JSON, default=list)
     uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: new_uid("clinic"))
     # Raised on every change parents or the officer's calendar must hear about (rule 3).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -240,9 +243,13 @@ class Booking(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="confirmed")
     uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: new_uid("booking"))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # The id of the form submission that made it: a double-clicked submit finds this booking.
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -278,9 +285,12 @@ class WaitlistEntry(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     child_years: Mapped[list] = mapped_column(JSON, default=list)
     topics: Mapped[list] = mapped_column(JSON, default=list)
+    other_topic: Mapped[str | None] = mapped_column(String(200))
     access_needs: Mapped[str | None] = mapped_column(Text)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="waiting")
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -344,3 +354,48 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class WalkIn(db.Model):
+    """Someone who came without booking; counted apart from bookings (may exceed capacity)."""
+
+    __tablename__ = "walk_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
+    parent_name: Mapped[str | None] = mapped_column(String(200))
+    child_years: Mapped[list] = mapped_column(JSON, default=list)
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Feedback(db.Model):
+    """A parent's two answers after a clinic; kept when the booking is anonymised."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking.id", ondelete="SET NULL"), unique=True
+    )
+    useful: Mapped[int] = mapped_column(Integer)  # 1 (not at all) to 5 (very)
+    comments: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("useful BETWEEN 1 AND 5", name="useful_in_range"),)
+
+
+class GuidanceLink(db.Model):
+    """Editable advice for one app or device, sent to parents after a clinic."""
+
+    __tablename__ = "guidance_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(60), index=True)  # as in the booking form
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500))
+    position: Mapped[int] = mapped_column(Integer, default=0)
