@@ -88,8 +88,8 @@ def sign_in():
             login_user(user)
             current_app.logger.info("staff sign-in user_id=%s", user.id)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        # One message, the same for a wrong email and a wrong password.
         form.email.errors.append("Enter a correct email address and password")
-        form.password.errors.append("Enter a correct email address and password")
         current_app.logger.info("failed staff sign-in")
     return render_template("auth/sign_in.html", form=form)
 

@@ -1,0 +1,69 @@
+"""A staff member signs in and out in a real browser; the sign-in page passes axe."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.axe import assert_accessible
+from tests.browser.helpers import fill_sign_in, screenshot
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_staff_member_signs_in_and_out(screen, request, live_server, make):
+    page = request.getfixturevalue("page" if screen == "desktop" else "phone_page")
+    admin = make.user(role="admin", email="ada@example.org", name="Ada Admin")
+
+    page.goto("/staff/sign-in")
+    expect(page).to_have_title("Sign in – Parental controls clinics")
+    screenshot(page, "sign-in" if screen == "desktop" else "sign-in-phone")
+    assert_accessible(page)
+
+    fill_sign_in(page, admin.email, PASSWORD)
+
+    expect(page).to_have_url(live_server("/admin/schools"))
+    nav = page.get_by_role("navigation", name="Staff menu")
+    if screen == "phone":  # the service navigation folds into a Menu button on small screens
+        nav.get_by_role("button", name="Menu").click()
+    sign_out_link = nav.get_by_role("link", name="Sign out")
+    expect(sign_out_link).to_be_visible()
+
+    sign_out_link.click()
+    expect(page.get_by_role("heading", name="Sign out", level=1)).to_be_visible()
+    expect(page.get_by_text("You are signed in as ada@example.org")).to_be_visible()
+    page.get_by_role("main").get_by_role("button", name="Sign out").click()
+
+    expect(page).to_have_url(live_server("/staff/sign-in"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("You have signed out.")
+    expect(page.get_by_role("link", name="Sign out")).to_have_count(0)
+    page.goto("/admin/schools")  # signed out for real: staff pages send you to sign in
+    expect(page).to_have_url(re.compile(r"/staff/sign-in\?next="))
+
+
+def test_wrong_password_shows_the_errors(page, live_server, make):
+    admin = make.user(role="admin", email="ada@example.org", name="Ada Admin")
+    page.goto("/staff/sign-in")
+
+    fill_sign_in(page, admin.email, "not the password")
+
+    expect(page).to_have_url(live_server("/staff/sign-in"))
+    expect(page).to_have_title("Error: Sign in – Parental controls clinics")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    message = "Enter a correct email address and password"
+    expect(summary.get_by_role("link", name=message)).to_have_count(1)  # said once
+    expect(page.locator("#email-error")).to_have_text(f"Error: {message}")
+    email = page.get_by_label("Email address")
+    expect(email).to_have_value(admin.email)  # the email is kept, the password is not
+    expect(email).to_have_attribute("aria-describedby", "email-error")
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
+    screenshot(page, "sign-in-error")
+    assert_accessible(page)
+
+    summary.get_by_role("link", name=message).click()
+    expect(email).to_be_focused()
+    expect(page.get_by_role("link", name="Sign out")).to_have_count(0)
