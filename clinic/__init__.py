@@ -57,25 +57,40 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import core, filters
+    from .attendance import feedback_views, figures_views
+    from .attendance import views as attendance_views
     from .auth import views as auth_views
+    from .booking import manage_views
+    from .booking import views as booking_views
     from .outbox import service as outbox_service
     from .outbox import views as outbox_views
+    from .schedule import views as schedule_views
     from .schools import views as schools_views
 
     filters.register(app)
     core.register(app)
-    app.register_blueprint(auth_views.bp)
-    app.register_blueprint(schools_views.bp)
-    app.register_blueprint(outbox_views.bp)
+    for blueprint in (
+        auth_views.bp,
+        schools_views.bp,
+        outbox_views.bp,
+        schedule_views.bp,
+        booking_views.bp,
+        manage_views.bp,
+        attendance_views.bp,
+        figures_views.bp,
+        feedback_views.bp,
+    ):
+        app.register_blueprint(blueprint)
     outbox_service.register(app)
 
+    from .attendance.cli import attendance_cli
     from .auth.cli import users_cli
+    from .booking.cli import reminders_cli
     from .demo import demo_cli
     from .outbox.cli import outbox_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(outbox_cli)
+    for command in (users_cli, demo_cli, outbox_cli, reminders_cli, attendance_cli):
+        app.cli.add_command(command)
     return app
 
 

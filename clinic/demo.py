@@ -31,9 +31,9 @@ STAFF = [
     ("school", "Robin Office", "office@oakfield.example.org", 0),
 ]
 PARENTS = [
-    ("Alex Example", "alex.example@example.net", ["Year 3"], ["iPhone or iPad", "Roblox"]),
-    ("Sam Sample", "sam.sample@example.net", ["Year 5", "Year 1"], ["Android", "YouTube"]),
-    ("Jamie Test", "jamie.test@example.net", ["Year 6"], ["Discord", "Random chat sites"]),
+    ("Alex Example", "alex.example@example.net", ["Year 3"], ["iphone-ipad", "roblox"]),
+    ("Sam Sample", "sam.sample@example.net", ["Year 5", "Year 1"], ["android", "youtube"]),
+    ("Jamie Test", "jamie.test@example.net", ["Year 6"], ["discord", "random-chat"]),
 ]
 
 

@@ -1,6 +1,7 @@
 """The base form every page uses."""
 
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 
 CSRF_MESSAGE = (
     "This form was open for too long, or your browser blocked a cookie. "
@@ -27,3 +28,18 @@ def form_view(view):
     from .extensions import csrf
 
     return csrf.exempt(view)
+
+
+class GovEmailInput(GovTextInput):
+    """An email box: phones show the email keyboard."""
+
+    input_type = "email"
+
+
+class GovTelInput(GovTextInput):
+    input_type = "tel"
+
+
+def strip_filter(value):
+    """WTForms filter: forgive spaces typed around an answer."""
+    return value.strip() if isinstance(value, str) else value

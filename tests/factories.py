@@ -105,7 +105,7 @@ class Factory:
             email=email,
             email_normalised=normalise_email(email),
             child_years=fields.pop("child_years", ["Year 4"]),
-            topics=fields.pop("topics", ["Roblox"]),
+            topics=fields.pop("topics", ["roblox"]),
             consent_at=datetime.now(UTC),
             consent_version="2026-11",
             **fields,

@@ -1,0 +1,1 @@
+"""Attendance lists, printable sheets, CSV/PDF, check-in, follow-up and figures."""

@@ -1,0 +1,123 @@
+"""The parent's details, asked once and used by the booking form and the waiting list."""
+
+from __future__ import annotations
+
+import phonenumbers
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..forms import Form, GovEmailInput, GovTelInput, strip_filter
+from .choices import SCHOOL_YEARS, TOPICS
+
+
+def uk_phone(form, field) -> None:
+    """Accept a UK number typed any common way; store it as +44… (E.164)."""
+    if not field.data:
+        field.data = None
+        return
+    try:
+        number = phonenumbers.parse(field.data, "GB")
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(
+            "Enter a UK phone number, like 07700 900 982 or 01632 960 001"
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError("Enter a UK phone number, like 07700 900 982 or 01632 960 001")
+    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class Honeypot(StringField):
+    """A box people never see or fill in; bots that fill every box give themselves away."""
+
+
+class HouseholdForm(Form):
+    parent_name = StringField(
+        "Your full name",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter your full name"),
+            Length(max=200, message="Name must be 200 characters or fewer"),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovEmailInput(),
+        description="We will send your booking confirmation and calendar invite here.",
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.com"),
+        ],
+    )
+    phone = StringField(
+        "UK phone number (optional)",
+        widget=GovTelInput(),
+        description="Only used if the clinic changes at short notice.",
+        filters=[strip_filter],
+        validators=[Optional(), uk_phone],
+    )
+    child_years = SelectMultipleField(
+        "Which school years are your children in?",
+        widget=GovCheckboxesInput(),
+        description="Select all that apply. We do not need your child's name.",
+        choices=[(year, year) for year in SCHOOL_YEARS],
+        validators=[DataRequired("Select your child's school year")],
+    )
+    topics = SelectMultipleField(
+        "What would you like help with?",
+        widget=GovCheckboxesInput(),
+        description="Select all that apply. The officer will help with anything on the day.",
+        choices=TOPICS,
+        validators=[DataRequired("Select at least one device or app, or 'Something else'")],
+    )
+    other_topic = StringField(
+        "Anything else (optional)",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=200, message="Keep this to 200 characters or fewer")],
+    )
+    access_needs = TextAreaField(
+        "Access needs or an interpreter (optional)",
+        widget=GovTextArea(),
+        description="For example step-free access, or a language for an interpreter.",
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=1000, message="Keep this to 1000 characters or fewer")],
+    )
+    consent = BooleanField(
+        "I have read the privacy notice and agree to my details being used to book this clinic",
+        widget=GovCheckboxInput(),
+        validators=[DataRequired("Agree to the privacy notice to book a place")],
+    )
+    website = Honeypot("Leave this empty", widget=GovTextInput())
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def is_bot(self) -> bool:
+        return bool(self.website.data)
+
+    def values(self) -> dict:
+        """The answers as plain values for the services."""
+        return {
+            "parent_name": self.parent_name.data,
+            "email": self.email.data,
+            "phone": self.phone.data,
+            "child_years": [y for y in SCHOOL_YEARS if y in (self.child_years.data or [])],
+            "topics": [value for value, _ in TOPICS if value in (self.topics.data or [])],
+            "other_topic": self.other_topic.data or None,
+            "access_needs": self.access_needs.data or None,
+        }

@@ -1,0 +1,52 @@
+"""Taking and giving back a place in a slot: the one atomic step of design rule 1.
+
+The check and the write are one statement (``booked < capacity`` in the UPDATE's WHERE),
+so no two requests can take the last place, on PostgreSQL (row lock, WHERE re-checked)
+and on SQLite (every transaction holds the write lock from its start), with any number
+of gunicorn workers.  The database's CHECK (booked <= capacity) stands behind it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from ..models import Slot
+
+
+class SlotFull(Exception):
+    """Every place in the slot is taken."""
+
+    def __init__(self, slot_id: int):
+        super().__init__(f"slot {slot_id} is full")
+        self.slot_id = slot_id
+
+
+def take_place(session: Session, slot_id: int) -> None:
+    """Hold one place in the slot for this transaction, or raise ``SlotFull``."""
+    result = session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked < Slot.capacity)
+        .values(booked=Slot.booked + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise SlotFull(slot_id)
+    _refresh(session, slot_id)
+
+
+def give_back_place(session: Session, slot_id: int) -> None:
+    """Free one place (a cancellation or a move away)."""
+    session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked > 0)
+        .values(booked=Slot.booked - 1)
+        .execution_options(synchronize_session=False)
+    )
+    _refresh(session, slot_id)
+
+
+def _refresh(session: Session, slot_id: int) -> None:
+    slot = session.identity_map.get(session.identity_key(Slot, slot_id))
+    if slot is not None:
+        session.expire(slot, ["booked"])

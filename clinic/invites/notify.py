@@ -1,0 +1,95 @@
+"""Emails to a parent about their booking, each with the booking's own calendar event.
+
+Every email about one booking goes through ``send_booking_email`` so the rules of design
+rule 3 hold in one place: the booking's UID for life, its current SEQUENCE (callers raise
+``booking.sequence`` when something changes), METHOD:REQUEST while it stands and
+METHOD:CANCEL once it is cancelled; only this parent as ATTENDEE (rule 6).
+"""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from ..booking.links import manage_token
+from ..models import Booking, Clinic, OutboxMessage
+from ..outbox.service import external_url, queue_email
+from .calendar import Person, build_invite
+from .events import Place, booking_event
+
+
+def organizer() -> Person:
+    """The service's own address organises every invite (replies reach the team)."""
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return Person(email=address, name=name or None)
+
+
+def place_of(clinic: Clinic) -> Place:
+    school = clinic.school
+    return Place(
+        school_name=school.name,
+        venue=clinic.venue or "",
+        address=", ".join(p for p in (school.address, school.town) if p),
+        postcode=school.postcode,
+    )
+
+
+def manage_url(booking: Booking) -> str:
+    return external_url("manage.show", token=manage_token(booking))
+
+
+def booking_ics(booking: Booking, *, method: str = "REQUEST") -> bytes:
+    """The parent's invite: REQUEST while the booking stands, CANCEL once cancelled."""
+    slot, clinic = booking.slot, booking.clinic
+    event = booking_event(
+        uid=booking.uid,
+        sequence=booking.sequence,
+        title=clinic.title,
+        place=place_of(clinic),
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        parent=Person(email=booking.email, name=booking.parent_name),
+        organizer=organizer(),
+        manage_url=manage_url(booking),
+        reference=booking.reference,
+        cancelled=method == "CANCEL",
+    )
+    return build_invite(event, method=method, timezone=current_app.config["CLINIC_TIMEZONE"])
+
+
+def send_booking_email(
+    session: Session,
+    booking: Booking,
+    *,
+    template: str,
+    subject: str,
+    kind: str,
+    with_invite: bool = True,
+    **context,
+) -> OutboxMessage:
+    """Queue an email to the booking's parent (commits with the caller's change).
+
+    ``templates/email/<template>.txt|.html`` get ``booking``, ``clinic``, ``slot``,
+    ``school``, ``place`` and ``manage_url`` plus ``context``.
+    """
+    method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
+    clinic = booking.clinic
+    return queue_email(
+        session,
+        to=booking.email,
+        subject=subject,
+        template=template,
+        kind=kind,
+        context={
+            "booking": booking,
+            "clinic": clinic,
+            "slot": booking.slot,
+            "school": clinic.school,
+            "place": place_of(clinic),
+            "manage_url": manage_url(booking),
+            **context,
+        },
+        calendar=(method, booking_ics(booking, method=method)) if with_invite else None,
+    )

@@ -1,0 +1,1 @@
+"""Officers: clinics and slots, publish, change, cancel, and the officer calendar feed."""
