@@ -1,13 +1,240 @@
-from flask import Blueprint
+"""Admin pages: schools, staff accounts and officer assignments (coordinators only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.forms import ConfirmForm
+from ..auth.service import AccountError
+from ..auth.views import roles_required
+from ..extensions import db
+from ..forms import CSRF_MESSAGE, Form, form_view
+from ..models import School, User
+from . import service
+from .forms import ROLE_HINTS, ROLE_LABELS, InviteForm, OfficerSchoolsForm, RoleForm, SchoolForm
 
 bp = Blueprint("schools", __name__, url_prefix="/admin")
+SEARCH_MAX = 100
+
+
+@bp.before_request
+@roles_required("admin")
+def admin_only():
+    """Every page here is for coordinators; anyone else signed in gets the not-found page."""
+
+
+@bp.context_processor
+def role_names():
+    return {"role_labels": ROLE_LABELS, "role_hints": ROLE_HINTS}
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _all_schools() -> list[School]:
+    return list(db.session.scalars(select(School).order_by(School.name, School.id)))
+
+
+def _show_error(form: Form, error: service.SchoolError | AccountError) -> None:
+    """Put a service's refusal next to its field; nothing from the attempt is kept."""
+    db.session.rollback()
+    field = getattr(form, error.field or "", None) or form.submit
+    field.errors = [*field.errors, str(error)]
+
+
+# --- schools ------------------------------------------------------------------------------
 
 
 @bp.get("/schools")
 def list_schools():
-    return "todo"
+    query = request.args.get("q", "").strip()[:SEARCH_MAX]
+    schools = service.search_schools(db.session, query)
+    return render_template("schools/schools.html", schools=schools, query=query)
+
+
+@bp.route("/schools/new", methods=["GET", "POST"])
+@form_view
+def add_school():
+    form = SchoolForm()
+    if form.validate_on_submit():
+        try:
+            school = service.add_school(db.session, _actor(), **form.details())
+        except service.SchoolError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{school.name} has been added.", "success")
+            return redirect(url_for(".show_school", school_id=school.id))
+    return render_template("schools/school_form.html", form=form, school=None)
+
+
+@bp.get("/schools/<int:school_id>")
+def show_school(school_id: int):
+    school = db.get_or_404(School, school_id)
+    staff = service.school_staff(db.session, school)
+    return render_template("schools/school.html", school=school, staff=staff)
+
+
+@bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
+@form_view
+def edit_school(school_id: int):
+    school = db.get_or_404(School, school_id)
+    form = SchoolForm(obj=school)
+    if form.validate_on_submit():
+        try:
+            service.update_school(db.session, _actor(), school, **form.details())
+        except service.SchoolError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{school.name} has been updated.", "success")
+            return redirect(url_for(".show_school", school_id=school_id))
+    return render_template("schools/school_form.html", form=form, school=school)
+
+
+# --- staff ----------------------------------------------------------------------------------
 
 
 @bp.get("/staff")
 def list_staff():
-    return "todo"
+    return render_template("schools/staff.html", staff=service.list_staff(db.session))
+
+
+@bp.route("/staff/invite", methods=["GET", "POST"])
+@form_view
+def invite_staff():
+    schools = _all_schools()
+    form = InviteForm(schools)
+    if form.validate_on_submit():
+        by_id = {school.id: school for school in schools}
+        try:
+            user = service.invite_staff(
+                db.session,
+                _actor(),
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                school=by_id.get(form.chosen_school_id()),
+                schools=[by_id[i] for i in form.chosen_officer_school_ids()],
+            )
+        except AccountError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"We have emailed {user.email} a link to set their password.", "success")
+            return redirect(url_for(".show_staff", user_id=user.id))
+    return render_template("schools/invite.html", form=form)
+
+
+def _render_staff_member(user: User, schools_form: OfficerSchoolsForm | None = None):
+    if user.role == "officer" and schools_form is None:
+        schools_form = OfficerSchoolsForm(_all_schools(), schools=[s.id for s in user.schools])
+    return render_template(
+        "schools/staff_member.html",
+        user=user,
+        form=schools_form,
+        button=ConfirmForm(),
+        is_self=user.id == current_user.id,
+    )
+
+
+@bp.get("/staff/<int:user_id>")
+def show_staff(user_id: int):
+    return _render_staff_member(db.get_or_404(User, user_id))
+
+
+@bp.post("/staff/<int:user_id>/schools")
+@form_view
+def set_staff_schools(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.role != "officer":
+        abort(404)
+    schools = _all_schools()
+    form = OfficerSchoolsForm(schools)
+    if form.validate_on_submit():
+        ticked = set(form.schools.data)
+        chosen = [school for school in schools if school.id in ticked]
+        try:
+            service.set_officer_schools(db.session, _actor(), user, chosen)
+        except AccountError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Schools saved for {user.name}.", "success")
+            return redirect(url_for(".show_staff", user_id=user_id))
+    return _render_staff_member(user, form)
+
+
+@bp.route("/staff/<int:user_id>/role", methods=["GET", "POST"])
+@form_view
+def change_staff_role(user_id: int):
+    user = db.get_or_404(User, user_id)
+    schools = _all_schools()
+    form = RoleForm(schools, role=user.role, school=str(user.school_id or ""))
+    if form.validate_on_submit():
+        school_id = form.chosen_school_id()
+        try:
+            service.change_role(
+                db.session,
+                _actor(),
+                user,
+                form.role.data,
+                next((s for s in schools if s.id == school_id), None),
+            )
+        except AccountError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{user.name}'s role is now {ROLE_LABELS[user.role]}.", "success")
+            return redirect(url_for(".show_staff", user_id=user_id))
+    return render_template("schools/change_role.html", form=form, user=user)
+
+
+def _button_action(user_id: int, change, done: str):
+    """Run a one-button change (its form carries only the CSRF token), then show the person."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        flash(CSRF_MESSAGE)
+    else:
+        try:
+            change(user)
+        except AccountError as error:
+            db.session.rollback()
+            flash(str(error))
+        else:
+            db.session.commit()
+            flash(done, "success")
+    return redirect(url_for(".show_staff", user_id=user_id))
+
+
+@bp.post("/staff/<int:user_id>/deactivate")
+@form_view
+def deactivate_staff(user_id: int):
+    return _button_action(
+        user_id,
+        lambda user: service.set_active(db.session, _actor(), user, False),
+        "The account has been deactivated. They can no longer sign in.",
+    )
+
+
+@bp.post("/staff/<int:user_id>/reactivate")
+@form_view
+def reactivate_staff(user_id: int):
+    return _button_action(
+        user_id,
+        lambda user: service.set_active(db.session, _actor(), user, True),
+        "The account has been reactivated. They can sign in again.",
+    )
+
+
+@bp.post("/staff/<int:user_id>/send-link")
+@form_view
+def send_staff_link(user_id: int):
+    return _button_action(
+        user_id,
+        lambda user: service.send_password_link(db.session, _actor(), user),
+        "We have emailed them a new link to set their password.",
+    )
