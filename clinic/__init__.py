@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS
 
-from .extensions import csrf, db, limiter, login_manager, mail, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -61,7 +61,6 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    mail.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 

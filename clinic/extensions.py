@@ -1,10 +1,13 @@
-"""Flask extensions, created unbound and initialised in ``create_app()``."""
+"""Flask extensions, created unbound and initialised in ``create_app()``.
+
+Mail is sent by ``clinic.outbox.sender`` with the standard library, not Flask-Mail: see
+that module for why (calendar invites need ``method=REQUEST`` on their MIME part).
+"""
 
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -28,7 +31,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-mail = Mail()
 login_manager = LoginManager()
 
 

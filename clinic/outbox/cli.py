@@ -1,9 +1,57 @@
+"""`flask outbox send` and `flask outbox worker`: sending queued email from the command line."""
+
+import signal
+import threading
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from ..extensions import db
+from . import service
+
 outbox_cli = AppGroup("outbox", help="Send queued email.")
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @outbox_cli.command("send")
-def send():
-    click.echo("todo")
+@click.option("--limit", default=50, show_default=True, help="Most messages to send.")
+def send(limit: int) -> None:
+    """Send the messages that are due, once."""
+    counts = service.send_due(db.session, limit=limit)
+    click.echo(str(counts))
+
+
+@outbox_cli.command("worker")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+@click.option("--once", is_flag=True, help="Do one round and stop.")
+def worker(interval: float, once: bool) -> None:
+    """Keep sending due messages until stopped.
+
+    SIGTERM (what process managers send) and Ctrl+C let the round in hand finish, so no
+    message is left claimed half-way, then the worker exits."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    click.echo(f"Outbox worker started: sending every {interval:g} seconds.")
+    try:
+        while not stop.is_set():
+            _one_round()
+            if once:
+                break
+            stop.wait(interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("Outbox worker stopped.")
+
+
+def _one_round() -> None:
+    """Send what is due; a database or mail problem is logged and the next round tries again."""
+    try:
+        counts = service.send_due(db.session)
+    except Exception:  # noqa: BLE001 - the worker must outlive a database restart
+        current_app.logger.exception("Outbox worker round failed")
+        db.session.rollback()
+        return
+    if counts.claimed or counts.recovered:
+        click.echo(str(counts))

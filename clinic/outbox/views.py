@@ -1,8 +1,52 @@
-from flask import Blueprint
+"""Admin page listing emails that could not be sent, with a button to try each again."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..auth.views import roles_required
+from ..extensions import db
+from ..forms import CSRF_MESSAGE, form_view
+from ..models import OutboxMessage
+from . import service
+from .forms import RetryForm
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 
 
 @bp.get("/failed")
+@roles_required("admin")
 def failed():
-    return "todo"
+    return render_template("outbox/failed.html", problems=service.problems(db.session))
+
+
+@bp.post("/<int:message_id>/retry")
+@roles_required("admin")
+@form_view
+def retry(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if not RetryForm().validate_on_submit():
+        flash(CSRF_MESSAGE)
+        return redirect(url_for(".failed"))
+    recipient = message.recipient
+    if not service.retry(db.session, message_id, actor=current_user):
+        flash(f"The email to {recipient} is already being sent or has been sent.")
+        return redirect(url_for(".failed"))
+    db.session.commit()
+    # Touch nothing in db.session until the send is done: on SQLite a read would take the lock.
+    service.send_soon(current_app._get_current_object(), [message_id])
+    flash(*_outcome(message))
+    return redirect(url_for(".failed"))
+
+
+def _outcome(message: OutboxMessage) -> tuple[str, str]:
+    """What to tell staff after a retry: sent, still failing, or on its way."""
+    db.session.refresh(message)
+    if message.status == "sent":
+        return f"The email to {message.recipient} has been sent.", "success"
+    if message.attempts:
+        return (
+            f"The email to {message.recipient} could not be sent yet. "
+            "It will be tried again automatically.",
+            "info",
+        )
+    return f"The email to {message.recipient} will be sent again shortly.", "success"

@@ -1,0 +1,187 @@
+"""Queueing: the email commits with its cause, and arrives as mail clients expect it."""
+
+import base64
+import time
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic import create_app
+from clinic.models import OutboxMessage
+from clinic.outbox.service import Attachment, external_url
+
+from .support import ICS, reload
+
+
+def count_messages(session) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxMessage))
+
+
+def test_email_with_invite_arrives_after_commit(session, smtp, queue):
+    message = queue(to="parent@example.org", calendar=("request", ICS))
+    session.flush()
+    assert smtp.messages == []  # nothing leaves before the commit
+
+    session.commit()
+
+    [email] = smtp.to("parent@example.org")
+    assert email["To"] == "parent@example.org"
+    assert email["X-Envelope-To"] == "parent@example.org"
+    assert email["From"] == "Parental controls clinics <clinics@example.org>"
+    assert email["Subject"] == "Your booking"
+    assert email["Date"] and email["Message-ID"]
+
+    assert email.get_content_type() == "multipart/mixed"
+    alternative, attachment = email.iter_parts()
+    assert alternative.get_content_type() == "multipart/alternative"
+    text, html, calendar = alternative.iter_parts()
+    assert text.get_content_type() == "text/plain"
+    assert "Hello Alex." in text.get_content()
+    assert "Your booking: http://localhost/" in text.get_content()
+    assert html.get_content_type() == "text/html"
+    assert '<a href="http://localhost/">Your booking</a>' in html.get_content()
+    assert calendar.get_content_type() == "text/calendar"
+    assert calendar.get_param("method") == "REQUEST"
+    assert calendar.get_content_charset() == "utf-8"
+    assert calendar.get_content().encode() == ICS
+
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content_type() == "application/ics"
+    assert attachment.get_content() == ICS
+
+    row = reload(session, message)
+    assert row.status == "sent"
+    assert row.attempts == 1
+    assert row.sent_at is not None
+    assert row.claimed_by is None
+
+
+def test_rollback_queues_and_sends_nothing(session, smtp, queue):
+    queue()
+    session.flush()
+    session.rollback()
+    session.commit()  # a later commit must not send what was rolled back
+
+    assert count_messages(session) == 0
+    assert smtp.messages == []
+
+
+def test_html_body_is_left_out_when_there_is_no_html_template(session, smtp, queue):
+    queue(template="plain_only")
+    session.commit()
+
+    [email] = smtp.messages
+    assert email.get_content_type() == "text/plain"
+    assert email.get_content().strip() == "Only text for Alex."
+
+
+def test_text_template_is_required(session, queue):
+    with pytest.raises(Exception, match="email/missing.txt"):
+        queue(template="missing")
+
+
+def test_attachments_are_delivered_byte_for_byte(session, smtp, queue):
+    pdf = b"%PDF-1.4 \x00\xff attendance"
+    queue(
+        attachments=[
+            Attachment("attendance.pdf", "application/pdf", pdf),
+            Attachment("attendance.csv", "text/csv", b"name,year\r\nA,3\r\n"),
+        ]
+    )
+    session.commit()
+
+    [email] = smtp.messages
+    files = {part.get_filename(): part for part in email.iter_attachments()}
+    assert files["attendance.pdf"].get_content_type() == "application/pdf"
+    assert files["attendance.pdf"].get_content() == pdf
+    assert files["attendance.csv"].get_content_type() == "text/csv"
+    assert files["attendance.csv"].get_payload(decode=True) == b"name,year\r\nA,3\r\n"
+
+    stored = session.scalar(select(OutboxMessage.attachments))
+    assert base64.b64decode(stored[0]["data"]) == pdf
+
+
+@pytest.mark.parametrize(
+    "to, subject",
+    [
+        ("one@example.org, two@example.org", "Hi"),
+        ("one@example.org; two@example.org", "Hi"),
+        ("one@example.org\nBcc: two@example.org", "Hi"),
+        ("one@example.org", "Hi\nBcc: two@example.org"),
+        ("", "Hi"),
+    ],
+)
+def test_one_recipient_and_one_line_headers_only(session, queue, to, subject):
+    with pytest.raises(ValueError):
+        queue(to=to, subject=subject)
+
+
+def test_each_email_goes_to_its_own_recipient_only(session, smtp, queue):
+    queue(to="first@example.org")
+    queue(to="second@example.org")
+    session.commit()
+
+    assert len(smtp.messages) == 2
+    for address in ("first@example.org", "second@example.org"):
+        [email] = smtp.to(address)
+        assert email["To"] == address
+        assert email["X-Envelope-To"] == address
+        assert "Cc" not in email and "Bcc" not in email
+
+
+def test_external_url_uses_base_url_with_or_without_a_request(app):
+    app.config["BASE_URL"] = "https://clinics.example.org/app"
+    expected = "https://clinics.example.org/app/staff/set-password/abc"
+
+    assert external_url("auth.set_password", token="abc") == expected
+    with app.test_request_context("/", base_url="http://other-host.example"):
+        assert external_url("auth.set_password", token="abc") == expected
+    assert external_url("core.home", ref="email") == "https://clinics.example.org/app/?ref=email"
+
+
+def test_off_mode_leaves_sending_to_the_worker(app, session, smtp, queue):
+    app.config["OUTBOX_SEND_MODE"] = "off"
+    message = queue()
+    session.commit()
+
+    assert smtp.messages == []
+    assert reload(session, message).status == "pending"
+
+
+def test_without_a_mail_server_emails_are_written_as_eml_files(app, session, smtp, queue):
+    app.config["MAIL_SERVER"] = ""
+    message = queue(calendar=("REQUEST", ICS))
+    session.commit()
+
+    [path] = Path(app.config["MAIL_FILE_DIR"]).glob("*.eml")
+    email = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert email["To"] == "parent@example.org"
+    assert email.get_body(("plain",)).get_content().startswith("Hello Alex.")
+    assert reload(session, message).status == "sent"
+    assert smtp.messages == []
+
+
+def test_an_unknown_send_mode_stops_the_app_starting(app):
+    with pytest.raises(ValueError, match="OUTBOX_SEND_MODE"):
+        create_app({"OUTBOX_SEND_MODE": "later"})
+
+
+def wait_for_status(session, message, wanted: str, seconds: float = 10) -> str:
+    """Poll without holding a transaction (on SQLite that would keep the sender out)."""
+    deadline = time.monotonic() + seconds
+    while (status := reload(session, message).status) != wanted and time.monotonic() < deadline:
+        session.commit()
+        time.sleep(0.05)
+    session.commit()
+    return status
+
+
+def test_after_commit_mode_sends_in_the_background(app, session, smtp, queue):
+    app.config["OUTBOX_SEND_MODE"] = "after_commit"
+    message = queue()
+    session.commit()
+
+    assert wait_for_status(session, message, "sent") == "sent"
+    assert len(smtp.to("parent@example.org")) == 1
