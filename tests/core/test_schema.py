@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from clinic import create_app
 from clinic.extensions import db
 from clinic.models import Booking, Slot
 
@@ -19,10 +20,9 @@ def test_migrations_and_models_agree(app):
     assert diff == []
 
 
-def test_sqlite_pragmas(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only")
-    with db.engine.connect() as conn:
+def test_sqlite_pragmas(sqlite_template):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{sqlite_template}"})
+    with app.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
