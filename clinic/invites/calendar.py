@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration, vText
+from icalendar import (
+    Alarm,
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDuration,
+    vText,
+)
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 DEFAULT_PRODID = "-//Safer Schools Clinics//Booking//EN"
@@ -174,18 +184,93 @@ def _calendar(
 
 
 def _vtimezone(tzid: str, events: list[CalendarEvent], stamp: datetime) -> Timezone:
-    """The library's own VTIMEZONE, cut to whole years around the events.
+    """A VTIMEZONE with yearly rules (RRULE), as Google Calendar and Outlook write them.
 
-    icalendar computes explicit transitions (DTSTART + RDATE, no RRULE) between
-    first_date and last_date; its default is 1970-2038, far more than an invite
-    needs. Whole years keep the output deterministic for the same events.
+    icalendar's own ``Timezone.from_tzid`` lists each clock change as an RDATE, which
+    Outlook desktop is reported to ignore (summer events an hour out).  Zones whose
+    changes follow a yearly "nth/last Sunday of a month" rule get that rule, checked
+    against every change in the years the events span; any other zone falls back to the
+    library's explicit transitions, cut to those years.
     """
     tz = ZoneInfo(tzid)
     instants = [e.starts_at for e in events] + [e.ends_at for e in events] or [stamp]
     years = [instant.astimezone(tz).year for instant in instants]
-    return Timezone.from_tzid(
-        tzid, first_date=date(min(years), 1, 1), last_date=date(max(years) + 1, 1, 1)
+    first, last = min(years), max(years)
+    return _rule_vtimezone(tzid, tz, first, last) or Timezone.from_tzid(
+        tzid, first_date=date(first, 1, 1), last_date=date(last + 1, 1, 1)
     )
+
+
+def _changes(tz: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta]]:
+    """(local wall time just before, offset before, offset after) for each change in year."""
+    found = []
+    instant = datetime(year, 1, 1, tzinfo=UTC)
+    offset = instant.astimezone(tz).utcoffset()
+    while instant.year == year:
+        following = instant + timedelta(minutes=30)
+        new = following.astimezone(tz).utcoffset()
+        if new != offset:
+            found.append(((following + offset).replace(tzinfo=None), offset, new))
+            offset = new
+        instant = following
+    return found
+
+
+def _weekday_rule(moment: datetime) -> str:
+    """BYDAY for the moment's weekday: -1SU for the last in the month, else 1SU..4SU."""
+    day = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][moment.weekday()]
+    is_last = (moment + timedelta(days=7)).month != moment.month
+    return f"-1{day}" if is_last else f"{(moment.day - 1) // 7 + 1}{day}"
+
+
+def _rule_vtimezone(tzid: str, tz: ZoneInfo, first: int, last: int) -> Timezone | None:
+    per_year = [_changes(tz, year) for year in range(first, last + 1)]
+    pattern = [(c[0].month, _weekday_rule(c[0]), c[0].time(), c[1], c[2]) for c in per_year[0]]
+    for changes in per_year:
+        seen = [(c[0].month, _weekday_rule(c[0]), c[0].time(), c[1], c[2]) for c in changes]
+        if seen != pattern:
+            return None  # irregular: no single yearly rule describes these years
+    zone = Timezone()
+    zone.add("TZID", tzid)
+    if not pattern:  # no clock changes: one STANDARD with the fixed offset
+        offset = datetime(first, 1, 1, tzinfo=UTC).astimezone(tz)
+        part = TimezoneStandard()
+        part.add("DTSTART", datetime(1970, 1, 1))
+        part.add("TZOFFSETFROM", offset.utcoffset())
+        part.add("TZOFFSETTO", offset.utcoffset())
+        part.add("TZNAME", offset.tzname())
+        zone.add_component(part)
+        return zone
+    for (wall, before, after), (month, byday, *_rest) in zip(per_year[0], pattern, strict=True):
+        part = TimezoneDaylight() if after > before else TimezoneStandard()
+        # Start the rule long ago (as Google and Outlook do) so every date has an observance.
+        part.add("DTSTART", datetime.combine(_rule_day(RULE_SINCE, month, byday), wall.time()))
+        part.add("TZOFFSETFROM", before)
+        part.add("TZOFFSETTO", after)
+        part.add("TZNAME", _name_after(tz, wall, before))
+        part.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": month, "BYDAY": byday})
+        zone.add_component(part)
+    return zone
+
+
+RULE_SINCE = 1970
+
+
+def _rule_day(year: int, month: int, byday: str) -> date:
+    """The date that BYMONTH=month;BYDAY=byday (e.g. -1SU, 2SU) names in ``year``."""
+    weekday = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"].index(byday[-2:])
+    nth = int(byday[:-2])
+    if nth > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _name_after(tz: ZoneInfo, wall: datetime, before: timedelta) -> str:
+    """The zone's abbreviation (GMT, BST…) just after the change at local ``wall``."""
+    instant = (wall - before).replace(tzinfo=UTC) + timedelta(minutes=1)
+    return instant.astimezone(tz).tzname()
 
 
 def _wall_time(instant: datetime, tz: ZoneInfo) -> datetime:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import vobject
+from dateutil.rrule import rrulestr
 from icalendar import vDuration
 
 from clinic.invites.calendar import (
@@ -504,16 +505,46 @@ def test_icalendar_zoneinfo_agrees_with_our_vtimezone():
         assert (ev.start, ev.end) == (start, end)
 
 
-def _onset_days(data: bytes) -> set:
-    """The day of every transition (DTSTART and RDATE) in the file's one VTIMEZONE."""
+def _onset_days(data: bytes, until: datetime = datetime(2030, 1, 1)) -> set:
+    """The day of every transition (DTSTART, RRULE or RDATE) in the file's one VTIMEZONE."""
     (tz,) = icalendar.Calendar.from_ical(data).timezones
     days = set()
     for sub in tz.subcomponents:
-        days.add(sub["DTSTART"].dt.date())
+        start = sub["DTSTART"].dt
+        days.add(start.date())
+        if "RRULE" in sub:
+            rule = rrulestr(sub["RRULE"].to_ical().decode(), dtstart=start)
+            days.update(d.date() for d in rule.between(start, until, inc=True))
         rdates = sub.get("RDATE", [])
         for rdate in rdates if isinstance(rdates, list) else [rdates]:
             days.update(d.dt.date() for d in rdate.dts)
     return days
+
+
+def test_london_uses_yearly_rules_not_a_list_of_dates():
+    """Outlook desktop is reported to ignore RDATE in a VTIMEZONE; yearly rules it reads."""
+    data = build_invite(make_event(), now=NOW)
+    (tz,) = icalendar.Calendar.from_ical(data).timezones
+    parts = {sub.name: sub for sub in tz.subcomponents}
+    assert set(parts) == {"DAYLIGHT", "STANDARD"}
+    assert parts["DAYLIGHT"]["RRULE"].to_ical() == b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3"
+    assert parts["STANDARD"]["RRULE"].to_ical() == b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"
+    assert b"RDATE" not in data
+    assert parts["DAYLIGHT"]["DTSTART"].dt == datetime(1970, 3, 29, 1, 0)
+    assert parts["STANDARD"]["DTSTART"].dt == datetime(1970, 10, 25, 2, 0)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Sao_Paulo", "Australia/Sydney"])
+def test_other_zones_keep_their_instants(read, zone):
+    """No DST (Tokyo), DST abolished in 2019 (Sao Paulo: falls back to listed dates), and
+    a southern-hemisphere zone: each parser reading our VTIMEZONE gives the same instants."""
+    events = [
+        make_event(uid=f"{n}@x", starts_at=utc(y, m, 1, 10), ends_at=utc(y, m, 1, 11))
+        for n, (y, m) in enumerate([(2018, 1), (2019, 7), (2026, 1), (2026, 7)])
+    ]
+    data = build_feed(events, calendar_name="Clinics", now=NOW, timezone=zone)
+    parsed = {ev["uid"]: (ev["start"], ev["end"]) for ev in read(data)["events"]}
+    assert parsed == {e.uid: (e.starts_at, e.ends_at) for e in events}
 
 
 def test_vtimezone_covers_the_event_years():
