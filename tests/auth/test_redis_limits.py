@@ -1,0 +1,43 @@
+"""Rate limits held in Redis are shared by every app process (as with several workers)."""
+
+import os
+
+import pytest
+import redis
+
+from clinic import create_app
+from tests.conftest import IN_CI
+from tests.helpers import post_form
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url():
+    try:
+        # Database 15 is the tests' own: start each test with no counters.
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
+    except redis.exceptions.RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis at {REDIS_URL} is not reachable: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} is not reachable: {exc}")
+    return REDIS_URL
+
+
+def test_sign_in_limit_is_shared_between_workers(database_url, smtp, tmp_path, redis_url):
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "SIGN_IN_LIMIT_PER_ADDRESS": "3 per 15 minutes",
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+    }
+    worker_one, worker_two = create_app(settings), create_app(settings)
+    for app in (worker_one, worker_one, worker_two):
+        response = post_form(
+            app.test_client(), "/staff/sign-in", {"email": "a@example.org", "password": "nope"}
+        )
+        assert response.status_code == 200
+    refused = post_form(
+        worker_two.test_client(), "/staff/sign-in", {"email": "b@example.org", "password": "no"}
+    )
+    assert refused.status_code == 429
