@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .attendance.followup import seed_guidance
 from .auth.service import hash_password
 from .extensions import db
 from .models import Booking, Clinic, School, Slot, User, normalise_email
@@ -121,6 +122,7 @@ def seed(session: Session) -> dict[str, str]:
                 consent_version="demo",
             )
         )
+    seed_guidance(session, actor="demo")
     session.commit()
     return passwords
 

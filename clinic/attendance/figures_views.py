@@ -1,10 +1,137 @@
-"""STUB: replaced by the figures feature."""
+"""The figures page and its CSV, for officers (their schools) and coordinators (all schools).
 
-from flask import Blueprint
+School staff get the not-found page: the figures compare schools, and the staff menu does
+not offer them the page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_login import current_user
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
+from wtforms import SelectChoice, SelectField, SubmitField
+from wtforms.validators import ValidationError
+
+from ..auth.service import require_school_access
+from ..auth.views import roles_required
+from ..extensions import db
+from ..filters import local
+from ..forms import Form
+from ..models import utcnow
+from . import figures as service
 
 bp = Blueprint("figures", __name__, url_prefix="/staff/figures")
+PICK_A_SCHOOL = "Choose a school from the list"
+PICK_A_MONTH = "Choose a month from the list"
 
 
-@bp.get("/")
+class FiguresFilter(Form):
+    """The choices above the figures, read from the address (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    school = SelectField(
+        "School", widget=GovSelect(), default="", invalid_choice_message=PICK_A_SCHOOL
+    )
+    start = SelectField("From", widget=GovSelect(), default="", invalid_choice_message=PICK_A_MONTH)
+    end = SelectField("To", widget=GovSelect(), default="", invalid_choice_message=PICK_A_MONTH)
+    submit = SubmitField("Show figures", widget=GovSubmitInput())
+
+    def __init__(self, schools, months: list[date], all_schools: str):
+        super().__init__(formdata=request.args)
+        self.school.choices = [SelectChoice("", all_schools)] + [
+            SelectChoice(str(school.id), school.name) for school in schools
+        ]
+        labels = [SelectChoice(f"{m:%Y-%m}", f"{m:%B %Y}") for m in months]
+        self.start.choices = [SelectChoice("", "The first clinic"), *labels]
+        self.end.choices = [SelectChoice("", "Now"), *labels]
+
+    def validate_end(self, field):
+        if field.errors or self.start.errors:
+            return
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("The ‘To’ month must be the same as or after the ‘From’ month")
+
+    def chosen(self) -> dict:
+        """The filters as the service takes them (call after a successful validate)."""
+        return {
+            "school_id": int(self.school.data) if self.school.data else None,
+            "start": _month(self.start.data),
+            "end": _month(self.end.data),
+        }
+
+
+def _month(value: str | None) -> date | None:
+    return date.fromisoformat(f"{value}-01") if value else None
+
+
+def _local_today() -> date:
+    return local(utcnow()).date()
+
+
+def _month_choices(today: date) -> list[date]:
+    """Every month from the first clinic the user may see up to this one, newest first."""
+    month = service.first_clinic_month(db.session, current_user) or service.month_start(today)
+    months = []
+    while month <= today:
+        months.append(month)
+        month = service.next_month(month)
+    return months[::-1]
+
+
+def _filters(today: date) -> FiguresFilter:
+    """The filter form; a school outside the user's scope is not found (404)."""
+    asked = request.args.get("school", "")
+    if asked.isdigit():
+        require_school_access(int(asked))
+    scope = "All schools" if current_user.role == "admin" else "All your schools"
+    form = FiguresFilter(
+        service.schools_in_scope(db.session, current_user), _month_choices(today), scope
+    )
+    form.validate()
+    return form
+
+
+@bp.get("")
+@roles_required("admin", "officer")
 def index():
-    return "todo"
+    today = _local_today()
+    form = _filters(today)
+    result = None
+    if not form.errors:
+        result = service.figures(db.session, current_user, today=today, **form.chosen())
+    return render_template(
+        "attendance/figures_index.html",
+        form=form,
+        result=result,
+        topic_label=service.topic_label,
+        most_common=service.most_common,
+        csv_url=url_for("figures.csv", **request.args),
+    )
+
+
+@roles_required("admin", "officer")
+def download_csv():
+    today = _local_today()
+    form = _filters(today)
+    if form.errors:  # the page shows what is wrong with the choices
+        return redirect(url_for("figures.index", **request.args))
+    result = service.figures(db.session, current_user, today=today, **form.chosen())
+    return Response(
+        service.figures_csv(result),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{service.csv_filename(today)}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.record_once
+def _csv_beside_the_page(state) -> None:
+    """The CSV lives at /staff/figures.csv, beside the page rather than under its prefix
+    (a blueprint route would be /staff/figures/.csv); still endpoint "figures.csv"."""
+    state.app.add_url_rule("/staff/figures.csv", "figures.csv", download_csv)

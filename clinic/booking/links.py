@@ -22,9 +22,14 @@ def _serializer(purpose: str) -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"parent-link:{purpose}")
 
 
+def _binding(uid: str) -> str:
+    """Part of the record's own random uid (before any "@domain", which every uid shares):
+    a link for a reused id (after a restore) won't match the new record."""
+    return uid.partition("@")[0][-12:]
+
+
 def _dump(purpose: str, record_id: int, uid: str) -> str:
-    # Binding the link to the record's own uid: a reused id (after a restore) won't match.
-    return _serializer(purpose).dumps({"i": record_id, "u": uid[-12:]})
+    return _serializer(purpose).dumps({"i": record_id, "u": _binding(uid)})
 
 
 def _load(session: Session, purpose: str, model, token: str, uid_of):
@@ -33,7 +38,7 @@ def _load(session: Session, purpose: str, model, token: str, uid_of):
     except BadSignature as exc:
         raise InvalidLink(purpose) from exc
     record = session.get(model, data.get("i")) if isinstance(data, dict) else None
-    if record is None or uid_of(record)[-12:] != data.get("u"):
+    if record is None or _binding(uid_of(record)) != data.get("u"):
         raise InvalidLink(purpose)
     return record
 

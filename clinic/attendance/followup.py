@@ -1,0 +1,346 @@
+"""After a clinic: one email to each parent who came, with guidance links and a feedback form.
+
+Plain functions taking a session; they raise named errors and never commit, except
+``send_follow_ups`` (a cron job), which commits each email with its claim.
+
+- **Guidance links** are content, kept in the ``guidance_link`` table and edited by
+  coordinators; ``seed_guidance`` loads the starting set from ``guidance_seed.json``.
+- **Follow-up email**: each attended booking of a closed clinic gets exactly one.  The claim
+  is a conditional UPDATE (``follow_up_sent_at IS NULL``) in the same transaction as the
+  queued email, so two runs at once never send twice: on PostgreSQL the second UPDATE waits
+  for the first's row lock and then finds the column set; on SQLite every transaction
+  begins IMMEDIATE, so the runs take turns.
+- **Feedback**: a signed link names the booking; one answer per booking, kept by a unique
+  index, so a double-submitted form stores one answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..booking.choices import TOPICS
+from ..invites.notify import send_booking_email
+from ..models import Booking, Clinic, Feedback, GuidanceLink, User, utcnow
+from ..outbox.service import external_url
+
+GENERAL = "general"
+# The topics a guidance link can be for: advice for everyone, then the booking form's topics.
+GUIDANCE_TOPICS = [(GENERAL, "General advice for every family"), *TOPICS]
+GUIDANCE_TOPIC_LABELS = dict(GUIDANCE_TOPICS)
+SEED_FILE = Path(__file__).with_name("guidance_seed.json")
+TITLE_MAX = 200
+URL_MAX = 500
+COMMENTS_MAX = 1000
+# A clinic closed longer ago than this gets no follow-up: a "thank you for coming" weeks
+# late (say, the first run of the cron job after going live) would puzzle parents.
+FOLLOW_UP_WITHIN = timedelta(days=14)
+FOLLOW_UP_SUBJECT = "Thank you for coming to the parental controls clinic"
+# (value stored in Feedback.useful, words shown to the parent), most useful first.
+USEFUL_CHOICES = [
+    (5, "Very useful"),
+    (4, "Useful"),
+    (3, "Quite useful"),
+    (2, "Not very useful"),
+    (1, "Not useful at all"),
+]
+
+
+class GuidanceError(ValueError):
+    """A guidance link that breaks a rule; the message is shown next to ``field``."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class FeedbackError(ValueError):
+    """An answer the feedback form should have refused; shown next to ``field``."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidFeedbackLink(Exception):
+    """Tampered or unknown link, or a booking that was not marked as attended."""
+
+
+class AlreadyAnswered(Exception):
+    """This booking's feedback is already saved (one answer per booking)."""
+
+
+@dataclass(frozen=True)
+class Guide:
+    """One link in the email: plain values, so it outlives the session that read it."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TopicGuides:
+    """The links for one topic a parent asked about, as the email lists them."""
+
+    topic: str
+    label: str
+    guides: tuple[Guide, ...]
+
+
+# --- guidance links -----------------------------------------------------------------------
+
+
+def check_https_url(value: str) -> str:
+    """A full https web address (parents follow these from an email; no other scheme)."""
+    url = (value or "").strip()
+    if len(url) > URL_MAX:
+        raise GuidanceError(f"Web address must be {URL_MAX} characters or fewer", "url")
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if (
+        parts.scheme != "https"
+        or "." not in host.strip(".")
+        or any(ch.isspace() or ord(ch) < 32 for ch in url)
+    ):
+        raise GuidanceError(
+            "Enter a full web address that starts with https://, like "
+            "https://www.internetmatters.org/parental-controls/",
+            "url",
+        )
+    return url
+
+
+def _clean_guidance(topic: str, title: str, url: str, position: int | None) -> dict:
+    """The values to store, or a GuidanceError naming the field that is wrong."""
+    if topic not in GUIDANCE_TOPIC_LABELS:
+        raise GuidanceError("Choose who the link is for", "topic")
+    title = (title or "").strip()
+    if not title:
+        raise GuidanceError("Enter the link text parents will see", "title")
+    if len(title) > TITLE_MAX:
+        raise GuidanceError(f"Link text must be {TITLE_MAX} characters or fewer", "title")
+    return {"topic": topic, "title": title, "url": check_https_url(url), "position": position or 0}
+
+
+def _topic_order(link: GuidanceLink) -> tuple:
+    """Sort key: the booking form's order of topics, then position (unknown topics last)."""
+    topics = list(GUIDANCE_TOPIC_LABELS)
+    index = topics.index(link.topic) if link.topic in topics else len(topics)
+    return (index, link.topic, link.position, link.title.lower(), link.id)
+
+
+def list_guidance(session: Session) -> list[GuidanceLink]:
+    """Every guidance link, grouped by topic in the booking form's order."""
+    return sorted(session.scalars(select(GuidanceLink)), key=_topic_order)
+
+
+def add_guidance(
+    session: Session, actor: User | str, *, topic: str, title: str, url: str, position: int | None
+) -> GuidanceLink:
+    link = GuidanceLink(**_clean_guidance(topic, title, url, position))
+    session.add(link)
+    audit.record(session, actor, "guidance.add", link, topic=link.topic, url=link.url)
+    return link
+
+
+def update_guidance(
+    session: Session,
+    actor: User | str,
+    link: GuidanceLink,
+    *,
+    topic: str,
+    title: str,
+    url: str,
+    position: int | None,
+) -> None:
+    values = _clean_guidance(topic, title, url, position)
+    changed = {key: value for key, value in values.items() if getattr(link, key) != value}
+    for key, value in changed.items():
+        setattr(link, key, value)
+    if changed:
+        audit.record(session, actor, "guidance.update", link, changed=sorted(changed))
+
+
+def delete_guidance(session: Session, actor: User | str, link: GuidanceLink) -> None:
+    audit.record(session, actor, "guidance.delete", link, topic=link.topic, url=link.url)
+    session.delete(link)
+
+
+def seed_guidance(session: Session, actor: User | str = "cli", path: Path = SEED_FILE) -> int:
+    """Load the starting links when there are none; returns how many were added.
+
+    Only an empty table is filled, so running it again never brings back links that
+    coordinators deleted or changed."""
+    if session.scalar(select(func.count()).select_from(GuidanceLink)):
+        return 0
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    for entry in entries:
+        session.add(GuidanceLink(**_clean_guidance(**entry)))
+    audit.record(session, actor, "guidance.seed", None, count=len(entries), source=path.name)
+    return len(entries)
+
+
+def guides_by_topic(session: Session) -> dict[str, tuple[Guide, ...]]:
+    """Every link as plain values by topic, in order: read once per run of the follow-up."""
+    grouped: dict[str, list[Guide]] = defaultdict(list)
+    for link in list_guidance(session):
+        grouped[link.topic].append(Guide(title=link.title, url=link.url))
+    return {topic: tuple(guides) for topic, guides in grouped.items()}
+
+
+def guidance_for(topics: Iterable[str], guides: dict[str, tuple[Guide, ...]]) -> list[TopicGuides]:
+    """The sections of one parent's email: the topics they asked about that have links, in
+    the booking form's order, then the general advice everyone gets."""
+    asked = set(topics or ())
+    wanted = [value for value, _ in TOPICS if value in asked] + [GENERAL]
+    return [
+        TopicGuides(topic=topic, label=GUIDANCE_TOPIC_LABELS[topic], guides=guides[topic])
+        for topic in wanted
+        if guides.get(topic)
+    ]
+
+
+# --- the feedback link --------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="feedback")
+
+
+def _uid_tag(booking: Booking) -> str:
+    """The end of the random part of the booking's uid ("booking-<uuid>@domain")."""
+    return booking.uid.partition("@")[0][-12:]
+
+
+def feedback_token(booking: Booking) -> str:
+    """A link for this booking's feedback; bound to its uid so a reused id cannot match."""
+    return _serializer().dumps({"b": booking.id, "u": _uid_tag(booking)})
+
+
+def booking_for_feedback(session: Session, token: str) -> Booking:
+    """The attended booking a feedback link names, or InvalidFeedbackLink."""
+    try:
+        data = _serializer().loads(token)
+    except BadSignature as exc:
+        raise InvalidFeedbackLink from exc
+    booking_id = data.get("b") if isinstance(data, dict) else None
+    booking = session.get(Booking, booking_id) if isinstance(booking_id, int) else None
+    if booking is None or _uid_tag(booking) != data.get("u") or booking.status != "attended":
+        raise InvalidFeedbackLink
+    return booking
+
+
+def feedback_for(session: Session, booking: Booking) -> Feedback | None:
+    return session.scalar(select(Feedback).where(Feedback.booking_id == booking.id))
+
+
+def save_feedback(
+    session: Session, booking: Booking, *, useful: int, comments: str | None
+) -> Feedback:
+    """Store the parent's two answers; AlreadyAnswered if this booking has answered before.
+
+    The unique index on ``feedback.booking_id`` decides between two submissions at once;
+    the savepoint turns the loser's refusal into AlreadyAnswered."""
+    if useful not in dict(USEFUL_CHOICES):
+        raise FeedbackError("Select how useful the clinic was", "useful")
+    comments = (comments or "").strip() or None
+    if comments and len(comments) > COMMENTS_MAX:
+        raise FeedbackError(f"Keep this to {COMMENTS_MAX} characters or fewer", "comments")
+    if feedback_for(session, booking) is not None:
+        raise AlreadyAnswered
+    feedback = Feedback(
+        clinic_id=booking.clinic_id, booking_id=booking.id, useful=useful, comments=comments
+    )
+    try:
+        with session.begin_nested():
+            session.add(feedback)
+    except IntegrityError as exc:
+        raise AlreadyAnswered from exc
+    school_id = session.scalar(select(Clinic.school_id).where(Clinic.id == booking.clinic_id))
+    audit.record(session, "parent", "feedback.give", feedback, school_id=school_id, useful=useful)
+    return feedback
+
+
+# --- the follow-up email ------------------------------------------------------------------
+
+
+def _due_follow_ups(now: datetime):
+    """Attended bookings of clinics closed recently whose parent has had no follow-up yet.
+
+    Anonymised bookings have no email address left, so they drop out here."""
+    return (
+        select(Booking.id)
+        .join(Clinic, Clinic.id == Booking.clinic_id)
+        .where(
+            Booking.status == "attended",
+            Booking.follow_up_sent_at.is_(None),
+            Booking.email.is_not(None),
+            Clinic.closed_at.is_not(None),
+            Clinic.closed_at >= now - FOLLOW_UP_WITHIN,
+            Clinic.status != "cancelled",
+        )
+        .order_by(Booking.id)
+    )
+
+
+def _claim(session: Session, booking_id: int, now: datetime) -> bool:
+    """Mark the follow-up as sent; False when another run (or an earlier one) already has."""
+    result = session.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            Booking.follow_up_sent_at.is_(None),
+            Booking.status == "attended",
+        )
+        .values(follow_up_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _queue_follow_up(
+    session: Session, booking: Booking, guides: dict[str, tuple[Guide, ...]]
+) -> None:
+    send_booking_email(
+        session,
+        booking,
+        template="follow_up",
+        subject=FOLLOW_UP_SUBJECT,
+        kind="follow_up",
+        with_invite=False,
+        guidance=guidance_for(booking.topics, guides),
+        feedback_url=external_url("feedback.give", token=feedback_token(booking)),
+    )
+    school_id = booking.clinic.school_id
+    audit.record(session, "system", "booking.follow_up", booking, school_id=school_id)
+
+
+def send_follow_ups(session: Session, *, now: datetime | None = None) -> int:
+    """Queue the follow-up email of every booking that is due; returns how many.
+
+    Safe to run again and again (cron) and with another run at the same time: each email
+    commits with its claim, one booking at a time, so a run that stops half-way leaves the
+    rest for the next."""
+    now = now or utcnow()
+    booking_ids = list(session.scalars(_due_follow_ups(now)))
+    guides = guides_by_topic(session)
+    session.commit()  # end the read: on SQLite it holds the write lock
+    sent = 0
+    for booking_id in booking_ids:
+        if _claim(session, booking_id, now):
+            _queue_follow_up(session, session.get(Booking, booking_id), guides)
+            sent += 1
+        session.commit()
+    return sent

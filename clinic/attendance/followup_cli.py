@@ -1,0 +1,27 @@
+"""`flask followup send` (cron) and `flask followup seed-guidance` (once, at set-up)."""
+
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+from . import followup
+
+followup_cli = AppGroup("followup", help="Follow-up emails after a clinic, and guidance links.")
+
+
+@followup_cli.command("send")
+def send() -> None:
+    """Email each parent who came to a closed clinic, once. Safe to run as often as you like."""
+    sent = followup.send_follow_ups(db.session)
+    click.echo(f"Follow-up emails queued: {sent}.")
+
+
+@followup_cli.command("seed-guidance")
+def seed_guidance() -> None:
+    """Load the starting guidance links, only when there are none yet."""
+    added = followup.seed_guidance(db.session)
+    db.session.commit()
+    if added:
+        click.echo(f"Added {added} guidance links. Coordinators can change them on the website.")
+    else:
+        click.echo("There are guidance links already; nothing added.")
