@@ -1,0 +1,92 @@
+"""The officer's private calendar feed: every clinic they run, in their own calendar app.
+
+The address holds an unguessable token (``User.calendar_token``) instead of a sign-in,
+because calendar apps cannot sign in; turning the feed off or making a new address
+stops the old one at once.  The feed carries counts, never a parent's details (rule 6).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
+
+from .. import audit
+from ..invites.calendar import build_feed
+from ..invites.events import officer_clinic_event
+from ..invites.notify import place_of
+from ..models import Clinic, User, utcnow
+from ..outbox.service import external_url
+from .service import display_status, local_today, slot_totals, zone
+
+HISTORY = timedelta(days=30)
+REFRESH = timedelta(hours=1)
+
+
+class UnknownFeed(Exception):
+    """No officer has this calendar feed token (never issued, or turned off)."""
+
+
+def issue_calendar_token(session: Session, user: User) -> str:
+    """A new private feed address for the officer; any old one stops working."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    audit.record(session, user, "calendar_feed.issue", user)
+    return user.calendar_token
+
+
+def revoke_calendar_token(session: Session, user: User) -> None:
+    user.calendar_token = None
+    audit.record(session, user, "calendar_feed.revoke", user)
+
+
+def officer_for_token(session: Session, token: str) -> User:
+    user = session.scalar(select(User).where(User.calendar_token == token)) if token else None
+    if user is None or not user.active or user.role != "officer":
+        raise UnknownFeed(token)
+    return user
+
+
+def officer_feed(session: Session, officer: User, now: datetime | None = None) -> bytes:
+    """All the officer's clinics from 30 days ago on, one event each, with counts only.
+
+    Drafts stay out (parents cannot see them either); cancelled clinics stay in, marked
+    cancelled, so a calendar that already holds them removes them.
+    """
+    now = now or utcnow()
+    totals = slot_totals()
+    statement = (
+        select(Clinic, totals)
+        .join(totals, totals.c.clinic_id == Clinic.id)
+        .join(Clinic.school)
+        .options(contains_eager(Clinic.school))
+        .where(
+            Clinic.officer_id == officer.id,
+            Clinic.status != "draft",
+            Clinic.date >= local_today(now - HISTORY),
+        )
+        .order_by(totals.c.starts_at, Clinic.id)
+    )
+    events = [
+        officer_clinic_event(
+            uid=row.Clinic.uid,
+            sequence=row.Clinic.sequence,
+            title=row.Clinic.title,
+            place=place_of(row.Clinic),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            booked=row.booked or 0,
+            capacity=row.capacity or 0,
+            status=display_status(row.Clinic, local_today(now)),
+            url=external_url("schedule.show_clinic", clinic_id=row.Clinic.id),
+        )
+        for row in session.execute(statement)
+    ]
+    return build_feed(
+        events,
+        calendar_name=f"Clinics – {officer.name}",
+        refresh=REFRESH,
+        now=now,
+        timezone=zone(),
+    )

@@ -1,0 +1,917 @@
+"""The rules for clinics and slots: create, publish, change, cancel, copy; the officer feed.
+
+Plain functions taking a session. They raise named errors (``ClinicError`` with the field
+each message belongs next to, ``StaleClinic``, ``NeedsConfirmation``) and never commit: the
+caller commits once, so a change, its audit events and every email it causes are saved
+together or not at all (design rule 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..auth.service import scoped_school_filter
+from ..filters import format_date, format_time
+from ..invites.notify import place_of, send_booking_email
+from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
+from ..outbox.service import external_url, queue_email
+from .slots import (
+    MAX_SLOTS,
+    SlotPattern,
+    SlotPatternError,
+    check_capacity,
+    generate_slots,
+    local_instant,
+    shift_to_day,
+)
+
+STATUSES = ("draft", "published", "cancelled", "past")
+WAITING = ("waiting", "offered")
+DEFAULT_TITLE = "Parental controls clinic"
+CLOSE_BEFORE_START = timedelta(hours=24)
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class ClinicError(ValueError):
+    """One or more broken rules, each with the form field its message belongs next to."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+    @classmethod
+    def on(cls, field_name: str, message: str, **extra) -> ClinicError:
+        error = cls({field_name: message})
+        error.__dict__.update(extra)
+        return error
+
+
+class SlotHasBookings(ClinicError):
+    """The slot holds bookings that would be lost; ``bookings`` says whose."""
+
+    bookings: list[Booking]
+
+
+class OverlapWarning(ClinicError):
+    """The officer already runs a clinic at that time; saved only when they say so."""
+
+    clinics: list[Clinic]
+
+
+class StaleClinic(Exception):
+    """Someone else saved the clinic after this form was opened."""
+
+    def __init__(self, clinic_id: int):
+        super().__init__(f"clinic {clinic_id} was changed by someone else")
+        self.clinic_id = clinic_id
+
+
+@dataclass
+class NeedsConfirmation(Exception):
+    """The change must be confirmed first: these booked households will be emailed."""
+
+    changes: list[str]
+    bookings: list[Booking]
+
+
+# --- values the forms hand over ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClinicDetails:
+    """What an officer types about a clinic. Blank booking times mean "use the default"."""
+
+    title: str
+    description: str
+    venue: str
+    date: date
+    booking_opens_at: datetime | None = None
+    booking_closes_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a change told parents, and which booked households were emailed."""
+
+    changes: list[str]
+    told: list[Booking]
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """Who was told of a cancellation: the bookings cancelled and the waiting list's size."""
+
+    bookings: list[Booking]
+    waiting: int
+
+
+@dataclass
+class ClinicRow:
+    """One clinic on the dashboard, with its totals counted by the database."""
+
+    clinic: Clinic
+    status: str
+    slots: int
+    capacity: int
+    booked: int
+    waiting: int
+    starts_at: datetime | None
+    ends_at: datetime | None
+    next_action: str = field(default="")
+
+
+def zone() -> str:
+    return current_app.config["CLINIC_TIMEZONE"]
+
+
+def local_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(ZoneInfo(zone())).date()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def slot_totals():
+    """Per clinic: number of slots, places, places booked, first start and last end."""
+    return (
+        select(
+            Slot.clinic_id,
+            func.count(Slot.id).label("slots"),
+            func.sum(Slot.capacity).label("capacity"),
+            func.sum(Slot.booked).label("booked"),
+            func.min(Slot.starts_at).label("starts_at"),
+            func.max(Slot.ends_at).label("ends_at"),
+        )
+        .group_by(Slot.clinic_id)
+        .subquery()
+    )
+
+
+def _waiting_totals():
+    return (
+        select(WaitlistEntry.clinic_id, func.count(WaitlistEntry.id).label("waiting"))
+        .where(WaitlistEntry.status.in_(WAITING))
+        .group_by(WaitlistEntry.clinic_id)
+        .subquery()
+    )
+
+
+def display_status(clinic: Clinic, today: date) -> str:
+    """draft, published or cancelled as stored; "past" once the day has gone."""
+    if clinic.status != "cancelled" and clinic.date < today:
+        return "past"
+    return clinic.status
+
+
+def _status_filter(status: str, today: date):
+    if status == "past":
+        return (Clinic.status != "cancelled") & (Clinic.date < today)
+    if status == "cancelled":
+        return Clinic.status == "cancelled"
+    return (Clinic.status == status) & (Clinic.date >= today)
+
+
+def dashboard_rows(
+    session: Session,
+    user: User,
+    *,
+    school_id: int | None = None,
+    status: str | None = None,
+    now: datetime | None = None,
+) -> list[ClinicRow]:
+    """The clinics this user may see, upcoming first (soonest first), then past (latest first).
+
+    The totals are counted by the database in the same query, not by loading every slot;
+    a second query fetches the officers' names.
+    """
+    today = local_today(now)
+    totals, waiting = slot_totals(), _waiting_totals()
+    upcoming = Clinic.date >= today
+    statement = (
+        select(Clinic, totals, waiting.c.waiting)
+        .join(Clinic.school)
+        .outerjoin(totals, totals.c.clinic_id == Clinic.id)
+        .outerjoin(waiting, waiting.c.clinic_id == Clinic.id)
+        .options(contains_eager(Clinic.school), selectinload(Clinic.officer))
+        .where(scoped_school_filter(user, Clinic.school_id))
+        .order_by(
+            case((upcoming, 0), else_=1),
+            case((upcoming, Clinic.date)).asc(),  # upcoming: soonest first
+            case((~upcoming, Clinic.date)).desc(),  # past: latest first
+            totals.c.starts_at,
+            School.name,
+            Clinic.id,
+        )
+    )
+    if school_id is not None:
+        statement = statement.where(Clinic.school_id == school_id)
+    if status in STATUSES:
+        statement = statement.where(_status_filter(status, today))
+    rows = []
+    for result in session.execute(statement):
+        clinic = result.Clinic
+        row = ClinicRow(
+            clinic=clinic,
+            status=display_status(clinic, today),
+            slots=result.slots or 0,
+            capacity=result.capacity or 0,
+            booked=result.booked or 0,
+            waiting=result.waiting or 0,
+            starts_at=result.starts_at,
+            ends_at=result.ends_at,
+        )
+        row.next_action = next_action(row, today)
+        rows.append(row)
+    return rows
+
+
+def next_action(row: ClinicRow, today: date) -> str:
+    """What the officer most likely needs to do next with this clinic, in a few words."""
+    if row.status == "cancelled":
+        return "Nothing: it is cancelled"
+    if row.status == "past":
+        return "Check who came"
+    if row.slots == 0:
+        return "Add slots"
+    if row.status == "draft":
+        return "Check and publish"
+    if row.clinic.date == today:
+        return "Run the clinic today"
+    if row.booked >= row.capacity:
+        return "Full: think about another date" if row.waiting else "Full"
+    return "Tell parents about it"
+
+
+def schools_to_run(user: User) -> list[School]:
+    """The schools where this user may put on clinics (officers: the ones they cover)."""
+    return list(user.schools) if user.role == "officer" else []
+
+
+def live_bookings(session: Session, slot_ids, *, status: str = "confirmed") -> list[Booking]:
+    """Bookings in these slots, in slot then name order (for lists of who to tell).
+
+    ``status="live"`` includes bookings already marked attended or no-show."""
+    kept = Booking.status != "cancelled" if status == "live" else Booking.status == status
+    statement = (
+        select(Booking)
+        .join(Booking.slot)
+        .where(Booking.slot_id.in_(list(slot_ids)), kept)
+        .options(contains_eager(Booking.slot))
+        .order_by(Slot.starts_at, Booking.parent_name, Booking.id)
+    )
+    return list(session.scalars(statement))
+
+
+def find_overlaps(
+    session: Session,
+    officer_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    exclude_clinic_id: int | None = None,
+) -> list[Clinic]:
+    """The officer's other clinics (not cancelled) that run during any of this time."""
+    totals = slot_totals()
+    statement = (
+        select(Clinic)
+        .join(totals, totals.c.clinic_id == Clinic.id)
+        .where(
+            Clinic.officer_id == officer_id,
+            Clinic.status != "cancelled",
+            totals.c.starts_at < ends_at,
+            totals.c.ends_at > starts_at,
+        )
+        .options(selectinload(Clinic.school))
+        .order_by(totals.c.starts_at)
+    )
+    if exclude_clinic_id is not None:
+        statement = statement.where(Clinic.id != exclude_clinic_id)
+    return list(session.scalars(statement))
+
+
+# --- checks shared by create, copy and change -------------------------------------------------
+
+
+def _check_future(
+    day: date, first_start: datetime | None, now: datetime, start_field: str = "start_time"
+) -> None:
+    if day < local_today(now):
+        raise ClinicError.on("date", "The date of the clinic must be today or in the future")
+    if first_start is not None and first_start <= now:
+        raise ClinicError.on(start_field, "The clinic must start later than now")
+
+
+def booking_window(
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    first_start: datetime | None,
+    now: datetime,
+) -> tuple[datetime, datetime | None]:
+    """When parents may book: given times, or from now until 24 hours before the first slot
+    (or until it starts, when that is less than 24 hours away).  A clinic with no slots
+    yet has no default closing time."""
+    opens_at = opens_at or now
+    if closes_at is None and first_start is not None:
+        closes_at = first_start - CLOSE_BEFORE_START
+        if closes_at <= opens_at:
+            closes_at = first_start
+    if closes_at is None:
+        return opens_at, None
+    if first_start is not None and closes_at > first_start:
+        raise ClinicError.on(
+            "booking_closes", "Booking must close before the clinic starts, not after"
+        )
+    if closes_at <= opens_at:
+        raise ClinicError.on("booking_closes", "Booking must close after it opens")
+    return opens_at, closes_at
+
+
+def _check_overlaps(
+    session: Session,
+    officer_id: int,
+    times: list[tuple[datetime, datetime]],
+    *,
+    exclude_clinic_id: int | None = None,
+) -> None:
+    clinics = find_overlaps(
+        session,
+        officer_id,
+        times[0][0],
+        times[-1][1],
+        exclude_clinic_id=exclude_clinic_id,
+    )
+    if clinics:
+        names = "; ".join(
+            f"{c.title} at {c.school.name}, {format_date(c.date)}" for c in clinics[:3]
+        )
+        raise OverlapWarning.on(
+            "date", f"You already have a clinic at this time: {names}", clinics=clinics
+        )
+
+
+def _check_version(clinic: Clinic, expected_version: int | None) -> None:
+    if expected_version != clinic.version:
+        raise StaleClinic(clinic.id)
+
+
+def _check_changeable(clinic: Clinic, now: datetime) -> None:
+    if clinic.status == "cancelled":
+        raise ClinicError.on("submit", "This clinic has been cancelled, so it cannot be changed")
+    if clinic.date < local_today(now):
+        raise ClinicError.on("submit", "This clinic has already happened, so it cannot be changed")
+
+
+def _save(session: Session, clinic: Clinic) -> None:
+    """Write now, so a clinic saved by someone else meanwhile fails here (optimistic lock)."""
+    clinic_id = clinic.id
+    clinic.updated_at = utcnow()  # always an UPDATE of the clinic row, so its version counts
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleClinic(clinic_id) from exc
+
+
+# --- create, copy, publish --------------------------------------------------------------------
+
+
+def plan_slots(
+    details: ClinicDetails, pattern: SlotPattern, now: datetime | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The slots a new clinic would get, after every check but the overlap one (the preview)."""
+    now = now or utcnow()
+    try:
+        times = generate_slots(details.date, pattern, zone())
+    except SlotPatternError as exc:
+        raise ClinicError.on(exc.field, str(exc)) from exc
+    _check_future(details.date, times[0][0], now)
+    booking_window(details.booking_opens_at, details.booking_closes_at, times[0][0], now)
+    return times
+
+
+def create_clinic(
+    session: Session,
+    actor: User,
+    *,
+    school: School,
+    details: ClinicDetails,
+    pattern: SlotPattern,
+    allow_overlap: bool = False,
+    now: datetime | None = None,
+) -> Clinic:
+    """A draft clinic run by ``actor`` at ``school`` with its slots laid out by ``pattern``."""
+    now = now or utcnow()
+    times = plan_slots(details, pattern, now)
+    return _new_clinic(
+        session,
+        actor,
+        school,
+        details,
+        [(start, end, pattern.capacity) for start, end in times],
+        allow_overlap=allow_overlap,
+        now=now,
+        action="clinic.create",
+    )
+
+
+def copy_clinic(
+    session: Session,
+    actor: User,
+    source: Clinic,
+    *,
+    day: date,
+    booking_opens_at: datetime | None = None,
+    booking_closes_at: datetime | None = None,
+    allow_overlap: bool = False,
+    now: datetime | None = None,
+) -> Clinic:
+    """A new draft on ``day`` with the source's details and the same slots by the clock."""
+    now = now or utcnow()
+    if not source.slots:
+        raise ClinicError.on("date", "This clinic has no slots to copy")
+    try:
+        slots = [
+            (
+                shift_to_day(slot.starts_at, day, zone()),
+                shift_to_day(slot.ends_at, day, zone()),
+                slot.capacity,
+            )
+            for slot in source.slots
+        ]
+    except SlotPatternError as exc:
+        raise ClinicError.on("date", str(exc)) from exc
+    details = ClinicDetails(
+        title=source.title,
+        description=source.description,
+        venue=source.venue,
+        date=day,
+        booking_opens_at=booking_opens_at,
+        booking_closes_at=booking_closes_at,
+    )
+    _check_future(day, slots[0][0], now)
+    clinic = _new_clinic(
+        session,
+        actor,
+        source.school,
+        details,
+        slots,
+        allow_overlap=allow_overlap,
+        now=now,
+        action="clinic.copy",
+    )
+    audit.record(session, actor, "clinic.copied", source, copy_id=clinic.id)
+    return clinic
+
+
+def _new_clinic(
+    session: Session,
+    actor: User,
+    school: School,
+    details: ClinicDetails,
+    slots: list[tuple[datetime, datetime, int]],
+    *,
+    allow_overlap: bool,
+    now: datetime,
+    action: str,
+) -> Clinic:
+    slots = sorted(slots)
+    opens_at, closes_at = booking_window(
+        details.booking_opens_at, details.booking_closes_at, slots[0][0], now
+    )
+    if not allow_overlap:
+        _check_overlaps(session, actor.id, [(s, e) for s, e, _ in slots])
+    clinic = Clinic(
+        school=school,
+        officer=actor,
+        title=details.title.strip() or DEFAULT_TITLE,
+        description=details.description.strip(),
+        venue=details.venue.strip(),
+        date=details.date,
+        status="draft",
+        booking_opens_at=opens_at,
+        booking_closes_at=closes_at,
+        slots=[Slot(starts_at=s, ends_at=e, capacity=c, booked=0) for s, e, c in slots],
+    )
+    session.add(clinic)
+    session.flush()
+    audit.record(session, actor, action, clinic, slots=len(slots), date=clinic.date.isoformat())
+    return clinic
+
+
+def publish_clinic(
+    session: Session,
+    actor: User,
+    clinic: Clinic,
+    *,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> None:
+    """Parents see a clinic only once it is published."""
+    now = now or utcnow()
+    _check_version(clinic, expected_version)
+    _check_changeable(clinic, now)
+    if clinic.status != "draft":
+        raise ClinicError.on("submit", "This clinic is already published")
+    if not clinic.slots:
+        raise ClinicError.on("submit", "Add at least one slot before you publish the clinic")
+    if clinic.slots[0].starts_at <= now:
+        raise ClinicError.on("submit", "This clinic has already started, so it cannot be published")
+    clinic.status = "published"
+    clinic.sequence += 1
+    _save(session, clinic)
+    audit.record(session, actor, "clinic.publish", clinic)
+
+
+# --- changing a clinic ------------------------------------------------------------------------
+
+
+def update_clinic(
+    session: Session,
+    actor: User,
+    clinic: Clinic,
+    details: ClinicDetails,
+    *,
+    expected_version: int | None,
+    confirmed: bool = False,
+    allow_overlap: bool = False,
+    now: datetime | None = None,
+) -> Changed:
+    """Change a clinic's details; a new date moves every slot to the same times that day.
+
+    When the date or the place changes and households have booked, ``NeedsConfirmation``
+    comes first; once confirmed, each booked parent is emailed what changed with an
+    updated invite (same UID, higher SEQUENCE).
+    """
+    now = now or utcnow()
+    _check_version(clinic, expected_version)
+    _check_changeable(clinic, now)
+    moves = _slot_times_on(clinic, details.date)
+    first_start = min((s for s, _ in moves.values()), default=None)
+    if details.date != clinic.date:
+        _check_future(details.date, first_start, now, "date")
+    opens_at, closes_at = booking_window(
+        details.booking_opens_at or clinic.booking_opens_at,
+        details.booking_closes_at,
+        first_start,
+        now,
+    )
+    if details.date != clinic.date and moves and not allow_overlap:
+        _check_overlaps(
+            session, clinic.officer_id, sorted(moves.values()), exclude_clinic_id=clinic.id
+        )
+
+    changes = []
+    if details.date != clinic.date:
+        changes.append(
+            f"The date has changed from {format_date(clinic.date)} to {format_date(details.date)}"
+        )
+    if details.venue.strip() != clinic.venue.strip():
+        changes.append(
+            f"Where to go has changed from “{_one_line(clinic.venue)}” "
+            f"to “{_one_line(details.venue)}”"
+        )
+    told = live_bookings(session, [slot.id for slot in clinic.slots]) if changes else []
+    if told and not confirmed:
+        raise NeedsConfirmation(changes, told)
+
+    clinic.title = details.title.strip() or DEFAULT_TITLE
+    clinic.description = details.description.strip()
+    clinic.venue = details.venue.strip()
+    clinic.date = details.date
+    clinic.booking_opens_at, clinic.booking_closes_at = opens_at, closes_at
+    for slot in clinic.slots:
+        slot.starts_at, slot.ends_at = moves[slot.id]
+    clinic.sequence += 1
+    _save(session, clinic)
+    audit.record(
+        session, actor, "clinic.change", clinic, changes=changes, told=[b.id for b in told]
+    )
+    _tell(session, actor, clinic, told, changes)
+    return Changed(changes, told)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "not given"
+
+
+def _slot_times_on(clinic: Clinic, day: date) -> dict[int, tuple[datetime, datetime]]:
+    """Each slot's start and end moved to ``day`` at the same wall-clock times."""
+    try:
+        return {
+            slot.id: (
+                shift_to_day(slot.starts_at, day, zone()),
+                shift_to_day(slot.ends_at, day, zone()),
+            )
+            for slot in clinic.slots
+        }
+    except SlotPatternError as exc:
+        raise ClinicError.on("date", str(exc)) from exc
+
+
+def _tell(
+    session: Session, actor: User, clinic: Clinic, bookings: list[Booking], changes: list[str]
+) -> None:
+    """Email each booked household what changed, with its invite updated (SEQUENCE + 1)."""
+    for booking in bookings:
+        booking.sequence += 1
+        send_booking_email(
+            session,
+            booking,
+            template="clinic_changed",
+            subject=f"Your clinic booking has changed – {clinic.school.name}",
+            kind="clinic_changed",
+            changes=changes,
+        )
+        audit.record(
+            session,
+            actor,
+            "booking.told_of_change",
+            booking,
+            school_id=clinic.school_id,
+            changes=changes,
+        )
+
+
+# --- slots one by one -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotTimes:
+    """A slot as typed: local start and end on the clinic's date, and its capacity."""
+
+    start: time
+    end: time
+    capacity: int
+
+
+def _slot_instants(clinic: Clinic, times: SlotTimes) -> tuple[datetime, datetime]:
+    try:
+        check_capacity(times.capacity)
+        starts_at = local_instant(clinic.date, times.start, zone(), "start_time")
+        ends_at = local_instant(clinic.date, times.end, zone(), "end_time")
+    except SlotPatternError as exc:
+        raise ClinicError.on(exc.field, str(exc)) from exc
+    if ends_at <= starts_at:
+        raise ClinicError.on("end_time", "The end time must be after the start time")
+    return starts_at, ends_at
+
+
+def add_slot(
+    session: Session,
+    actor: User,
+    clinic: Clinic,
+    times: SlotTimes,
+    *,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Slot:
+    now = now or utcnow()
+    _check_version(clinic, expected_version)
+    _check_changeable(clinic, now)
+    if len(clinic.slots) >= MAX_SLOTS:
+        raise ClinicError.on("start_time", f"A clinic can have up to {MAX_SLOTS} slots")
+    starts_at, ends_at = _slot_instants(clinic, times)
+    if starts_at <= now:
+        raise ClinicError.on("start_time", "The slot must start later than now")
+    if clinic.booking_closes_at and clinic.booking_closes_at > starts_at:
+        raise ClinicError.on(
+            "start_time", "Booking for this clinic closes after that time. Choose a later time"
+        )
+    slot = Slot(starts_at=starts_at, ends_at=ends_at, capacity=times.capacity, booked=0)
+    if clinic.booking_closes_at is None:  # the first slot of an emptied draft
+        clinic.booking_opens_at, clinic.booking_closes_at = booking_window(
+            clinic.booking_opens_at, None, starts_at, now
+        )
+    clinic.slots.append(slot)
+    clinic.sequence += 1
+    _save(session, clinic)
+    audit.record(session, actor, "slot.add", slot, school_id=clinic.school_id, clinic_id=clinic.id)
+    return slot
+
+
+def update_slot(
+    session: Session,
+    actor: User,
+    slot: Slot,
+    times: SlotTimes,
+    *,
+    expected_version: int | None,
+    confirmed: bool = False,
+    now: datetime | None = None,
+) -> Changed:
+    """Change one slot; its booked households are told of a new time once confirmed."""
+    now = now or utcnow()
+    clinic = slot.clinic
+    _check_version(clinic, expected_version)
+    _check_changeable(clinic, now)
+    starts_at, ends_at = _slot_instants(clinic, times)
+    bookings = live_bookings(session, [slot.id])
+    if times.capacity < slot.booked:
+        raise SlotHasBookings.on(
+            "capacity",
+            f"{slot.booked} households have booked this slot, so it needs at least "
+            f"{slot.booked} places. Move or cancel bookings first",
+            bookings=bookings,
+        )
+    changes = _time_changes(slot, starts_at, ends_at)
+    if changes and starts_at <= now:
+        raise ClinicError.on("start_time", "The slot must start later than now")
+    told = bookings if changes else []
+    if told and not confirmed:
+        raise NeedsConfirmation(changes, told)
+    slot.starts_at, slot.ends_at, slot.capacity = starts_at, ends_at, times.capacity
+    if changes:
+        clinic.sequence += 1
+    _save(session, clinic)
+    audit.record(
+        session,
+        actor,
+        "slot.change",
+        slot,
+        school_id=clinic.school_id,
+        clinic_id=clinic.id,
+        changes=changes,
+        capacity=times.capacity,
+        told=[b.id for b in told],
+    )
+    _tell(session, actor, clinic, told, changes)
+    return Changed(changes, told)
+
+
+def _time_changes(slot: Slot, starts_at: datetime, ends_at: datetime) -> list[str]:
+    """What a parent needs to hear when a slot moves, in plain sentences."""
+    changes = []
+    if starts_at != slot.starts_at:
+        changes.append(
+            f"The time has changed from {format_time(slot.starts_at)} to {format_time(starts_at)}"
+        )
+    if ends_at - starts_at != slot.ends_at - slot.starts_at:
+        changes.append(
+            f"It now ends at {format_time(ends_at)} instead of {format_time(slot.ends_at)}"
+        )
+    return changes
+
+
+def remove_slot(
+    session: Session,
+    actor: User,
+    slot: Slot,
+    *,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> None:
+    """Remove a slot nobody has booked (bookings are moved or cancelled first)."""
+    now = now or utcnow()
+    clinic = slot.clinic
+    _check_version(clinic, expected_version)
+    _check_changeable(clinic, now)
+    bookings = live_bookings(session, [slot.id])
+    if slot.booked or bookings:
+        raise SlotHasBookings.on(
+            "submit",
+            "Households have booked this slot, so it cannot be removed. "
+            "Move or cancel their bookings first",
+            bookings=bookings,
+        )
+    if clinic.status == "published" and len(clinic.slots) == 1:
+        raise ClinicError.on(
+            "submit", "A published clinic needs at least one slot. Cancel the clinic instead"
+        )
+    audit.record(
+        session,
+        actor,
+        "slot.remove",
+        slot,
+        school_id=clinic.school_id,
+        clinic_id=clinic.id,
+        starts_at=slot.starts_at.isoformat(),
+    )
+    clinic.slots.remove(slot)
+    clinic.sequence += 1
+    _save(session, clinic)
+
+
+# --- cancelling -------------------------------------------------------------------------------
+
+
+def cancel_clinic(
+    session: Session,
+    actor: User,
+    clinic: Clinic,
+    reason: str,
+    *,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Cancelled:
+    """Cancel the clinic and every booking in it; tell each household and the waiting list.
+
+    Every slot is set to none booked in one statement, before the bookings are read: the
+    clinic is cancelled, so every live booking goes with it, and the UPDATE takes the slot
+    rows' locks first.  A booking that committed before it is read and cancelled here;
+    one that tries to take a place after it waits for this transaction and then finds the
+    clinic cancelled.  (``give_back_place`` per booking would reach the same zero in many
+    statements.)
+    """
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason:
+        raise ClinicError.on("reason", "Enter the reason parents will be given")
+    _check_version(clinic, expected_version)
+    _check_changeable(clinic, now)
+    if clinic.slots and clinic.slots[0].starts_at <= now:
+        raise ClinicError.on("reason", "This clinic has already started, so it cannot be cancelled")
+
+    clinic.status = "cancelled"
+    clinic.cancelled_reason = reason
+    clinic.sequence += 1
+    _save(session, clinic)
+    session.execute(
+        update(Slot)
+        .where(Slot.clinic_id == clinic.id)
+        .values(booked=0)
+        .execution_options(synchronize_session=False)
+    )
+    for slot in clinic.slots:
+        session.expire(slot, ["booked"])
+    bookings = live_bookings(session, [slot.id for slot in clinic.slots], status="live")
+    other_clinics = external_url("booking.school_page", slug=clinic.school.slug)
+    for booking in bookings:
+        booking.status = "cancelled"
+        booking.cancelled_at = now
+        booking.sequence += 1
+        send_booking_email(
+            session,
+            booking,
+            template="clinic_cancelled",
+            subject=f"Clinic cancelled – {clinic.school.name}",
+            kind="clinic_cancelled",
+            reason=reason,
+            other_clinics_url=other_clinics,
+        )
+        audit.record(
+            session,
+            actor,
+            "booking.cancel",
+            booking,
+            school_id=clinic.school_id,
+            because="clinic cancelled",
+        )
+    waiting = _tell_waiting_list(session, actor, clinic, reason, other_clinics)
+    audit.record(
+        session,
+        actor,
+        "clinic.cancel",
+        clinic,
+        reason=reason,
+        bookings=[b.id for b in bookings],
+        waiting_list=waiting,
+    )
+    session.flush()
+    return Cancelled(bookings, waiting)
+
+
+def _tell_waiting_list(
+    session: Session, actor: User, clinic: Clinic, reason: str, other_clinics: str
+) -> int:
+    """Email each household still waiting and take them off the list; returns how many."""
+    entries = session.scalars(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.clinic_id == clinic.id, WaitlistEntry.status.in_(WAITING))
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+    ).all()
+    for entry in entries:
+        entry.status = "removed"
+        if entry.email:
+            queue_email(
+                session,
+                to=entry.email,
+                subject=f"Clinic cancelled – {clinic.school.name}",
+                template="waitlist_clinic_cancelled",
+                kind="waitlist_clinic_cancelled",
+                context={
+                    "entry": entry,
+                    "clinic": clinic,
+                    "school": clinic.school,
+                    "place": place_of(clinic),
+                    "reason": reason,
+                    "other_clinics_url": other_clinics,
+                },
+            )
+        audit.record(
+            session,
+            actor,
+            "waitlist.remove",
+            entry,
+            school_id=clinic.school_id,
+            because="clinic cancelled",
+        )
+    return len(entries)

@@ -1,0 +1,254 @@
+"""Creating a clinic: preview, save as a draft, the presets, bad input, copying."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic.models import Clinic, Slot
+from clinic.schedule import service
+from clinic.schedule.service import ClinicDetails
+from clinic.schedule.slots import SlotPattern
+
+from .conftest import (
+    LONDON,
+    actions,
+    date_parts,
+    field_error,
+    future_day,
+    new_clinic_form,
+    post_page,
+)
+
+NEW = "/staff/clinics/new"
+
+
+def clinic_count(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(Clinic))
+
+
+def test_create_page_offers_the_defaults(officer_client, school):
+    html = officer_client.get(NEW).get_data(as_text=True)
+    assert 'value="Parental controls clinic"' in html
+    assert "One-to-one appointments" in html and "A group session" in html
+    assert "15 minutes each, one household per appointment" in html
+    assert "Preview slots" in html and "Save as draft" in html
+    assert f'<option value="{school.id}" selected>' in html  # their only school
+
+
+def test_preview_lists_the_slots_and_saves_nothing(officer_client, school, session):
+    day = future_day()
+    response = post_page(officer_client, NEW, new_clinic_form(school.id, day, preview="y"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "4 slots, 4 places" in html
+    for shown in ("3:15pm to 3:30pm", "3:30pm to 3:45pm", "3:45pm to 4pm", "4pm to 4:15pm"):
+        assert shown in html
+    assert 'formaction="/staff/clinics/new#slot-preview"' in html
+    assert 'value="3:15pm"' in html  # the answers are kept
+    assert clinic_count(session) == 0
+
+
+def test_save_as_draft_makes_a_draft_with_its_slots(officer_client, school, session, officer_user):
+    day = future_day()
+    response = post_page(officer_client, NEW, new_clinic_form(school.id, day))
+    assert response.status_code == 302
+    clinic = session.scalars(select(Clinic)).one()
+    assert response.headers["Location"].endswith(f"/staff/clinics/{clinic.id}")
+    assert (clinic.status, clinic.officer_id, clinic.school_id) == (
+        "draft",
+        officer_user.id,
+        school.id,
+    )
+    assert clinic.title == "Parental controls clinic" and clinic.venue == "School library"
+    starts = [slot.starts_at.astimezone(LONDON).time() for slot in clinic.slots]
+    assert starts == [time(15, 15), time(15, 30), time(15, 45), time(16, 0)]
+    assert {slot.capacity for slot in clinic.slots} == {1}
+    # Booking: from now until 24 hours before the first slot.
+    assert clinic.booking_closes_at == clinic.slots[0].starts_at - timedelta(hours=24)
+    assert abs(clinic.booking_opens_at - datetime.now(UTC)) < timedelta(minutes=1)
+    assert actions(session) == ["clinic.create"]
+    page = officer_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Draft saved with 4 slots" in page
+    assert "Parents cannot see this clinic until it is published" in page
+
+
+def test_group_preset_is_one_slot_for_twenty(officer_client, school, session):
+    form = new_clinic_form(school.id, format="group", start_time="6pm", end_time="7pm")
+    assert post_page(officer_client, NEW, form).status_code == 302
+    slot = session.scalars(select(Slot)).one()
+    assert slot.capacity == 20
+    assert slot.ends_at - slot.starts_at == timedelta(hours=1)
+
+
+def test_custom_pattern_uses_the_officers_numbers(officer_client, school, session):
+    form = new_clinic_form(
+        school.id,
+        format="custom",
+        start_time="15:00",
+        end_time="17:00",
+        length="25",
+        gap="5",
+        capacity="2",
+    )
+    assert post_page(officer_client, NEW, form).status_code == 302
+    slots = session.scalars(select(Slot).order_by(Slot.starts_at)).all()
+    assert len(slots) == 4 and {s.capacity for s in slots} == {2}
+    assert slots[1].starts_at - slots[0].starts_at == timedelta(minutes=30)
+
+
+def test_the_booking_window_can_be_set(officer_client, school, session):
+    day = future_day()
+    opens = day - timedelta(days=10)
+    form = new_clinic_form(
+        school.id,
+        day,
+        booking_opens_date=date_parts(opens),
+        booking_opens_time="9am",
+        booking_closes_date=date_parts(day),
+        booking_closes_time="noon",
+    )
+    assert post_page(officer_client, NEW, form).status_code == 302
+    clinic = session.scalars(select(Clinic)).one()
+    assert clinic.booking_opens_at.astimezone(LONDON).replace(tzinfo=None) == datetime(
+        opens.year, opens.month, opens.day, 9
+    )
+    assert clinic.booking_closes_at.astimezone(LONDON).time() == time(12)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"date": date_parts(future_day(-2))}, "date", "must be today or in the future"),
+        ({"date": ["31", "2", "2027"]}, "date", "must be a real date"),
+        ({"date": ["", "", ""]}, "date", "Enter the date of the clinic"),
+        ({"end_time": "3pm"}, "end_time", "end time must be after the start time"),
+        ({"start_time": "25:00"}, "start_time", "Enter a time like 3:30pm or 15:30"),
+        (
+            {"format": "custom", "length": "90"},
+            "length",
+            "Each slot is longer than the clinic (60 minutes from start to end)",
+        ),
+        ({"format": "custom", "capacity": "0"}, "capacity", "between 1 and 50"),
+        ({"format": "custom", "capacity": "500"}, "capacity", "between 1 and 50"),
+        ({"format": "custom", "capacity": "lots"}, "capacity", "Enter the number of households"),
+        (
+            {"format": "custom", "start_time": "8am", "end_time": "6pm", "length": "5"},
+            "length",
+            "a clinic can have up to 60",
+        ),
+        (
+            {"booking_closes_date": date_parts(future_day(31)), "booking_closes_time": "9am"},
+            "booking_closes_date",
+            "Booking must close before the clinic starts",
+        ),
+        ({"booking_closes_time": "9am"}, "booking_closes_date", "Enter the date as well"),
+        (
+            {
+                "booking_opens_date": date_parts(future_day(20)),
+                "booking_opens_time": "9am",
+                "booking_closes_date": date_parts(future_day(10)),
+                "booking_closes_time": "9am",
+            },
+            "booking_closes_date",
+            "Booking must close after it opens",
+        ),
+        ({"venue": "  "}, "venue", "Enter where in the school the clinic is"),
+    ],
+)
+def test_bad_input_gets_a_message_by_the_field_and_saves_nothing(
+    officer_client, school, session, changes, field, message
+):
+    response = post_page(officer_client, NEW, new_clinic_form(school.id, future_day(30), **changes))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in field_error(html, field)
+    assert "There is a problem" in html and "<title>Error:" in html
+    assert clinic_count(session) == 0
+
+
+def test_bad_input_in_the_preview_is_shown_too(officer_client, school, session):
+    form = new_clinic_form(school.id, end_time="2pm", preview="y")
+    form.pop("submit")
+    html = post_page(officer_client, NEW, form).get_data(as_text=True)
+    assert "end time must be after" in field_error(html, "end_time")
+    assert 'id="slot-preview"' not in html
+
+
+def test_a_school_the_officer_does_not_cover_is_not_found(officer_client, other_school, session):
+    assert officer_client.get(f"{NEW}?school={other_school.id}").status_code == 404
+    response = post_page(officer_client, NEW, new_clinic_form(other_school.id))
+    assert response.status_code == 404
+    assert clinic_count(session) == 0
+
+
+def test_school_staff_and_admins_cannot_create(school_client, admin_client):
+    assert school_client.get(NEW).status_code == 404
+    assert admin_client.get(NEW).status_code == 404
+
+
+def test_overlapping_clinic_warns_then_saves_when_told(
+    officer_client, school, other_school, make, officer_user, session
+):
+    officer_user.schools.append(other_school)
+    session.commit()
+    day = future_day()
+    first = post_page(officer_client, NEW, new_clinic_form(school.id, day))
+    assert first.status_code == 302
+    overlapping = new_clinic_form(other_school.id, day, start_time="4pm", end_time="5pm")
+
+    warned = post_page(officer_client, NEW, overlapping)
+    html = warned.get_data(as_text=True)
+    assert warned.status_code == 200
+    assert "You already have a clinic at this time" in field_error(html, "date")
+    assert "Save it anyway: I can run both" in html
+    assert clinic_count(session) == 1
+
+    saved = post_page(officer_client, NEW, overlapping | {"allow_overlap": "y"})
+    assert saved.status_code == 302
+    assert clinic_count(session) == 2
+
+
+def test_a_colleagues_clinic_at_the_same_time_is_no_overlap(make, school, officer_user, session):
+    colleague = make.user(role="officer", schools=[school])
+    make.clinic(school, colleague)
+    day = (datetime.now(UTC) + timedelta(days=14)).date()
+    service.create_clinic(
+        session,
+        officer_user,
+        school=school,
+        details=ClinicDetails("Clinic", "", "Hall", day),
+        pattern=SlotPattern(time(15), time(16), 15, 0, 1),
+    )
+
+
+# --- copying --------------------------------------------------------------------------------
+
+
+def test_copy_to_another_date_keeps_details_and_slot_times(officer_client, clinic, session, school):
+    new_day = future_day(40)
+    url = f"/staff/clinics/{clinic.id}/copy"
+    page = officer_client.get(url).get_data(as_text=True)
+    assert "same title, description, place and slots" in page
+    response = post_page(officer_client, url, {"date": date_parts(new_day)})
+    assert response.status_code == 302
+    copy = session.scalars(select(Clinic).where(Clinic.id != clinic.id)).one()
+    assert (copy.status, copy.date, copy.title, copy.venue) == (
+        "draft",
+        new_day,
+        clinic.title,
+        clinic.venue,
+    )
+    assert copy.uid != clinic.uid
+    wall = [(s.starts_at.astimezone(LONDON).time(), s.capacity) for s in copy.slots]
+    assert wall == [(s.starts_at.astimezone(LONDON).time(), s.capacity) for s in clinic.slots]
+    assert {s.booked for s in copy.slots} == {0}
+    assert "clinic.copy" in actions(session)
+
+
+def test_copy_to_a_past_date_is_refused(officer_client, clinic, session):
+    url = f"/staff/clinics/{clinic.id}/copy"
+    response = post_page(officer_client, url, {"date": date_parts(future_day(-1))})
+    assert "must be today or in the future" in field_error(response.get_data(as_text=True), "date")
+    assert clinic_count(session) == 1
