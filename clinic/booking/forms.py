@@ -13,12 +13,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import UUID, DataRequired, Email, Length, Optional, ValidationError
 
 from ..forms import Form, GovEmailInput, GovTelInput, strip_filter
 from .choices import SCHOOL_YEARS, TOPICS
@@ -35,7 +36,9 @@ def uk_phone(form, field) -> None:
         raise ValidationError(
             "Enter a UK phone number, like 07700 900 982 or 01632 960 001"
         ) from exc
-    if not phonenumbers.is_valid_number(number):
+    # Forgiving: a real number, or any 10-digit UK number (0 dropped) such as Ofcom's examples.
+    uk_length = number.country_code == 44 and len(str(number.national_number)) == 10
+    if not (phonenumbers.is_valid_number(number) or uk_length):
         raise ValidationError("Enter a UK phone number, like 07700 900 982 or 01632 960 001")
     field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -121,3 +124,44 @@ class HouseholdForm(Form):
             "other_topic": self.other_topic.data or None,
             "access_needs": self.access_needs.data or None,
         }
+
+
+class StaffHouseholdForm(HouseholdForm):
+    """The same questions, asked by school staff or an officer on the phone to a parent."""
+
+    LABELS = {
+        "parent_name": "Parent or carer's full name",
+        "email": "Parent or carer's email address",
+        "phone": "Parent or carer's UK phone number (optional)",
+        "child_years": "Which school years are their children in?",
+        "topics": "What would they like help with?",
+        "consent": (
+            "The parent or carer has heard the privacy notice and agrees to their details "
+            "being used to book this clinic"
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, text in self.LABELS.items():
+            self[name].label.text = text
+        self.email.description = "We will send the confirmation and calendar invite here."
+        self.consent.validators = [DataRequired("Confirm the parent or carer agrees")]
+
+
+PAGE_PROBLEM = "Something went wrong with this page. Check your answers and press the button again."
+
+
+class ConfirmBookingForm(Form):
+    """The button on the check-your-answers page.
+
+    ``submission_id`` is made when the page is shown and stored with the booking, so a
+    second click on the same page finds the booking the first click made."""
+
+    submission_id = HiddenField(
+        validators=[
+            DataRequired(PAGE_PROBLEM),
+            UUID(PAGE_PROBLEM),
+        ]
+    )
+    submit = SubmitField("Confirm booking", widget=GovSubmitInput())

@@ -1,0 +1,1 @@
+"""Load tests against a real server: `make bench` (see bench/run.py)."""

@@ -1,0 +1,285 @@
+"""Booking a place: the rules a booking must pass, and the one transaction that makes it.
+
+``book_place`` adds everything to the caller's session (the booking, the place taken in
+the slot, the confirmation email in the outbox, the audit event) and the caller commits.
+Every refusal is a named error raised before anything is written, except a clash the
+database itself finds (two requests racing); then the caller rolls back, so on any error
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..filters import format_datetime
+from ..invites.notify import send_booking_email
+from ..models import Booking, Clinic, Slot, User, normalise_email, utcnow
+from .places import SlotFull, take_place
+
+# No 0/O or 1/I: a reference read out over the phone or typed from a letter stays right.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 8
+
+
+class BookingError(Exception):
+    """A booking refused by a rule; ``message`` is shown to the parent as it is."""
+
+    message = "This time cannot be booked."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class ClinicNotFound(BookingError):
+    """No such slot, or its clinic is a draft (not public yet)."""
+
+    message = "We could not find this clinic."
+
+
+class ClinicCancelled(BookingError):
+    message = "This clinic has been cancelled."
+
+
+class BookingNotOpen(BookingError):
+    message = "Booking for this clinic has not opened yet."
+
+
+class BookingClosed(BookingError):
+    message = "Booking for this clinic has closed."
+
+
+class SlotInPast(BookingError):
+    message = "This time has already passed."
+
+
+class AlreadyBooked(BookingError):
+    """Rule 2: one household (email address), one live booking per clinic."""
+
+    message = (
+        "There is already a booking for this email address at this clinic. "
+        "Use the link in your confirmation email to change or cancel it."
+    )
+
+
+class AlreadySubmitted(BookingError):
+    """This form was already sent and made a booking (a double click that raced the first).
+
+    The caller rolls back and shows ``booking_id``'s confirmation."""
+
+    message = "This booking has already been made."
+
+    def __init__(self, booking_id: int):
+        super().__init__()
+        self.booking_id = booking_id
+
+
+# --- whether a slot can be booked ------------------------------------------------------
+
+OPEN = "open"
+FULL = "full"
+
+
+def slot_state(clinic: Clinic, slot: Slot, now: datetime, *, staff: bool = False) -> str:
+    """Why a slot can or cannot be booked now, as one word (the pages and the rules agree).
+
+    ``draft``, ``cancelled``, ``past``, ``not_open``, ``closed``, ``full`` or ``open``.
+    Staff booking on a parent's behalf may book outside the booking window, never more
+    than the capacity.
+    """
+    if clinic.status != "published":
+        return clinic.status
+    if slot.starts_at <= now:
+        return "past"
+    if not staff:
+        if clinic.booking_opens_at is not None and now < clinic.booking_opens_at:
+            return "not_open"
+        if clinic.booking_closes_at is not None and now >= clinic.booking_closes_at:
+            return "closed"
+    if slot.places_left <= 0:
+        return FULL
+    return OPEN
+
+
+_REFUSALS: dict[str, type[BookingError]] = {
+    "draft": ClinicNotFound,
+    "cancelled": ClinicCancelled,
+    "past": SlotInPast,
+    "not_open": BookingNotOpen,
+    "closed": BookingClosed,
+}
+
+
+def check_bookable(clinic: Clinic, slot: Slot, now: datetime, *, staff: bool = False) -> None:
+    """Raise the named error for a clinic that cannot take a booking now (fullness aside:
+    only the atomic ``take_place`` may decide that)."""
+    state = slot_state(clinic, slot, now, staff=staff)
+    if state in _REFUSALS:
+        raise _REFUSALS[state]()
+
+
+# --- looking things up -----------------------------------------------------------------
+
+
+def bookable_slot(session: Session, slot_id: int) -> Slot:
+    """The slot with this id, unless it is missing or its clinic is still a draft."""
+    slot = session.get(Slot, slot_id)
+    if slot is None or slot.clinic.status == "draft":
+        raise ClinicNotFound()
+    return slot
+
+
+def booking_for_submission(session: Session, submission_id: str) -> Booking | None:
+    """The booking this form submission already made, if any (double clicks)."""
+    return session.scalar(select(Booking).where(Booking.submission_id == submission_id))
+
+
+def live_booking_exists(session: Session, clinic_id: int, email: str) -> bool:
+    """Whether this household (email) already holds a live booking in the clinic."""
+    found = session.scalar(
+        select(Booking.id).where(
+            Booking.clinic_id == clinic_id,
+            Booking.email_normalised == normalise_email(email),
+            Booking.status != "cancelled",
+        )
+    )
+    return found is not None
+
+
+def new_reference(session: Session) -> str:
+    """A short reference parents can read out: 8 characters, about 10^12 possibilities."""
+    while True:
+        reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+        taken = session.scalar(select(Booking.id).where(Booking.reference == reference))
+        if taken is None:
+            return reference
+
+
+def other_open_slots(clinic: Clinic, now: datetime, *, but: int | None = None) -> list[Slot]:
+    """The clinic's other slots a parent could book now (offered when theirs filled up)."""
+    return [
+        slot for slot in clinic.slots if slot.id != but and slot_state(clinic, slot, now) == OPEN
+    ]
+
+
+# --- booking ---------------------------------------------------------------------------
+
+
+def book_place(
+    session: Session,
+    *,
+    slot_id: int,
+    details: dict,
+    submission_id: str,
+    booked_by: User | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book one household into a slot, with its confirmation email and audit event.
+
+    ``details`` are the answers of ``HouseholdForm.values()``; the parent has agreed to the
+    privacy notice.  Sending the same ``submission_id`` again returns the booking it made.
+    Raises a ``BookingError`` or ``SlotFull``; the caller commits, or rolls back on error.
+    """
+    now = now or utcnow()
+    existing = booking_for_submission(session, submission_id)
+    if existing is not None:
+        return existing
+    slot = bookable_slot(session, slot_id)
+    clinic = slot.clinic
+    check_bookable(clinic, slot, now, staff=booked_by is not None)
+    if live_booking_exists(session, clinic.id, details["email"]):
+        raise AlreadyBooked()
+    try:
+        take_place(session, slot.id)
+    except SlotFull:
+        # A double click whose first click took the last place: show that booking.
+        existing = booking_for_submission(session, submission_id)
+        if existing is not None:
+            return existing
+        raise
+    # On PostgreSQL a cancellation of the clinic may have committed while this request
+    # waited for the slot's row lock; look again now that the place is held.
+    session.refresh(clinic, ["status"])
+    check_bookable(clinic, slot, now, staff=booked_by is not None)
+    booking = _add_booking(session, slot, details, submission_id, booked_by, now)
+    send_booking_email(
+        session,
+        booking,
+        template="booking_confirmed",
+        subject=f"Your place is booked for {format_datetime(slot.starts_at)}",
+        kind="booking_confirmed",
+    )
+    audit.record(
+        session,
+        booked_by or "parent",
+        "booking.create",
+        booking,
+        school_id=clinic.school_id,
+        reference=booking.reference,
+        slot_id=slot.id,
+        on_behalf=booked_by is not None,
+    )
+    return booking
+
+
+def _add_booking(
+    session: Session,
+    slot: Slot,
+    details: dict,
+    submission_id: str,
+    booked_by: User | None,
+    now: datetime,
+) -> Booking:
+    """Insert the booking, or raise the rule a unique index enforced (a race the checks
+    above could not see: the same form or household committed meanwhile).
+
+    ``INSERT … ON CONFLICT DO NOTHING`` leaves the transaction usable after a clash, where
+    a failed INSERT would abort it on PostgreSQL; it needs no savepoint either."""
+    values = dict(
+        reference=new_reference(session),
+        clinic_id=slot.clinic_id,
+        slot_id=slot.id,
+        parent_name=details["parent_name"],
+        email=details["email"],
+        email_normalised=normalise_email(details["email"]),
+        phone=details.get("phone"),
+        child_years=list(details.get("child_years") or []),
+        topics=list(details.get("topics") or []),
+        other_topic=details.get("other_topic"),
+        access_needs=details.get("access_needs"),
+        consent_at=now,
+        consent_version=current_app.config["CONSENT_VERSION"],
+        status="confirmed",
+        sequence=0,
+        submission_id=submission_id,
+        booked_by_id=booked_by.id if booked_by is not None else None,
+    )
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    booking_id = session.scalar(
+        insert(Booking).values(**values).on_conflict_do_nothing().returning(Booking.id)
+    )
+    if booking_id is None:
+        clash = _clash(session, submission_id, slot.clinic_id, details["email"])
+        if clash is None:  # the reference or uid: one in 10^12, and the caller rolls back
+            raise RuntimeError("booking not inserted: a reference clashed")
+        raise clash
+    return session.get(Booking, booking_id)
+
+
+def _clash(session: Session, submission_id: str, clinic_id: int, email: str) -> BookingError | None:
+    """Which rule the database enforced: this form's booking exists, or this household's."""
+    existing = booking_for_submission(session, submission_id)
+    if existing is not None:
+        return AlreadySubmitted(existing.id)
+    if live_booking_exists(session, clinic_id, email):
+        return AlreadyBooked()
+    return None

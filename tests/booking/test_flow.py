@@ -1,0 +1,160 @@
+"""A parent books through the pages: form, check your answers, confirmation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic.booking.service import REFERENCE_ALPHABET
+from clinic.models import AuditEvent, Booking, OutboxMessage, Slot
+from tests.booking.support import ANSWERS, book, confirm, fill_form, submission_id
+from tests.helpers import csrf_token
+
+
+def count(session, model) -> int:
+    session.commit()
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_parent_books_a_place(client, session, clinic, slot, smtp):
+    form = client.get(f"/book/{slot.id}")
+    html = form.get_data(as_text=True)
+    assert form.status_code == 200
+    assert "Your details" in html and clinic.school.name in html
+    assert "child's name" not in html.replace("We do not need your child's name", "")
+
+    sent = fill_form(client, slot.id)
+    assert sent.status_code == 302
+    assert sent.headers["Location"].endswith(f"/book/{slot.id}/check")
+    assert count(session, Booking) == 0  # nothing is booked before Confirm
+
+    check = client.get(f"/book/{slot.id}/check")
+    page = check.get_data(as_text=True)
+    for shown in (
+        "Alex Example",
+        "alex.example@example.net",
+        "+442079460000",
+        "Year 3, Year 5",
+        "iPhone or iPad, Roblox, Something else, Fortnite",
+        "Polish interpreter, please",
+    ):
+        assert shown in page
+    assert f'href="/book/{slot.id}#email"' in page  # Change links go back to the form
+    assert "We will send the confirmation and calendar invite to" in page
+
+    done = client.post(
+        f"/book/{slot.id}/check",
+        data={"csrf_token": csrf_token(check), "submission_id": submission_id(check)},
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith("/book/confirmation")
+    confirmation = client.get("/book/confirmation").get_data(as_text=True)
+
+    booking = session.scalars(select(Booking)).one()
+    assert "Booking confirmed" in confirmation
+    assert booking.reference in confirmation
+    assert re.fullmatch(f"[{REFERENCE_ALPHABET}]{{8}}", booking.reference)
+    assert (booking.parent_name, booking.email, booking.email_normalised) == (
+        "Alex Example",
+        "alex.example@example.net",
+        "alex.example@example.net",
+    )
+    assert booking.phone == "+442079460000"
+    assert booking.child_years == ["Year 3", "Year 5"]
+    assert booking.topics == ["iphone-ipad", "roblox", "other"]
+    assert booking.other_topic == "Fortnite"
+    assert booking.status == "confirmed" and booking.sequence == 0
+    assert booking.consent_at is not None and booking.consent_version
+    assert booking.booked_by_id is None and booking.submission_id
+    assert session.get(Slot, slot.id).booked == 1
+    assert session.scalars(select(OutboxMessage.kind)).all() == ["booking_confirmed"]
+    event = session.scalars(select(AuditEvent)).one()
+    assert (event.action, event.actor_label, event.object_id) == (
+        "booking.create",
+        "parent",
+        booking.id,
+    )
+    assert event.school_id == clinic.school_id
+    assert "alex" not in str(event.details).lower()  # no personal data in the audit trail
+
+    # The answers are gone from the session: the check page sends back to the form.
+    again = client.get(f"/book/{slot.id}/check")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/book/{slot.id}")
+
+
+def test_change_link_brings_the_answers_back(client, clinic, slot):
+    fill_form(client, slot.id)
+    form = client.get(f"/book/{slot.id}").get_data(as_text=True)
+    assert 'value="Alex Example"' in form
+    assert 'value="alex.example@example.net"' in form
+    assert re.search(r'value="Year 3"\s+checked|checked[^>]*value="Year 3"', form)
+
+    fill_form(client, slot.id, email="alex.new@example.net")
+    assert "alex.new@example.net" in client.get(f"/book/{slot.id}/check").get_data(as_text=True)
+
+
+def test_answers_carry_over_to_another_time_of_the_clinic(client, session, clinic):
+    first, second = clinic.slots[0], clinic.slots[1]
+    fill_form(client, first.id)
+    response = confirm(client, second.id)  # e.g. picked from the "slot is full" page
+    assert response.status_code == 302
+    assert session.scalars(select(Booking.slot_id)).all() == [second.id]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"parent_name": "  "}, "parent_name", "Enter your full name"),
+        ({"email": ""}, "email", "Enter your email address"),
+        ({"email": "alex@"}, "email", "Enter an email address in the correct format"),
+        ({"phone": "12345"}, "phone", "Enter a UK phone number"),
+        ({"child_years": None}, "child_years", "Select your child&#39;s school year"),
+        ({"topics": None}, "topics", "Select at least one device or app"),
+        ({"consent": None}, "consent", "Agree to the privacy notice"),
+        ({"access_needs": "x" * 1001}, "access_needs", "1000 characters or fewer"),
+    ],
+)
+def test_bad_answers_are_shown_next_to_the_field(client, session, slot, changes, field, message):
+    response = fill_form(client, slot.id, **changes)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in html
+    error = re.search(rf'<p id="{field}-error" class="govuk-error-message">(.*?)</p>', html, re.S)
+    assert error and message in error.group(1), html
+    assert "<title>Error: " in html
+    assert 'value="Alex Example"' in html or field == "parent_name"  # answers kept
+    assert client.get(f"/book/{slot.id}/check").status_code == 302  # nothing kept
+    assert count(session, Booking) == 0
+
+
+def test_stale_form_comes_back_with_the_answers(client, slot):
+    response = client.post(f"/book/{slot.id}", data={**ANSWERS, "csrf_token": "stale"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "send the form again" in html and 'value="Alex Example"' in html
+
+
+def test_confirmation_without_a_booking_goes_to_the_start(client):
+    response = client.get("/book/confirmation")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+
+
+def test_confirm_with_a_stale_page_changes_nothing(client, session, slot):
+    fill_form(client, slot.id)
+    response = client.post(
+        f"/book/{slot.id}/check",
+        data={"csrf_token": "stale", "submission_id": "6c1d0c2e-7c57-4f35-9a5f-6b5d0f5e1a11"},
+    )
+    assert response.status_code == 200
+    assert "send the form again" in response.get_data(as_text=True)
+    assert count(session, Booking) == 0
+    assert book(client, slot.id).status_code == 302  # the page still works afterwards
+
+
+@pytest.mark.parametrize("slot_id", ["999999", "99999999999999999999"])
+def test_unknown_slot_is_not_found(client, slot_id):
+    assert client.get(f"/book/{slot_id}").status_code == 404
+    assert client.get(f"/book/{slot_id}/check").status_code == 404
+    assert client.post(f"/book/{slot_id}/check", data={"submission_id": "x"}).status_code == 404
