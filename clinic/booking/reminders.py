@@ -1,0 +1,112 @@
+"""Reminder emails: each confirmed parent once, about a day or two before their slot.
+
+``flask reminders send`` runs from cron every few minutes.  Each booking is claimed by
+a conditional UPDATE (``WHERE reminder_sent_at IS NULL``) in the same transaction that
+queues its email, so two runs at once never send twice: on PostgreSQL the second UPDATE
+waits for the first to commit and then matches nothing; on SQLite one transaction writes
+at a time.  A run that dies part-way loses nothing: what it had not committed is
+picked up by the next run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..filters import format_date
+from ..invites.notify import send_booking_email
+from ..models import Booking, Clinic, Slot, utcnow
+
+
+@dataclass
+class ReminderCounts:
+    due: int = 0
+    sent: int = 0
+
+    def __str__(self) -> str:
+        skipped = self.due - self.sent
+        text = f"Reminders sent: {self.sent}."
+        if skipped:
+            text += f" Already sent by another run: {skipped}."
+        return text
+
+
+def window(now: datetime) -> tuple[datetime, datetime]:
+    """Slots starting in this range get their reminder now (``REMINDER_WINDOW_HOURS``)."""
+    low, high = current_app.config["REMINDER_WINDOW_HOURS"]
+    return now + timedelta(hours=low), now + timedelta(hours=high)
+
+
+def due_bookings(session: Session, now: datetime) -> list[int]:
+    """Confirmed bookings in published clinics, slot in the window, not yet reminded."""
+    start, end = window(now)
+    return list(
+        session.scalars(
+            select(Booking.id)
+            .join(Slot, Booking.slot_id == Slot.id)
+            .join(Clinic, Booking.clinic_id == Clinic.id)
+            .where(
+                Booking.status == "confirmed",
+                Booking.reminder_sent_at.is_(None),
+                Booking.email.is_not(None),
+                Clinic.status == "published",
+                Slot.starts_at >= start,
+                Slot.starts_at <= end,
+            )
+            .order_by(Slot.starts_at, Booking.id)
+        )
+    )
+
+
+def send_reminder(session: Session, booking_id: int, *, now: datetime) -> bool:
+    """Claim one booking's reminder and queue its email; False if it was already sent.
+
+    The caller commits (the claim and the email go together)."""
+    claimed = session.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            Booking.reminder_sent_at.is_(None),
+            Booking.status == "confirmed",
+        )
+        .values(reminder_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    booking = session.get(Booking, booking_id, populate_existing=True)
+    send_booking_email(
+        session,
+        booking,
+        template="booking_reminder",
+        subject=f"Reminder: {booking.clinic.title}, {format_date(booking.slot.starts_at)}",
+        kind="booking_reminder",
+        with_invite=False,
+    )
+    audit.record(
+        session,
+        "system",
+        "booking.reminder",
+        booking,
+        school_id=booking.clinic.school_id,
+        reference=booking.reference,
+    )
+    return True
+
+
+def send_reminders(session: Session, *, now: datetime | None = None) -> ReminderCounts:
+    """Send every reminder that is due, one commit per booking."""
+    now = now or utcnow()
+    ids = due_bookings(session, now)
+    session.commit()
+    counts = ReminderCounts(due=len(ids))
+    for booking_id in ids:
+        sent = send_reminder(session, booking_id, now=now)
+        session.commit()
+        counts.sent += sent
+    return counts

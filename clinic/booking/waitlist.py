@@ -1,0 +1,504 @@
+"""The waiting list of a full clinic: joining, offering freed places, claiming, passing on.
+
+**Offered places are held.** When a place frees up, ``place_freed`` takes it with
+``take_place`` (so ``Slot.booked`` counts it) in the same transaction that freed it, and
+offers it to the first household in line.  Nobody booking from the school page can take
+it while the offer stands; claiming turns the held place into the booking, and an offer
+that ends unclaimed (``expire_offer``, run by ``flask waitlist expire-offers``) gives the
+place back and offers it to the next household.
+
+**How long an offer lasts.** ``WAITLIST_OFFER_HOURS`` (default 12), but never more than
+half the time left before booking closes (or the offered time starts), so the next
+household still has time if it passes on; an offer that would last under
+``SHORTEST_OFFER`` is not made and the place goes back on the school page.  Offers are
+only made while booking is open: a claim is a booking and keeps the clinic's window.
+
+**The list closes when the clinic starts** (or is cancelled): live entries become
+``expired``, with no email (the joining email says we only write again if a place comes
+up).  Offering, claiming, leaving and expiring are conditional UPDATEs on the entry's
+status, so two requests or two cron runs never offer one place twice or claim one offer
+twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..filters import format_date
+from ..invites.notify import place_of
+from ..models import Booking, Clinic, Slot, WaitlistEntry, normalise_email, utcnow
+from ..outbox.service import external_url, queue_email
+from .links import waitlist_token
+from .places import SlotFull, give_back_place, take_place
+from .service import FULL, OPEN, AlreadyBooked, book_place, live_booking_exists, slot_state
+
+SHORTEST_OFFER = timedelta(minutes=30)
+LIVE = ("waiting", "offered")
+
+
+class WaitlistError(Exception):
+    """A waiting-list step the rules do not allow; ``message`` is shown as it is."""
+
+    message = "This waiting list is not available."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class WaitlistClosed(WaitlistError):
+    message = "The waiting list for this clinic has closed."
+
+
+class PlacesLeft(WaitlistError):
+    message = "There are still places at this clinic, so you can book one now."
+
+
+class AlreadyWaiting(WaitlistError):
+    message = (
+        "This email address is already on the waiting list for this clinic. "
+        "We will email you if a place comes up."
+    )
+
+
+class OfferNotOpen(WaitlistError):
+    message = "This offer has ended, so the place has been offered to the next family."
+
+
+# --- who may join ----------------------------------------------------------------------
+
+JOIN_OPEN = "open"
+
+
+def join_state(clinic: Clinic, now: datetime) -> str:
+    """Whether a household can join this clinic's list now, as one word.
+
+    ``draft`` (not public), ``closed`` (cancelled, started, or booking closed: no place
+    could be offered any more), ``not_open`` (booking has not opened), ``places_left``
+    (book instead) or ``open`` (every time still to come is full)."""
+    if clinic.status == "draft":
+        return "draft"
+    if clinic.status == "cancelled" or clinic_started(clinic, now):
+        return "closed"
+    states = {slot_state(clinic, slot, now) for slot in clinic.slots}
+    if OPEN in states:
+        return "places_left"
+    if "not_open" in states:
+        return "not_open"
+    if FULL in states:
+        return JOIN_OPEN
+    return "closed"
+
+
+def clinic_started(clinic: Clinic, now: datetime) -> bool:
+    """The first slot has begun (a clinic with no slots has nothing left to wait for)."""
+    starts = [slot.starts_at for slot in clinic.slots]
+    return not starts or min(starts) <= now
+
+
+def join(
+    session: Session, clinic: Clinic, details: dict, *, now: datetime | None = None
+) -> WaitlistEntry:
+    """Put a household on the list of a full clinic and email them that they are on it.
+
+    ``details`` are ``HouseholdForm.values()`` (the parent agreed to the privacy notice).
+    Raises ``WaitlistClosed``, ``PlacesLeft``, ``AlreadyWaiting`` or ``AlreadyBooked``."""
+    now = now or utcnow()
+    state = join_state(clinic, now)
+    if state == "places_left":
+        raise PlacesLeft()
+    if state != JOIN_OPEN:
+        raise WaitlistClosed()
+    if live_booking_exists(session, clinic.id, details["email"]):
+        raise AlreadyBooked()
+    entry = WaitlistEntry(
+        clinic_id=clinic.id,
+        parent_name=details["parent_name"],
+        email=details["email"],
+        email_normalised=normalise_email(details["email"]),
+        phone=details.get("phone"),
+        child_years=list(details.get("child_years") or []),
+        topics=list(details.get("topics") or []),
+        other_topic=details.get("other_topic"),
+        access_needs=details.get("access_needs"),
+        consent_at=now,
+        status="waiting",
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():  # the partial unique index: one live entry per household
+            session.add(entry)
+            session.flush()
+    except IntegrityError as exc:
+        raise AlreadyWaiting() from exc
+    _email(
+        session,
+        entry,
+        clinic,
+        template="waitlist_joined",
+        subject=f"You are on the waiting list: {clinic.title}, {format_date(clinic.date)}",
+        position=position(session, entry),
+    )
+    audit.record(session, "parent", "waitlist.join", entry, school_id=clinic.school_id)
+    return entry
+
+
+def position(session: Session, entry: WaitlistEntry) -> int | None:
+    """The entry's place in line (1 is next), or None once it has left the line."""
+    if entry.status not in LIVE:
+        return None
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.clinic_id == entry.clinic_id,
+            WaitlistEntry.status.in_(LIVE),
+            _before(entry),
+        )
+    )
+    return ahead + 1
+
+
+def _before(entry: WaitlistEntry):
+    """Entries that joined before this one (ties broken by id)."""
+    return or_(
+        WaitlistEntry.created_at < entry.created_at,
+        and_(WaitlistEntry.created_at == entry.created_at, WaitlistEntry.id < entry.id),
+    )
+
+
+def entries_for_staff(session: Session, clinic_id: int) -> list[WaitlistEntry]:
+    """The whole list, in joining order (live and finished entries alike)."""
+    return list(
+        session.scalars(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.clinic_id == clinic_id)
+            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        )
+    )
+
+
+# --- offering freed places -------------------------------------------------------------
+
+
+def offer_hours() -> float:
+    """The longest an offer lasts, in hours (``WAITLIST_OFFER_HOURS``)."""
+    return current_app.config["WAITLIST_OFFER_HOURS"]
+
+
+def offer_window(clinic: Clinic, slot: Slot, now: datetime) -> timedelta | None:
+    """How long an offer of this slot would last, or None when too little time is left."""
+    deadline = slot.starts_at
+    if clinic.booking_closes_at is not None:
+        deadline = min(deadline, clinic.booking_closes_at)
+    window = min(timedelta(hours=offer_hours()), (deadline - now) / 2)
+    return window if window >= SHORTEST_OFFER else None
+
+
+def place_freed(
+    session: Session, clinic_id: int, *, now: datetime | None = None
+) -> list[WaitlistEntry]:
+    """Offer each free place of the clinic to the household first in line, holding it.
+
+    Called in the transaction that freed a place (cancel, move, declined or expired
+    offer) and by the cron command, which catches places freed any other way."""
+    now = now or utcnow()
+    clinic = session.get(Clinic, clinic_id)
+    offers: list[WaitlistEntry] = []
+    if clinic is None or list_closed(clinic, now):
+        return offers
+    while (entry := _first_waiting(session, clinic_id)) is not None:
+        slot = _slot_to_offer(clinic, now)
+        if slot is None:
+            break
+        if _offer(session, clinic, entry, slot, now):
+            offers.append(entry)
+    return offers
+
+
+def _first_waiting(session: Session, clinic_id: int) -> WaitlistEntry | None:
+    return session.scalar(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.clinic_id == clinic_id, WaitlistEntry.status == "waiting")
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        .limit(1)
+    )
+
+
+def _slot_to_offer(clinic: Clinic, now: datetime) -> Slot | None:
+    """The earliest time with a free place that can still be offered for long enough."""
+    for slot in clinic.slots:
+        if slot_state(clinic, slot, now) == OPEN and offer_window(clinic, slot, now):
+            return slot
+    return None
+
+
+def _offer(
+    session: Session, clinic: Clinic, entry: WaitlistEntry, slot: Slot, now: datetime
+) -> bool:
+    """Hold a place in ``slot`` and offer it to ``entry``; False if another request got
+    there first (the place was taken, or the entry was offered one)."""
+    try:
+        take_place(session, slot.id)
+    except SlotFull:
+        return False  # the slot's count is reloaded: the caller picks another time
+    expires = now + offer_window(clinic, slot, now)
+    offered = session.execute(
+        update(WaitlistEntry)
+        .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == "waiting")
+        .values(status="offered", offered_at=now, offered_slot_id=slot.id, offer_expires_at=expires)
+        .execution_options(synchronize_session=False)
+    )
+    if offered.rowcount != 1:
+        give_back_place(session, slot.id)
+        session.expire(entry)
+        return False
+    session.refresh(entry)
+    _email(
+        session,
+        entry,
+        clinic,
+        template="waitlist_offer",
+        subject=f"A place has come up: {clinic.title}, {format_date(slot.starts_at)}",
+        slot=slot,
+    )
+    audit.record(
+        session,
+        "system",
+        "waitlist.offer",
+        entry,
+        school_id=clinic.school_id,
+        slot_id=slot.id,
+        expires_at=expires.isoformat(),
+    )
+    return True
+
+
+# --- the household's answer ------------------------------------------------------------
+
+
+def offer_is_open(entry: WaitlistEntry, now: datetime) -> bool:
+    """The household may still claim its offer (the cron may not have ended it yet)."""
+    return entry.status == "offered" and entry.offer_expires_at > now
+
+
+def claim(session: Session, entry: WaitlistEntry, *, now: datetime | None = None) -> Booking:
+    """Turn an open offer into a booking (with its confirmation email and invite).
+
+    The held place is given back and taken again by ``book_place`` in this one
+    transaction, so nobody can take it in between.  A repeated claim (double click)
+    returns the booking the first one made.  Raises ``OfferNotOpen``, or a
+    ``BookingError`` from ``book_place`` (the caller rolls back)."""
+    now = now or utcnow()
+    claimed = session.execute(
+        update(WaitlistEntry)
+        .where(
+            WaitlistEntry.id == entry.id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at > now,
+        )
+        .values(status="claimed")
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(entry)
+    if claimed.rowcount != 1:
+        if entry.status == "claimed" and entry.booking_id is not None:
+            return session.get(Booking, entry.booking_id)
+        raise OfferNotOpen()
+    give_back_place(session, entry.offered_slot_id)
+    booking = book_place(
+        session,
+        slot_id=entry.offered_slot_id,
+        details=household_details(entry),
+        submission_id=f"waitlist-{entry.id}",
+        now=now,
+    )
+    entry.booking_id = booking.id
+    audit.record(
+        session,
+        "parent",
+        "waitlist.claim",
+        entry,
+        school_id=entry.clinic.school_id,
+        booking_id=booking.id,
+    )
+    return booking
+
+
+def household_details(entry: WaitlistEntry) -> dict:
+    """The answers given when joining, as ``book_place`` takes them."""
+    return {
+        "parent_name": entry.parent_name,
+        "email": entry.email,
+        "phone": entry.phone,
+        "child_years": list(entry.child_years or []),
+        "topics": list(entry.topics or []),
+        "other_topic": entry.other_topic,
+        "access_needs": entry.access_needs,
+    }
+
+
+def leave(
+    session: Session, entry: WaitlistEntry, *, actor="parent", now: datetime | None = None
+) -> None:
+    """Take the household off the list; a place it was offered goes to the next in line.
+
+    Raises ``WaitlistError`` when the entry has already left the line."""
+    now = now or utcnow()
+    if not _end_entry(session, entry, "removed"):
+        raise WaitlistError("You are no longer on this waiting list.")
+    audit.record(session, actor, "waitlist.leave", entry, school_id=entry.clinic.school_id)
+    place_freed(session, entry.clinic_id, now=now)
+
+
+def return_to_line(session: Session, entry: WaitlistEntry) -> None:
+    """An offer that could not be booked (the clinic changed): back to waiting, same place
+    in line, the held place given back."""
+    if entry.status != "offered":
+        return
+    give_back_place(session, entry.offered_slot_id)
+    entry.status = "waiting"
+    entry.offered_at = entry.offered_slot_id = entry.offer_expires_at = None
+    audit.record(
+        session, "system", "waitlist.back_in_line", entry, school_id=entry.clinic.school_id
+    )
+
+
+def _end_entry(session: Session, entry: WaitlistEntry, status: str, *, expired_by=None) -> bool:
+    """Move a live entry to ``status``, giving back a place it held; False if it had
+    already left the line.  ``expired_by``: only an offer that ended by then."""
+    if entry.status not in LIVE:
+        return False
+    held_slot_id = entry.offered_slot_id if entry.status == "offered" else None
+    condition = [WaitlistEntry.id == entry.id, WaitlistEntry.status == entry.status]
+    if expired_by is not None:
+        condition.append(WaitlistEntry.offer_expires_at <= expired_by)
+    ended = session.execute(
+        update(WaitlistEntry)
+        .where(*condition)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(entry)
+    if ended.rowcount != 1:
+        return False
+    if held_slot_id is not None:
+        give_back_place(session, held_slot_id)
+    return True
+
+
+# --- the cron command's steps ----------------------------------------------------------
+
+
+def ended_offers(session: Session, now: datetime) -> list[int]:
+    """Offers whose time ran out (ids, oldest first)."""
+    return list(
+        session.scalars(
+            select(WaitlistEntry.id)
+            .where(WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at <= now)
+            .order_by(WaitlistEntry.offer_expires_at, WaitlistEntry.id)
+        )
+    )
+
+
+def expire_offer(session: Session, entry_id: int, *, now: datetime | None = None) -> bool:
+    """End an unclaimed offer and pass the place on; False if it was claimed meanwhile."""
+    now = now or utcnow()
+    entry = session.get(WaitlistEntry, entry_id)
+    if entry is None or entry.status != "offered":
+        return False
+    if not _end_entry(session, entry, "expired", expired_by=now):
+        return False
+    audit.record(
+        session, "system", "waitlist.offer_expired", entry, school_id=entry.clinic.school_id
+    )
+    place_freed(session, entry.clinic_id, now=now)
+    return True
+
+
+def clinics_with_live_entries(session: Session) -> list[Clinic]:
+    ids = select(WaitlistEntry.clinic_id).where(WaitlistEntry.status.in_(LIVE)).distinct()
+    return list(session.scalars(select(Clinic).where(Clinic.id.in_(ids)).order_by(Clinic.id)))
+
+
+def list_closed(clinic: Clinic, now: datetime) -> bool:
+    """The list closes when the clinic starts, or when it is cancelled."""
+    return clinic.status == "cancelled" or clinic_started(clinic, now)
+
+
+def close_list(session: Session, clinic: Clinic, *, now: datetime | None = None) -> int:
+    """Close a clinic's list: every live entry expires (no email). Returns how many."""
+    entries = session.scalars(
+        select(WaitlistEntry).where(
+            WaitlistEntry.clinic_id == clinic.id, WaitlistEntry.status.in_(LIVE)
+        )
+    ).all()
+    closed = 0
+    for entry in entries:
+        if _end_entry(session, entry, "expired"):
+            audit.record(session, "system", "waitlist.closed", entry, school_id=clinic.school_id)
+            closed += 1
+    return closed
+
+
+@dataclass
+class WaitlistCounts:
+    passed_on: int = 0
+    offered: int = 0
+    closed: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"Offers passed on: {self.passed_on}. New offers: {self.offered}. "
+            f"Taken off closed lists: {self.closed}."
+        )
+
+
+def run_due_steps(session: Session, *, now: datetime | None = None) -> WaitlistCounts:
+    """What the cron command does, one commit per step so a failure loses nothing done:
+    end unclaimed offers (passing each place on), close the lists of clinics that have
+    started or been cancelled, and offer any free place the other paths did not."""
+    now = now or utcnow()
+    counts = WaitlistCounts()
+    for entry_id in ended_offers(session, now):
+        counts.passed_on += expire_offer(session, entry_id, now=now)
+        session.commit()
+    for clinic in clinics_with_live_entries(session):
+        if list_closed(clinic, now):
+            counts.closed += close_list(session, clinic, now=now)
+        else:
+            counts.offered += len(place_freed(session, clinic.id, now=now))
+        session.commit()
+    return counts
+
+
+# --- emails ----------------------------------------------------------------------------
+
+
+def _email(
+    session: Session, entry: WaitlistEntry, clinic: Clinic, *, template: str, subject: str, **ctx
+) -> None:
+    """An email to the household about its place in line, with its own signed link."""
+    queue_email(
+        session,
+        to=entry.email,
+        subject=subject,
+        template=template,
+        kind=template,
+        context={
+            "entry": entry,
+            "clinic": clinic,
+            "school": clinic.school,
+            "place": place_of(clinic),
+            "link": external_url("manage.waitlist_offer", token=waitlist_token(entry)),
+            **ctx,
+        },
+    )
