@@ -1,5 +1,16 @@
-"""STUB: `flask attendance send-lists`."""
+"""`flask attendance send-lists`: email each clinic's attendance list to its school (cron)."""
 
+import click
 from flask.cli import AppGroup
 
+from ..extensions import db
+from . import service
+
 attendance_cli = AppGroup("attendance", help="Attendance lists for schools.")
+
+
+@attendance_cli.command("send-lists")
+def send_lists() -> None:
+    """Email the lists that are due (ATTENDANCE_LIST_SEND_AT, default 09:00, on the working
+    day before each clinic). Safe to run as often as you like: a list is sent once."""
+    click.echo(str(service.send_due_lists(db.session)))

@@ -29,8 +29,6 @@ from . import followup
 
 bp = Blueprint("feedback", __name__)
 guidance_bp = Blueprint("guidance", __name__, url_prefix="/admin/guidance")
-# Ids as large as the database's integer column holds (PostgreSQL refuses bigger ones).
-ID = "int(max=2147483647)"
 PICK_A_TOPIC = "Choose which app or device the link is for"
 BAD_LINK = (
     "This feedback link does not work. Check that you copied the whole link from the email "
@@ -205,7 +203,7 @@ def add():
     return render_template("attendance/guidance_form.html", form=form, link=None)
 
 
-@guidance_bp.route(f"/<{ID}:link_id>/edit", methods=["GET", "POST"])
+@guidance_bp.route("/<int:link_id>/edit", methods=["GET", "POST"])
 @form_view
 def edit(link_id: int):
     link = db.get_or_404(GuidanceLink, link_id)
@@ -223,7 +221,7 @@ def edit(link_id: int):
     return render_template("attendance/guidance_form.html", form=form, link=link)
 
 
-@guidance_bp.route(f"/<{ID}:link_id>/delete", methods=["GET", "POST"])
+@guidance_bp.route("/<int:link_id>/delete", methods=["GET", "POST"])
 @form_view
 def delete(link_id: int):
     link = db.get_or_404(GuidanceLink, link_id)

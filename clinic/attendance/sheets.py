@@ -1,0 +1,165 @@
+"""Pure builders for the attendance sheet: plain values in, CSV or PDF bytes out.
+
+Nothing here touches the database, Flask or the clock, so the same values make the same
+files in a view, in the ``send-lists`` command and in tests.  The service turns a clinic's
+bookings into a ``Sheet`` (times already written out in the clinic's time zone).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from weasyprint import HTML
+
+STATUS_LABELS = {
+    "confirmed": "Booked",
+    "attended": "Attended",
+    "no_show": "No-show",
+    "cancelled": "Cancelled",
+}
+CSV_HEADER = (
+    "Time",
+    "Parent or carer",
+    "Phone",
+    "Child's school year",
+    "Help with",
+    "Access needs",
+    "Status",
+    "Booking reference",
+)
+# Spare rows per slot on the printed sheet, for people who come without booking.
+BLANK_ROWS_PER_SLOT = 3
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One booking as the sheet shows it."""
+
+    booking_id: int
+    reference: str
+    parent_name: str
+    phone: str
+    child_years: str
+    topics: str
+    access_needs: str
+    status: str
+    marked_by: str = ""
+    marked_at: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def live(self) -> bool:
+        """Still coming (or came): everything but a cancellation."""
+        return self.status != "cancelled"
+
+
+@dataclass(frozen=True)
+class SheetWalkIn:
+    """Someone who came without booking."""
+
+    walk_in_id: int
+    parent_name: str
+    child_years: str
+    topics: str
+    slot_label: str
+
+
+@dataclass(frozen=True)
+class SheetSlot:
+    slot_id: int
+    label: str  # "3pm to 3:15pm"
+    capacity: int
+    rows: tuple[SheetRow, ...]
+
+    @property
+    def booked(self) -> int:
+        return sum(1 for row in self.rows if row.live)
+
+
+@dataclass(frozen=True)
+class Totals:
+    places: int = 0
+    booked: int = 0  # live bookings: booked, attended or no-show
+    attended: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+    walk_ins: int = 0
+
+    @property
+    def not_marked(self) -> int:
+        return self.booked - self.attended - self.no_show
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """Everything the list page, the printed sheet, the PDF and the CSV show."""
+
+    school_name: str
+    clinic_title: str
+    date: str  # "Monday 7 December 2026"
+    times: str  # "3pm to 4pm"
+    venue: str
+    officer_name: str
+    slots: tuple[SheetSlot, ...]
+    walk_ins: tuple[SheetWalkIn, ...] = ()
+    totals: Totals = field(default_factory=Totals)
+
+    @property
+    def rows(self) -> Iterable[SheetRow]:
+        for slot in self.slots:
+            yield from slot.rows
+
+
+def totals_for(slots: Iterable[SheetSlot], walk_ins: int) -> Totals:
+    """Count the rows by status (cancelled bookings are not "booked")."""
+    slots = list(slots)
+    rows = [row for slot in slots for row in slot.rows]
+    return Totals(
+        places=sum(slot.capacity for slot in slots),
+        booked=sum(1 for row in rows if row.live),
+        attended=sum(1 for row in rows if row.status == "attended"),
+        no_show=sum(1 for row in rows if row.status == "no_show"),
+        cancelled=sum(1 for row in rows if row.status == "cancelled"),
+        walk_ins=walk_ins,
+    )
+
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: a leading apostrophe stops it running a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def build_csv(sheet: Sheet) -> bytes:
+    """One row per booking, UTF-8 with a byte-order mark so Excel reads the accents right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for slot in sheet.slots:
+        for row in slot.rows:
+            cells = (
+                slot.label,
+                row.parent_name,
+                row.phone,
+                row.child_years,
+                row.topics,
+                row.access_needs,
+                row.status_label,
+                row.reference,
+            )
+            writer.writerow([safe_cell(cell) for cell in cells])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def build_pdf(html: str) -> bytes:
+    """The sheet's HTML (with its own print styles) as an A4 PDF.
+
+    No base URL is given, so WeasyPrint fetches nothing: the HTML must carry its styles."""
+    return HTML(string=html).write_pdf()
