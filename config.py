@@ -59,6 +59,19 @@ class Config:
     SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 
+    # Public booking forms: per address (Continue and Confirm together) and per email.
+    BOOKING_LIMIT_PER_ADDRESS = os.environ.get("BOOKING_LIMIT_PER_ADDRESS", "60 per hour")
+    BOOKING_LIMIT_PER_EMAIL = os.environ.get("BOOKING_LIMIT_PER_EMAIL", "10 per hour")
+    # Which privacy notice a parent agreed to; change it when the notice changes.
+    CONSENT_VERSION = "2026-11"
+    WAITLIST_LIMIT_PER_ADDRESS = os.environ.get("WAITLIST_LIMIT_PER_ADDRESS", "10 per hour")
+    # The longest a waiting-list offer lasts (shorter near the clinic).
+    WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))
+    # Reminders go to bookings whose slot starts between these many hours from now.
+    REMINDER_WINDOW_HOURS = (24, 48)
+    # Local time the attendance list goes to the school on the working day before.
+    ATTENDANCE_LIST_SEND_AT = os.environ.get("ATTENDANCE_LIST_SEND_AT", "09:00")
+
     MAX_CONTENT_LENGTH = 1024 * 1024  # forms only; no uploads
     WTF_CSRF_TIME_LIMIT = 4 * 3600  # a parent may take a while to fill a form on a phone
     SESSION_COOKIE_HTTPONLY = True

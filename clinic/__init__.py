@@ -94,11 +94,19 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .attendance.cli import attendance_cli
     from .attendance.followup_cli import followup_cli
     from .auth.cli import users_cli
-    from .booking.cli import reminders_cli
+    from .booking.cli import reminders_cli, waitlist_cli
     from .demo import demo_cli
     from .outbox.cli import outbox_cli
 
-    for command in (users_cli, demo_cli, outbox_cli, reminders_cli, attendance_cli, followup_cli):
+    for command in (
+        users_cli,
+        demo_cli,
+        outbox_cli,
+        reminders_cli,
+        waitlist_cli,
+        attendance_cli,
+        followup_cli,
+    ):
         app.cli.add_command(command)
     return app
 

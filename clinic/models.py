@@ -205,7 +205,8 @@ class Slot(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer)
-    # Confirmed places taken, kept by the same statement that books (rule 1).
+    # Places taken: confirmed bookings plus places held for a waiting-list offer. Changed
+    # only by clinic.booking.places, in the same statement that checks capacity (rule 1).
     booked: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (

@@ -59,9 +59,10 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
+    """Officers and school staff land on their clinics; coordinators on the schools."""
     if user.role == "admin":
         return url_for("schools.list_schools")
-    return url_for("auth.account")
+    return url_for("schedule.dashboard")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -166,12 +166,20 @@ def _remember_new_messages(session: Session, flush_context) -> None:
 
 
 def _forget_new_messages(session: Session) -> None:
-    """after_rollback: the rows are gone with the transaction."""
-    session.info.pop(_NEW_IDS, None)
+    """after_rollback: the rows are gone with the transaction.
+
+    A savepoint rolled back keeps the list: rows queued before it still commit, and an id
+    whose row was rolled back is simply not found when sending."""
+    if not session.in_nested_transaction():
+        session.info.pop(_NEW_IDS, None)
 
 
 def _send_committed_messages(session: Session) -> None:
-    """after_commit: try to send what this commit queued; a failure never reaches the caller."""
+    """after_commit: try to send what this commit queued; a failure never reaches the caller.
+
+    SQLAlchemy fires this when a savepoint is released too; nothing is committed then."""
+    if session.in_nested_transaction():
+        return
     ids = session.info.pop(_NEW_IDS, None)
     if ids:
         send_soon(current_app._get_current_object(), sorted(ids))

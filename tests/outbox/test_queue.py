@@ -185,3 +185,20 @@ def test_after_commit_mode_sends_in_the_background(app, session, smtp, queue):
 
     assert wait_for_status(session, message, "sent") == "sent"
     assert len(smtp.to("parent@example.org")) == 1
+
+
+def test_savepoints_neither_send_early_nor_forget(session, smtp, queue):
+    """A savepoint released or rolled back inside the transaction sends nothing yet; the
+    outer commit sends what was queued."""
+    queue(subject="Before")
+    session.flush()
+    with session.begin_nested():
+        pass
+    try:
+        with session.begin_nested():
+            raise ValueError("rolled back")
+    except ValueError:
+        pass
+    assert smtp.messages == []
+    session.commit()
+    assert [m["Subject"] for m in smtp.messages] == ["Before"]
