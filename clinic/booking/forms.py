@@ -14,6 +14,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    SelectChoice,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -79,14 +80,14 @@ class HouseholdForm(Form):
         "Which school years are your children in?",
         widget=GovCheckboxesInput(),
         description="Select all that apply. We do not need your child's name.",
-        choices=[(year, year) for year in SCHOOL_YEARS],
+        choices=[SelectChoice(year, year) for year in SCHOOL_YEARS],
         validators=[DataRequired("Select your child's school year")],
     )
     topics = SelectMultipleField(
         "What would you like help with?",
         widget=GovCheckboxesInput(),
         description="Select all that apply. The officer will help with anything on the day.",
-        choices=TOPICS,
+        choices=[SelectChoice(value, label) for value, label in TOPICS],
         validators=[DataRequired("Select at least one device or app, or 'Something else'")],
     )
     other_topic = StringField(

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..errors import RuleError
 from ..filters import format_datetime
 from ..invites.notify import send_booking_email
 from ..models import Booking, Clinic, Slot, User, utcnow
@@ -33,15 +34,10 @@ STARTED = "started"
 OVER = "over"
 
 
-class ChangeRefused(Exception):
+class ChangeRefused(RuleError):
     """A change the rules do not allow; ``message`` is shown to the person as it is."""
 
     message = "This booking cannot be changed."
-
-    def __init__(self, message: str | None = None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
 
 
 class BookingLocked(ChangeRefused):

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..errors import RuleError
 from ..filters import format_datetime
 from ..invites.notify import send_booking_email
 from ..models import Booking, Clinic, Slot, User, normalise_email, utcnow
@@ -28,15 +29,10 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 8
 
 
-class BookingError(Exception):
+class BookingError(RuleError):
     """A booking refused by a rule; ``message`` is shown to the parent as it is."""
 
     message = "This time cannot be booked."
-
-    def __init__(self, message: str | None = None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
 
 
 class ClinicNotFound(BookingError):

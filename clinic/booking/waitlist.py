@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..errors import RuleError
 from ..filters import format_date
 from ..invites.notify import place_of
 from ..models import Booking, Clinic, Slot, WaitlistEntry, normalise_email, utcnow
@@ -43,15 +44,10 @@ SHORTEST_OFFER = timedelta(minutes=30)
 LIVE = ("waiting", "offered")
 
 
-class WaitlistError(Exception):
+class WaitlistError(RuleError):
     """A waiting-list step the rules do not allow; ``message`` is shown as it is."""
 
     message = "This waiting list is not available."
-
-    def __init__(self, message: str | None = None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
 
 
 class WaitlistClosed(WaitlistError):
