@@ -27,12 +27,8 @@ class Place:
     postcode: str = ""
 
     def one_line(self) -> str:
-        parts = [
-            self.venue.replace("\n", " ").strip(),
-            self.school_name,
-            self.address,
-            self.postcode,
-        ]
+        venue = " ".join(self.venue.split()).rstrip(".")  # "Library. Sign in first." reads on
+        parts = [venue, self.school_name, self.address, self.postcode]
         return ", ".join(p.strip() for p in parts if p and p.strip())
 
 
