@@ -43,6 +43,13 @@ def _local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
+def _school_day(day: date) -> date:
+    """The first weekday on or after ``day``: clinics run when schools are open."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
 def _clinic(school: School, officer: User, day: date, *, group: bool) -> Clinic:
     clinic = Clinic(
         school=school,
@@ -99,9 +106,9 @@ def seed(session: Session) -> dict[str, str]:
         session.add(user)
     today = datetime.now(UTC).date()
     clinics = [
-        _clinic(schools[0], officers[0], today + timedelta(days=10), group=False),
-        _clinic(schools[1], officers[0], today + timedelta(days=17), group=True),
-        _clinic(schools[2], officers[1], today + timedelta(days=12), group=False),
+        _clinic(schools[0], officers[0], _school_day(today + timedelta(days=10)), group=False),
+        _clinic(schools[1], officers[0], _school_day(today + timedelta(days=17)), group=True),
+        _clinic(schools[2], officers[1], _school_day(today + timedelta(days=12)), group=False),
     ]
     session.add_all(clinics)
     session.flush()
