@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from config import BASE_DIR, CONFIGS
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -31,7 +31,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     name = config if isinstance(config, str) else os.environ.get("CLINIC_CONFIG", "development")
     settings = CONFIGS[name]
 
-    app = Flask(__name__, instance_path=str(BASE_DIR / "instance"))
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(settings)
     if isinstance(config, Mapping):
         app.config.update(config)
