@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
 
-.PHONY: run test lint format setup assets bench clean
+.PHONY: run test lint format setup bench clean
 
 ## run: set everything up and serve the app with demo data on http://127.0.0.1:5000
 run: setup
