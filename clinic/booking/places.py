@@ -46,6 +46,22 @@ def give_back_place(session: Session, slot_id: int) -> None:
     _refresh(session, slot_id)
 
 
+def give_back_every_place(session: Session, clinic_id: int) -> None:
+    """Empty every slot of a clinic in one statement (the clinic is being cancelled).
+
+    The UPDATE takes the slots' row locks, so a booking racing the cancellation either
+    committed first (and is cancelled with the rest) or waits, then finds it cancelled."""
+    session.execute(
+        update(Slot)
+        .where(Slot.clinic_id == clinic_id)
+        .values(booked=0)
+        .execution_options(synchronize_session=False)
+    )
+    for slot in [obj for obj in session.identity_map.values() if isinstance(obj, Slot)]:
+        if slot.clinic_id == clinic_id:
+            session.expire(slot, ["booked"])
+
+
 def _refresh(session: Session, slot_id: int) -> None:
     slot = session.identity_map.get(session.identity_key(Slot, slot_id))
     if slot is not None:

@@ -13,12 +13,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..auth.service import scoped_school_filter
+from ..booking.places import give_back_every_place
 from ..filters import format_date, format_time
 from ..invites.notify import place_of, send_booking_email
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
@@ -814,12 +815,9 @@ def cancel_clinic(
 ) -> Cancelled:
     """Cancel the clinic and every booking in it; tell each household and the waiting list.
 
-    Every slot is set to none booked in one statement, before the bookings are read: the
-    clinic is cancelled, so every live booking goes with it, and the UPDATE takes the slot
-    rows' locks first.  A booking that committed before it is read and cancelled here;
-    one that tries to take a place after it waits for this transaction and then finds the
-    clinic cancelled.  (``give_back_place`` per booking would reach the same zero in many
-    statements.)
+    Every slot is emptied in one statement before the bookings are read (see
+    ``give_back_every_place``): a booking that committed before it is cancelled here, one
+    that tries to take a place after it waits and then finds the clinic cancelled.
     """
     now = now or utcnow()
     reason = reason.strip()
@@ -834,14 +832,7 @@ def cancel_clinic(
     clinic.cancelled_reason = reason
     clinic.sequence += 1
     _save(session, clinic)
-    session.execute(
-        update(Slot)
-        .where(Slot.clinic_id == clinic.id)
-        .values(booked=0)
-        .execution_options(synchronize_session=False)
-    )
-    for slot in clinic.slots:
-        session.expire(slot, ["booked"])
+    give_back_every_place(session, clinic.id)
     bookings = live_bookings(session, [slot.id for slot in clinic.slots], status="live")
     other_clinics = external_url("booking.school_page", slug=clinic.school.slug)
     for booking in bookings:
