@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms.validators import ValidationError
 
 CSRF_MESSAGE = (
     "This form was open for too long, or your browser blocked a cookie. "
@@ -43,3 +44,18 @@ class GovTelInput(GovTextInput):
 def strip_filter(value):
     """WTForms filter: forgive spaces typed around an answer."""
     return value.strip() if isinstance(value, str) else value
+
+
+class ServiceRule:
+    """A WTForms validator that runs one of a service's checks on the field's value, so the
+    rule lives in the service and the form shows its message next to the field."""
+
+    def __init__(self, check, error: type[Exception] = ValueError):
+        self.check = check
+        self.error = error
+
+    def __call__(self, form, field):
+        try:
+            self.check(field.data)
+        except self.error as exc:
+            raise ValidationError(str(exc)) from exc

@@ -17,13 +17,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
-from wtforms.validators import ValidationError as FieldError
 
 from ..auth.forms import ConfirmForm
 from ..auth.views import roles_required
 from ..core import render_error
 from ..extensions import db
-from ..forms import Form, form_view, strip_filter
+from ..forms import Form, ServiceRule, form_view, strip_filter
 from ..models import GuidanceLink
 from . import followup
 
@@ -95,19 +94,6 @@ def give(token: str):
 # --- guidance links (coordinators) ----------------------------------------------------------
 
 
-class ServiceRule:
-    """Runs one of the service's checks on the field, so the rule lives in one place."""
-
-    def __init__(self, check):
-        self.check = check
-
-    def __call__(self, form, field):
-        try:
-            self.check(field.data)
-        except followup.GuidanceError as exc:
-            raise FieldError(str(exc)) from exc
-
-
 class GuidanceForm(Form):
     topic = SelectField(
         "Which app or device is it for?",
@@ -139,7 +125,7 @@ class GuidanceForm(Form):
         filters=[strip_filter],
         validators=[
             DataRequired("Enter the web address"),
-            ServiceRule(followup.check_https_url),
+            ServiceRule(followup.check_https_url, followup.GuidanceError),
         ],
     )
     position = StringField(

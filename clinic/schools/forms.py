@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import Form, GovEmailInput, strip_filter
+from ..forms import Form, GovEmailInput, ServiceRule, strip_filter
 from ..models import School
 from . import service
 
@@ -41,19 +41,6 @@ ROLE_HINTS = {
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 
 
-class ServiceRule:
-    """A WTForms validator that runs one of the service's checks on the field's value."""
-
-    def __init__(self, check: Callable[[str], str]):
-        self.check = check
-
-    def __call__(self, form, field):
-        try:
-            self.check(field.data)
-        except service.SchoolError as exc:
-            raise ValidationError(str(exc)) from exc
-
-
 class SchoolForm(Form):
     name = StringField(
         "School name",
@@ -67,7 +54,10 @@ class SchoolForm(Form):
         description="The 6-digit number the Department for Education gives every school. "
         "You can find it on Get Information about Schools.",
         filters=[strip_filter],
-        validators=[DataRequired("Enter the school's URN"), ServiceRule(service.check_urn)],
+        validators=[
+            DataRequired("Enter the school's URN"),
+            ServiceRule(service.check_urn, service.SchoolError),
+        ],
     )
     address = TextAreaField(
         "Address",
@@ -86,7 +76,10 @@ class SchoolForm(Form):
         "Postcode",
         widget=GovTextInput(),
         filters=[strip_filter],
-        validators=[DataRequired("Enter the postcode"), ServiceRule(service.normalise_postcode)],
+        validators=[
+            DataRequired("Enter the postcode"),
+            ServiceRule(service.normalise_postcode, service.SchoolError),
+        ],
     )
     contact_email = EmailField(
         "School contact email address",
@@ -106,7 +99,7 @@ class SchoolForm(Form):
         "oakfield-primary. Use lower-case letters, numbers and hyphens. Leave it blank to "
         "make one from the school's name.",
         filters=[strip_filter],
-        validators=[Optional(), ServiceRule(service.check_slug)],
+        validators=[Optional(), ServiceRule(service.check_slug, service.SchoolError)],
     )
     submit = SubmitField("Save school", widget=GovSubmitInput())
 
