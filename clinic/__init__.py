@@ -17,11 +17,12 @@ from werkzeug.routing import IntegerConverter
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .models import MAX_ID
 
 
 class DatabaseIdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 
@@ -65,15 +66,18 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import core, filters
-    from .attendance import feedback_views, figures_views
+    from .attendance import service as attendance_service
     from .attendance import views as attendance_views
     from .auth import views as auth_views
-    from .booking import manage_views
     from .booking import views as booking_views
+    from .figures import views as figures_views
+    from .followup import views as followup_views
+    from .manage import views as manage_views
     from .outbox import service as outbox_service
     from .outbox import views as outbox_views
     from .schedule import views as schedule_views
     from .schools import views as schools_views
+    from .waitlist import views as waitlist_views
 
     filters.register(app)
     core.register(app)
@@ -84,19 +88,23 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         schedule_views.bp,
         booking_views.bp,
         manage_views.bp,
+        waitlist_views.bp,
         attendance_views.bp,
+        followup_views.bp,
+        followup_views.guidance_bp,
         figures_views.bp,
-        feedback_views.bp,
     ):
         app.register_blueprint(blueprint)
     outbox_service.register(app)
+    outbox_service.add_worker_job(app, attendance_service.send_requested_lists)
 
     from .attendance.cli import attendance_cli
-    from .attendance.followup_cli import followup_cli
     from .auth.cli import users_cli
-    from .booking.cli import reminders_cli, waitlist_cli
+    from .booking.cli import reminders_cli
     from .demo import demo_cli
+    from .followup.cli import followup_cli
     from .outbox.cli import outbox_cli
+    from .waitlist.cli import waitlist_cli
 
     for command in (
         users_cli,

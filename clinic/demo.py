@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -13,9 +12,10 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .attendance.followup import seed_guidance
 from .auth.service import hash_password
 from .extensions import db
+from .followup.service import seed_guidance
+from .localtime import clinic_zone
 from .models import Booking, Clinic, School, Slot, User, normalise_email
 
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
@@ -39,8 +39,7 @@ PARENTS = [
 
 
 def _local(day: date, at: time) -> datetime:
-    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+    return datetime.combine(day, at, tzinfo=clinic_zone()).astimezone(UTC)
 
 
 def _school_day(day: date) -> date:

@@ -1,14 +1,29 @@
-"""The base of the services' named errors."""
+"""The one base of every service's named errors.
+
+A service refuses a step by raising a ``RuleError`` subclass: its ``message`` is plain
+English shown to the person as it is, and ``field`` (when it has one) names the form field
+the message belongs next to.  Views show it with ``clinic.forms.show_rule_error``; services
+never know about forms, only field names.
+"""
+
+from __future__ import annotations
 
 
 class RuleError(Exception):
-    """A step the rules do not allow; ``message`` is plain English shown to the person.
+    """A step the rules do not allow.
 
-    Subclasses set a default ``message``; a caller may give a more precise one."""
+    Subclasses set a default ``message`` (and may set a default ``field``); a caller may
+    give a more precise one of either."""
 
     message = "This cannot be done."
+    field: str | None = None
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | None = None, field: str | None = None):
         super().__init__(message or self.message)
         if message:
             self.message = message
+        if field:
+            self.field = field
+
+    def __str__(self) -> str:
+        return self.message

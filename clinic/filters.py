@@ -1,13 +1,10 @@
 """Template filters: times are stored in UTC and shown in the clinic's time zone."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
 
-
-def local(value: datetime) -> datetime:
-    return value.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
+from .localtime import local
 
 
 def format_time(value: datetime) -> str:

@@ -1,8 +1,13 @@
-"""The base form every page uses."""
+"""The base form every page uses, and the pieces every feature's forms share."""
+
+from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import SubmitField
 from wtforms.validators import ValidationError
+
+from .errors import RuleError
 
 CSRF_MESSAGE = (
     "This form was open for too long, or your browser blocked a cookie. "
@@ -15,7 +20,13 @@ class Form(FlaskForm):
 
     Views that validate a form are exempt from the global CSRF check (``form_view``), so
     the form itself checks the token and a stale page comes back with the answers kept.
+
+    ``rule_field_aliases`` and ``rule_fallbacks`` tell ``show_rule_error`` where a
+    service's message goes when the form names that field differently, or has no such field.
     """
+
+    rule_field_aliases: dict[str, str] = {}
+    rule_fallbacks: tuple[str, ...] = ("submit",)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -46,16 +57,37 @@ def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class ConfirmForm(Form):
+    """A form with only a button (and its CSRF token), for POST-only actions: confirm,
+    cancel, sign out, delete, try again."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
 class ServiceRule:
     """A WTForms validator that runs one of a service's checks on the field's value, so the
     rule lives in the service and the form shows its message next to the field."""
 
-    def __init__(self, check, error: type[Exception] = ValueError):
+    def __init__(self, check):
         self.check = check
-        self.error = error
 
     def __call__(self, form, field):
         try:
             self.check(field.data)
-        except self.error as exc:
-            raise ValidationError(str(exc)) from exc
+        except RuleError as exc:
+            raise ValidationError(exc.message) from exc
+
+
+def show_rule_error(form: Form, error: RuleError) -> None:
+    """Show a service's refusal next to the field it names (through the form's
+    ``rule_field_aliases``), or next to the first of the form's ``rule_fallbacks`` it has,
+    when it has no such field.
+
+    The caller rolls back: nothing from the attempt is kept."""
+    name = form.rule_field_aliases.get(error.field, error.field)
+    for candidate in (name, *form.rule_fallbacks):
+        field = form._fields.get(candidate or "")
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+            return
+    raise LookupError(f"{type(form).__name__} has none of {name!r}, {form.rule_fallbacks!r}")

@@ -8,6 +8,7 @@ the design's rules depend on live in the database, not only in the code.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
@@ -27,9 +28,14 @@ from sqlalchemy import (
     TypeDecorator,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+
+# The largest id an INTEGER column holds on both engines: a bigger one names no record
+# (PostgreSQL would refuse to compare it, SQLite's driver to send it).
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -64,17 +70,25 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-ROLES = ("admin", "officer", "school")
-CLINIC_STATUSES = ("draft", "published", "cancelled")
-BOOKING_STATUSES = ("confirmed", "cancelled", "attended", "no_show")
-LIVE_BOOKING = "status <> 'cancelled'"
-WAITLIST_STATUSES = ("waiting", "offered", "claimed", "expired", "removed")
-LIVE_WAITLIST = "status IN ('waiting', 'offered')"
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
-
-
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+ROLES = ("admin", "officer", "school")
+CLINIC_STATUSES = ("draft", "published", "cancelled")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+
+# A booking is live (holds its place; rule 2: one per household and clinic) until it is
+# cancelled.  Once marked attended or no-show its clinic has happened for it.
+BOOKING_STATUSES = ("confirmed", "cancelled", "attended", "no_show")
+MARKED_BOOKING_STATUSES = ("attended", "no_show")
+LIVE_BOOKING_STATUSES = ("confirmed", *MARKED_BOOKING_STATUSES)
+LIVE_BOOKING = "status <> 'cancelled'"  # the SQL of the partial unique index
+# A waiting-list entry is live (in the line, one per household and clinic) while waiting
+# or holding an offer; it ends claimed (booked), expired or removed.
+WAITLIST_STATUSES = ("waiting", "offered", "claimed", "expired", "removed")
+LIVE_WAITLIST_STATUSES = ("waiting", "offered")
+LIVE_WAITLIST = _in("status", LIVE_WAITLIST_STATUSES)
 
 
 officer_schools = Table(
@@ -167,6 +181,12 @@ class Clinic(db.Model):
     # The attendance list last emailed to the school: when, and the booking ids it held.
     list_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     list_sent_booking_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # "Send to school now" was pressed: the worker sends the list (building the PDF takes a
+    # while for a big clinic, so the button does not wait) and clears these.
+    list_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    list_requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
     uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: new_uid("clinic"))
     # Raised on every change parents or the officer's calendar must hear about (rule 3).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -187,7 +207,7 @@ class Clinic(db.Model):
     )
 
     school: Mapped[School] = relationship(back_populates="clinics")
-    officer: Mapped[User] = relationship()
+    officer: Mapped[User] = relationship(foreign_keys=[officer_id])
     slots: Mapped[list[Slot]] = relationship(
         back_populates="clinic", order_by="Slot.starts_at", cascade="all, delete-orphan"
     )
@@ -218,15 +238,31 @@ class Slot(db.Model):
         return max(self.capacity - self.booked, 0)
 
 
-class Booking(db.Model):
-    """One household in one slot. No child's name is ever stored."""
+HOUSEHOLD_FIELDS = (
+    "parent_name",
+    "email",
+    "phone",
+    "child_years",
+    "topics",
+    "other_topic",
+    "access_needs",
+)
 
-    __tablename__ = "booking"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(12), unique=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="RESTRICT"), index=True)
-    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="RESTRICT"), index=True)
+def household_values(details: Mapping) -> dict:
+    """The household's answers (``HouseholdForm.values()``, or another record's
+    ``household()``) as the columns store them, with the email normalised for rule 2."""
+    values = {name: details.get(name) for name in HOUSEHOLD_FIELDS}
+    values["child_years"] = list(values["child_years"] or [])
+    values["topics"] = list(values["topics"] or [])
+    values["email_normalised"] = normalise_email(values["email"]) if values["email"] else None
+    return values
+
+
+class Household:
+    """A household's own answers, the same on a booking and on a waiting-list entry (a
+    claimed offer becomes a booking with them). No child's name is ever asked for."""
+
     parent_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     email_normalised: Mapped[str | None] = mapped_column(String(254))
@@ -236,6 +272,21 @@ class Booking(db.Model):
     other_topic: Mapped[str | None] = mapped_column(String(200))
     access_needs: Mapped[str | None] = mapped_column(Text)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def household(self) -> dict:
+        """The answers, as ``household_values`` and ``book_place`` take them."""
+        return {name: getattr(self, name) for name in HOUSEHOLD_FIELDS}
+
+
+class Booking(Household, db.Model):
+    """One household in one slot."""
+
+    __tablename__ = "booking"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="RESTRICT"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="RESTRICT"), index=True)
     consent_version: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default="confirmed")
     uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: new_uid("booking"))
@@ -270,21 +321,17 @@ class Booking(db.Model):
     booked_by: Mapped[User | None] = relationship(foreign_keys=[booked_by_id])
     checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id])
 
+    @hybrid_property
+    def is_live(self) -> bool:
+        """Holds its place (not cancelled); also usable in a query's WHERE."""
+        return self.status != "cancelled"
 
-class WaitlistEntry(db.Model):
+
+class WaitlistEntry(Household, db.Model):
     __tablename__ = "waitlist_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
-    parent_name: Mapped[str | None] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254))
-    email_normalised: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    child_years: Mapped[list] = mapped_column(JSON, default=list)
-    topics: Mapped[list] = mapped_column(JSON, default=list)
-    other_topic: Mapped[str | None] = mapped_column(String(200))
-    access_needs: Mapped[str | None] = mapped_column(Text)
-    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="waiting")
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -305,6 +352,16 @@ class WaitlistEntry(db.Model):
     )
 
     clinic: Mapped[Clinic] = relationship()
+
+    @hybrid_property
+    def is_live(self) -> bool:
+        """Still in the line (waiting, or holding an offer)."""
+        return self.status in LIVE_WAITLIST_STATUSES
+
+    @is_live.inplace.expression
+    @classmethod
+    def _is_live_expression(cls):
+        return cls.status.in_(LIVE_WAITLIST_STATUSES)
 
 
 class OutboxMessage(db.Model):

@@ -233,6 +233,15 @@ def officer_user(make, school):
 
 
 @pytest.fixture
+def full_clinic(make, school, officer_user):
+    """Two 15-minute slots, one household each, both booked."""
+    clinic = make.clinic(school, officer_user, slots=2, capacity=1)
+    for slot in clinic.slots:
+        make.booking(slot)
+    return clinic
+
+
+@pytest.fixture
 def school_user(make, school):
     return make.user(role="school", email="office@example.org", name="Sam Office", school=school)
 

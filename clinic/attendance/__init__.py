@@ -1,1 +1,1 @@
-"""Attendance lists, printable sheets, CSV/PDF, check-in, follow-up and figures."""
+"""Attendance on the day: lists, printable sheets, CSV/PDF, sending lists to schools, check-in."""

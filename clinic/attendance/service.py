@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
 from ..booking.choices import TOPIC_LABELS
+from ..errors import RuleError
 from ..filters import format_date, format_time
+from ..localtime import clinic_zone, local_today
 from ..models import Booking, Clinic, Slot, User, WalkIn, normalise_email, utcnow
 from ..outbox.service import Attachment, external_url, queue_email
 from . import sheets
@@ -31,7 +33,7 @@ MARKS = ("attended", "no_show", "confirmed")  # "confirmed" undoes a mark
 NAME_REMOVED = "Name removed"  # an anonymised booking (privacy: retention)
 
 
-class AttendanceError(Exception):
+class AttendanceError(RuleError):
     """A change the rules refuse; the message is shown to staff."""
 
 
@@ -231,10 +233,6 @@ def changes_since_sent(clinic: Clinic, sheet: sheets.Sheet) -> ListChanges | Non
 # --- sending the list to the school -------------------------------------------------------
 
 
-def clinic_timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-
-
 def send_time() -> time:
     """ATTENDANCE_LIST_SEND_AT ("HH:MM", local time; 9am unless set)."""
     value = current_app.config["ATTENDANCE_LIST_SEND_AT"]
@@ -260,8 +258,8 @@ def list_due_at(clinic_date: date, at: time, tz: ZoneInfo) -> datetime:
 
 def due_clinic_ids(session: Session, now: datetime) -> list[int]:
     """Published clinics, today or later, whose list is due and has not been sent."""
-    tz = clinic_timezone()
-    today = now.astimezone(tz).date()
+    tz = clinic_zone()
+    today = local_today(now)
     at = send_time()
     # The working day before is at most three days before (Friday for Monday).
     candidates = session.execute(
@@ -366,10 +364,55 @@ def _record_sent(
     return result.rowcount == 1
 
 
+def request_list(
+    session: Session, clinic: Clinic, *, actor: User, now: datetime | None = None
+) -> None:
+    """ "Send to school now": ask the worker to send the list (with its PDF, which takes a
+    while for a big clinic) instead of making the button wait.  Pressing it again before
+    the list has gone asks once."""
+    if clinic.status != "published":
+        raise ListNotSendable("Only a published clinic's attendance list can be sent.")
+    now = now or utcnow()
+    session.execute(  # a plain UPDATE: not an edit of the clinic (see _record_sent)
+        update(Clinic)
+        .where(Clinic.id == clinic.id, Clinic.list_requested_at.is_(None))
+        .values(list_requested_at=now, list_requested_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(clinic, ["list_requested_at", "list_requested_by_id"])
+    audit.record(session, actor, "clinic.list_requested", clinic)
+
+
+def requested_clinic_ids(session: Session) -> list[int]:
+    """Clinics whose list someone asked to send now, oldest request first."""
+    return list(
+        session.scalars(
+            select(Clinic.id)
+            .where(Clinic.list_requested_at.is_not(None))
+            .order_by(Clinic.list_requested_at, Clinic.id)
+        )
+    )
+
+
+def _claim_request(session: Session, clinic_id: int) -> tuple[bool, int | None]:
+    """Take the request off the clinic (one sender wins); (claimed, who asked)."""
+    asked_by = session.scalar(select(Clinic.list_requested_by_id).where(Clinic.id == clinic_id))
+    result = session.execute(
+        update(Clinic)
+        .where(Clinic.id == clinic_id, Clinic.list_requested_at.is_not(None))
+        .values(list_requested_at=None, list_requested_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1, asked_by
+
+
 @dataclass
 class SentLists:
     clinics: int = 0
     emails: int = 0
+
+    def __bool__(self) -> bool:
+        return self.clinics > 0
 
     def __str__(self) -> str:
         clinics = "1 clinic" if self.clinics == 1 else f"{self.clinics} clinics"
@@ -377,12 +420,33 @@ class SentLists:
         return f"Attendance lists sent for {clinics} ({emails})."
 
 
-def send_due_lists(session: Session, *, now: datetime | None = None) -> SentLists:
-    """Send every list that is due (cron); running it again sends nothing twice."""
+def send_requested_lists(session: Session, *, now: datetime | None = None) -> SentLists:
+    """Send each list someone asked for with "Send to school now" (the worker, every few
+    seconds, and the cron command); a request is claimed once, so two runs send it once.
+    A clinic cancelled since the request is skipped."""
     now = now or utcnow()
-    clinic_ids = due_clinic_ids(session, now)
+    clinic_ids = requested_clinic_ids(session)
     session.commit()  # end the read: on SQLite it holds the write lock
     result = SentLists()
+    for clinic_id in clinic_ids:
+        claimed, asked_by = _claim_request(session, clinic_id)
+        clinic = get_clinic(session, clinic_id)
+        if claimed and clinic.status == "published":
+            actor = session.get(User, asked_by) if asked_by else None
+            recipients = send_list(session, clinic, actor=actor or "system", now=now)
+            result.clinics += 1
+            result.emails += len(recipients)
+        session.commit()
+    return result
+
+
+def send_due_lists(session: Session, *, now: datetime | None = None) -> SentLists:
+    """Send every list that is due, and every one asked for (cron); running it again sends
+    nothing twice."""
+    now = now or utcnow()
+    result = send_requested_lists(session, now=now)
+    clinic_ids = due_clinic_ids(session, now)
+    session.commit()  # end the read: on SQLite it holds the write lock
     for clinic_id in clinic_ids:
         recipients = send_list(
             session, get_clinic(session, clinic_id), actor="system", now=now, only_if_unsent=True
@@ -404,7 +468,7 @@ def check_in_refusal(clinic: Clinic, user: User, now: datetime | None = None) ->
     email); once the clinic is closed only officers and coordinators correct them."""
     if clinic.status != "published":
         return "This clinic is not running, so nobody can be checked in."
-    today = (now or utcnow()).astimezone(clinic_timezone()).date()
+    today = local_today(now)
     if today < clinic.date:
         return f"Check-in opens on the day of the clinic, {format_date(clinic.date)}."
     if clinic.closed_at is not None and user.role == "school":
@@ -523,7 +587,7 @@ def close_clinic(
     if clinic.status != "published":
         raise CheckInRefused("Only a clinic that is running can be closed.")
     now = now or utcnow()
-    if now.astimezone(clinic_timezone()).date() < clinic.date:
+    if local_today(now) < clinic.date:
         raise CheckInRefused(f"You can close the clinic on the day, {format_date(clinic.date)}.")
     result = session.execute(
         update(Clinic)

@@ -21,22 +21,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextInput,
-)
-from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
 
 from ..auth.service import require_school_access
 from ..auth.views import roles_required
-from ..booking.choices import SCHOOL_YEARS, TOPICS
 from ..extensions import db
-from ..forms import Form, form_view, strip_filter
-from ..models import Clinic, User
+from ..forms import form_view
+from ..localtime import clinic_zone
+from ..models import ROLES, Clinic, User
 from . import service, sheets
+from .forms import WalkInForm
 
 bp = Blueprint("attendance", __name__, url_prefix="/staff/attendance")
 MARK_DONE = {
@@ -46,55 +39,8 @@ MARK_DONE = {
 }
 
 
-class WalkInForm(Form):
-    parent_name = StringField(
-        "Name (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200, message="Name must be 200 characters or fewer")],
-    )
-    child_years = SelectMultipleField(
-        "Which school years are their children in?",
-        widget=GovCheckboxesInput(),
-        description="Select all that apply.",
-        choices=[SelectChoice(year, year) for year in SCHOOL_YEARS],
-        invalid_choice_message="Select the child's school year from the list",
-        validators=[DataRequired("Select the child's school year")],
-    )
-    topics = SelectMultipleField(
-        "What did they want help with?",
-        widget=GovCheckboxesInput(),
-        description="Select all that apply.",
-        choices=[SelectChoice(value, label) for value, label in TOPICS],
-        invalid_choice_message="Select the devices and apps from the list",
-        validators=[DataRequired("Select at least one device or app, or 'Something else'")],
-    )
-    slot = SelectField(
-        "Time they came (optional)",
-        widget=GovSelect(),
-        invalid_choice_message="Select a time from the list",
-        validators=[Optional()],
-    )
-    submit = SubmitField("Add walk-in", widget=GovSubmitInput())
-
-    def __init__(self, slots, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.slot.choices = [SelectChoice("", "Not sure")] + [
-            SelectChoice(str(slot.slot_id), slot.label) for slot in slots
-        ]
-
-    def values(self) -> dict:
-        """The answers as plain values for the service, in the order the form shows them."""
-        return {
-            "parent_name": self.parent_name.data or None,
-            "child_years": [y for y in SCHOOL_YEARS if y in self.child_years.data],
-            "topics": [value for value, _ in TOPICS if value in self.topics.data],
-            "slot_id": int(self.slot.data) if self.slot.data else None,
-        }
-
-
 @bp.before_request
-@roles_required("admin", "officer", "school")
+@roles_required(*ROLES)
 def staff_only():
     """Signed-in staff only; which clinics each may see is checked per clinic."""
 
@@ -131,7 +77,7 @@ def clinic_list(clinic_id: int):
     sheet = service.build_sheet(db.session, clinic)
     due_at = None
     if clinic.list_sent_at is None:
-        due_at = service.list_due_at(clinic.date, service.send_time(), service.clinic_timezone())
+        due_at = service.list_due_at(clinic.date, service.send_time(), clinic_zone())
     return render_template(
         "attendance/list.html",
         clinic=clinic,
@@ -147,7 +93,7 @@ def clinic_csv(clinic_id: int):
     """The list as a spreadsheet, for schools that keep their own records."""
     clinic = _clinic_or_404(clinic_id)
     data = sheets.build_csv(service.build_sheet(db.session, clinic))
-    return _download(data, "text/csv; charset=utf-8", service.file_name(clinic, "csv"))
+    return _download(data, "text/csv", service.file_name(clinic, "csv"))
 
 
 @bp.get("/clinics/<int:clinic_id>/sheet.pdf")
@@ -159,7 +105,9 @@ def clinic_pdf(clinic_id: int):
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    """A file with parents' details: downloaded, never kept by a shared cache."""
+    """A file with parents' details: downloaded, never kept by a shared cache.
+
+    Werkzeug adds ``charset=utf-8`` to a ``text/`` mimetype itself."""
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -168,16 +116,24 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 
 @bp.post("/clinics/<int:clinic_id>/send")
 def send_now(clinic_id: int):
-    """Email the list to the school now (a late change, or the school asked for it)."""
+    """Email the list to the school now (a late change, or the school asked for it).
+
+    The worker builds and sends it within a few seconds; the button answers at once and
+    the list page shows when it went."""
     clinic = _clinic_or_404(clinic_id)
     try:
-        recipients = service.send_list(db.session, clinic, actor=_actor())
+        service.request_list(db.session, clinic, actor=_actor())
     except service.ListNotSendable as error:
         db.session.rollback()
         flash(str(error))
     else:
         db.session.commit()
-        flash(f"The attendance list has been emailed to {', '.join(recipients)}.", "success")
+        recipients = service.list_recipients(db.session, clinic)
+        flash(
+            f"The attendance list is being emailed to {', '.join(recipients)}. "
+            "This page shows when it has gone.",
+            "success",
+        )
     return redirect(url_for(".clinic_list", clinic_id=clinic_id))
 
 

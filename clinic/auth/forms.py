@@ -33,9 +33,3 @@ class SetPasswordForm(Form):
         ],
     )
     submit = SubmitField("Set password", widget=GovSubmitInput())
-
-
-class ConfirmForm(Form):
-    """A form with only a button (and its CSRF token), for POST-only actions."""
-
-    submit = SubmitField("Confirm", widget=GovSubmitInput())

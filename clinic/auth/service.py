@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
+from ..errors import RuleError
 from ..models import ROLES, School, User, normalise_email, utcnow
 
 # A hash to compare against when the email is unknown, so a wrong email costs the same time
@@ -19,12 +20,8 @@ from ..models import ROLES, School, User, normalise_email, utcnow
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
-class AccountError(ValueError):
+class AccountError(RuleError):
     """A staff account change that breaks a rule; the message is shown to the user."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class InvalidToken(Exception):

@@ -7,10 +7,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
-from ..forms import form_view
+from ..forms import ConfirmForm, form_view, show_rule_error
 from ..models import User, normalise_email
 from . import service
-from .forms import ConfirmForm, SetPasswordForm, SignInForm
+from .forms import SetPasswordForm, SignInForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -127,8 +127,9 @@ def set_password(token: str):
     if form.validate_on_submit():
         try:
             service.set_password(db.session, user, form.password.data)
-        except service.AccountError as exc:
-            form.password.errors.append(str(exc))
+        except service.AccountError as error:
+            db.session.rollback()
+            show_rule_error(form, error)
         else:
             db.session.commit()
             logout_user()

@@ -1,1 +1,1 @@
-"""Public: school pages, the booking form, the manage link and the waiting list."""
+"""Public: the school finder, school pages, the booking form and its one atomic step, reminders."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -13,11 +12,6 @@ from ..models import Clinic, School, Slot
 from .service import FULL, OPEN, slot_state
 
 MAX_RESULTS = 50
-
-
-def local_today(now: datetime, timezone: str) -> date:
-    """Today in the clinics' time zone (a clinic's ``date`` is a local date)."""
-    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,18 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from ..errors import RuleError
 from ..models import Slot
 
 
-class SlotFull(Exception):
-    """Every place in the slot is taken."""
+class SlotFull(RuleError):
+    """Every place in the slot is taken (shown next to the choice of time, where there is one)."""
+
+    message = "That time has just been booked by someone else. Choose another time."
+    field = "slot_id"
 
     def __init__(self, slot_id: int):
-        super().__init__(f"slot {slot_id} is full")
+        super().__init__()
         self.slot_id = slot_id
 
 

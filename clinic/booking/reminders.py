@@ -86,7 +86,6 @@ def send_reminder(session: Session, booking_id: int, *, now: datetime) -> bool:
         template="booking_reminder",
         subject=f"Reminder: {booking.clinic.title}, {format_date(booking.slot.starts_at)}",
         kind="booking_reminder",
-        with_invite=False,
     )
     audit.record(
         session,

@@ -21,7 +21,7 @@ from .. import audit
 from ..errors import RuleError
 from ..filters import format_datetime
 from ..invites.notify import send_booking_email
-from ..models import Booking, Clinic, Slot, User, normalise_email, utcnow
+from ..models import Booking, Clinic, Slot, User, household_values, normalise_email, utcnow
 from .places import SlotFull, take_place
 
 # No 0/O or 1/I: a reference read out over the phone or typed from a letter stays right.
@@ -64,6 +64,7 @@ class AlreadyBooked(BookingError):
         "There is already a booking for this email address at this clinic. "
         "Use the link in your confirmation email to change or cancel it."
     )
+    field = "email"
 
 
 class AlreadySubmitted(BookingError):
@@ -144,7 +145,7 @@ def live_booking_exists(session: Session, clinic_id: int, email: str) -> bool:
         select(Booking.id).where(
             Booking.clinic_id == clinic_id,
             Booking.email_normalised == normalise_email(email),
-            Booking.status != "cancelled",
+            Booking.is_live,
         )
     )
     return found is not None
@@ -243,14 +244,7 @@ def _add_booking(
         reference=new_reference(session),
         clinic_id=slot.clinic_id,
         slot_id=slot.id,
-        parent_name=details["parent_name"],
-        email=details["email"],
-        email_normalised=normalise_email(details["email"]),
-        phone=details.get("phone"),
-        child_years=list(details.get("child_years") or []),
-        topics=list(details.get("topics") or []),
-        other_topic=details.get("other_topic"),
-        access_needs=details.get("access_needs"),
+        **household_values(details),
         consent_at=now,
         consent_version=current_app.config["CONSENT_VERSION"],
         status="confirmed",

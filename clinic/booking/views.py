@@ -34,6 +34,7 @@ from ..auth.service import may_access_school, require_school_access
 from ..auth.views import roles_required
 from ..extensions import client_address, db, limiter
 from ..forms import form_view
+from ..localtime import local_today
 from ..models import Booking, Slot, normalise_email, utcnow
 from ..outbox.service import external_url
 from . import finder, service
@@ -43,30 +44,13 @@ from .forms import ConfirmBookingForm, HouseholdForm, StaffHouseholdForm
 bp = Blueprint("booking", __name__)
 
 
-@bp.context_processor
-def _helpers() -> dict:
-    return {"waitlist_url": waitlist_url}
-
-
-def waitlist_url(clinic) -> str | None:
-    """The waiting-list page of a clinic, once that feature is there."""
-    if "manage.join_waitlist" not in current_app.view_functions:
-        return None
-    return url_for("manage.join_waitlist", clinic_id=clinic.id)
-
-
 # --- finding a school ------------------------------------------------------------------
-
-
-def _today():
-    """Today's date where the clinics are (a clinic's date is a local date)."""
-    return finder.local_today(utcnow(), current_app.config["CLINIC_TIMEZONE"])
 
 
 @bp.get("/schools")
 def find_school():
     query = request.args.get("q", "").strip()[:100]
-    matches = finder.find_schools(db.session, query, today=_today())
+    matches = finder.find_schools(db.session, query, today=local_today())
     return render_template("booking/find_school.html", query=query, matches=matches)
 
 
@@ -80,7 +64,7 @@ def _school_or_404(slug: str):
 @bp.get("/schools/<slug>")
 def school_page(slug: str):
     school = _school_or_404(slug)
-    listings = finder.upcoming_clinics(db.session, school, now=utcnow(), today=_today())
+    listings = finder.upcoming_clinics(db.session, school, now=utcnow(), today=local_today())
     return render_template(
         "booking/school.html",
         school=school,
@@ -109,7 +93,7 @@ def short_link(slug: str):
 def poster(slug: str):
     school = _school_or_404(slug)
     link = external_url("booking.short_link", slug=school.slug)
-    listings = finder.upcoming_clinics(db.session, school, now=utcnow(), today=_today())
+    listings = finder.upcoming_clinics(db.session, school, now=utcnow(), today=local_today())
     return render_template(
         "booking/poster.html",
         school=school,

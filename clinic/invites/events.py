@@ -92,7 +92,7 @@ def officer_clinic_event(
         f"Venue: {place.venue}" if place.venue else "",
         f"Places booked: {booked} of {capacity}",
         f"Status: {status}",
-        f"Attendance list: {url}",
+        f"Clinic page: {url}",
     ]
     return CalendarEvent(
         uid=uid,

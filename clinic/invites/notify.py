@@ -13,7 +13,8 @@ from email.utils import parseaddr
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from ..booking.links import manage_token
+from ..links import manage_token
+from ..localtime import zone_name
 from ..models import Booking, Clinic, OutboxMessage
 from ..outbox.service import external_url, queue_email
 from .calendar import Person, build_invite
@@ -56,7 +57,7 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST") -> bytes:
         reference=booking.reference,
         cancelled=method == "CANCEL",
     )
-    return build_invite(event, method=method, timezone=current_app.config["CLINIC_TIMEZONE"])
+    return build_invite(event, method=method, timezone=zone_name())
 
 
 def send_booking_email(

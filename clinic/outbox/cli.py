@@ -46,7 +46,15 @@ def worker(interval: float, once: bool) -> None:
 
 
 def _one_round() -> None:
-    """Send what is due; a database or mail problem is logged and the next round tries again."""
+    """Run the features' jobs (``service.add_worker_job``), then send what is due; a database
+    or mail problem is logged and the next round tries again."""
+    for job in service.worker_jobs(current_app):
+        try:
+            if done := job(db.session):
+                click.echo(str(done))
+        except Exception:  # noqa: BLE001 - one job's trouble must not stop the sending
+            current_app.logger.exception("Outbox worker job %s failed", job.__name__)
+            db.session.rollback()
     try:
         counts = service.send_due(db.session)
     except Exception:  # noqa: BLE001 - the worker must outlive a database restart

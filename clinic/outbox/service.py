@@ -221,6 +221,17 @@ def register(app: Flask) -> None:
             event.listen(db.session, name, hook)
 
 
+def add_worker_job(app: Flask, job) -> None:
+    """Have ``flask outbox worker`` run ``job(session)`` at the start of every round, before
+    it sends what is due: work that ends in emails but is too slow for a request (building
+    an attendance list's PDF).  A job commits its own work and is safe to run twice at once."""
+    app.extensions.setdefault("outbox_worker_jobs", []).append(job)
+
+
+def worker_jobs(app: Flask) -> list:
+    return list(app.extensions.get("outbox_worker_jobs", []))
+
+
 # --- sending what is due ------------------------------------------------------------------
 
 

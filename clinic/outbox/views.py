@@ -5,10 +5,9 @@ from flask_login import current_user
 
 from ..auth.views import roles_required
 from ..extensions import db
-from ..forms import CSRF_MESSAGE, form_view
+from ..forms import CSRF_MESSAGE, ConfirmForm, form_view
 from ..models import OutboxMessage
 from . import service
-from .forms import RetryForm
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 
@@ -24,7 +23,7 @@ def failed():
 @form_view
 def retry(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    if not RetryForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         flash(CSRF_MESSAGE)
         return redirect(url_for(".failed"))
     recipient = message.recipient

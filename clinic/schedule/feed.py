@@ -17,9 +17,10 @@ from .. import audit
 from ..invites.calendar import build_feed
 from ..invites.events import officer_clinic_event
 from ..invites.notify import place_of
+from ..localtime import local_today, zone_name
 from ..models import Clinic, User, utcnow
 from ..outbox.service import external_url
-from .service import display_status, local_today, slot_totals, zone
+from .service import display_status, slot_totals
 
 HISTORY = timedelta(days=30)
 REFRESH = timedelta(hours=1)
@@ -88,5 +89,5 @@ def officer_feed(session: Session, officer: User, now: datetime | None = None) -
         calendar_name=f"Clinics – {officer.name}",
         refresh=REFRESH,
         now=now,
-        timezone=zone(),
+        timezone=zone_name(),
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -33,6 +32,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 from wtforms.widgets import HiddenInput
 
 from ..forms import Form, strip_filter
+from ..localtime import local, zone_name
 from ..models import School
 from .service import DEFAULT_TITLE, ClinicDetails, SlotTimes
 from .slots import SlotPattern, SlotPatternError, local_instant
@@ -164,6 +164,12 @@ def _version_field():
 
 
 class BookingWindowMixin:
+    # The services name the booking window's two ends; the form has a date and a time each.
+    rule_field_aliases = {
+        "booking_opens": "booking_opens_date",
+        "booking_closes": "booking_closes_date",
+    }
+    rule_fallbacks = ("date", "submit")
     """When parents may book: optional; blank means from now until 24 hours before."""
 
     booking_opens_date = DayField("Date booking opens", description="For example, 27 3 2027")
@@ -177,7 +183,7 @@ class BookingWindowMixin:
         "booking_closes_time",
     )
 
-    def _moment(self, prefix: str, zone: str) -> datetime | None:
+    def _moment(self, prefix: str) -> datetime | None:
         day = getattr(self, f"{prefix}_date")
         at = getattr(self, f"{prefix}_time")
         if day.data is None and at.data is None:
@@ -189,25 +195,25 @@ class BookingWindowMixin:
             at.errors = [*at.errors, "Enter the time as well as the date"]
             return None
         try:
-            return local_instant(day.data, at.data, zone, f"{prefix}_time")
+            return local_instant(day.data, at.data, zone_name(), f"{prefix}_time")
         except SlotPatternError as exc:
             at.errors = [*at.errors, str(exc)]
             return None
 
-    def booking_window(self, zone: str) -> tuple[datetime | None, datetime | None] | None:
+    def booking_window(self) -> tuple[datetime | None, datetime | None] | None:
         """(opens, closes) as typed, or None when one cannot be read (errors are set)."""
-        opens, closes = self._moment("booking_opens", zone), self._moment("booking_closes", zone)
+        opens, closes = self._moment("booking_opens"), self._moment("booking_closes")
         if any(getattr(self, name).errors for name in self.WINDOW_FIELDS):
             return None
         return opens, closes
 
-    def fill_window(self, opens_at: datetime | None, closes_at: datetime | None, zone) -> None:
+    def fill_window(self, opens_at: datetime | None, closes_at: datetime | None) -> None:
         """Show saved booking times in the boxes (local dates and times)."""
         for prefix, moment in (("booking_opens", opens_at), ("booking_closes", closes_at)):
             if moment is not None:
-                local = moment.astimezone(ZoneInfo(zone))
-                getattr(self, f"{prefix}_date").data = local.date()
-                getattr(self, f"{prefix}_time").data = local.time()
+                wall = local(moment)
+                getattr(self, f"{prefix}_date").data = wall.date()
+                getattr(self, f"{prefix}_time").data = wall.time()
 
 
 class _DetailsFields(BookingWindowMixin, Form):

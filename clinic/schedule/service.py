@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,10 +18,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..auth.service import scoped_school_filter
 from ..booking.places import give_back_every_place
+from ..errors import RuleError
 from ..filters import format_date, format_time
-from ..invites.notify import place_of, send_booking_email
+from ..invites.notify import send_booking_email
+from ..localtime import local_today, zone_name
+from ..manage import service as manage
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
-from ..outbox.service import external_url, queue_email
+from ..outbox.service import external_url
+from ..waitlist import service as waitlist
 from .slots import (
     MAX_SLOTS,
     SlotPattern,
@@ -35,7 +37,6 @@ from .slots import (
 )
 
 STATUSES = ("draft", "published", "cancelled", "past")
-WAITING = ("waiting", "offered")
 DEFAULT_TITLE = "Parental controls clinic"
 CLOSE_BEFORE_START = timedelta(hours=24)
 
@@ -43,16 +44,12 @@ CLOSE_BEFORE_START = timedelta(hours=24)
 # --- errors -----------------------------------------------------------------------------------
 
 
-class ClinicError(ValueError):
-    """One or more broken rules, each with the form field its message belongs next to."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class ClinicError(RuleError):
+    """A broken rule, with the form field its message belongs next to."""
 
     @classmethod
     def on(cls, field_name: str, message: str, **extra) -> ClinicError:
-        error = cls({field_name: message})
+        error = cls(message, field_name)
         error.__dict__.update(extra)
         return error
 
@@ -131,14 +128,6 @@ class ClinicRow:
     next_action: str = field(default="")
 
 
-def zone() -> str:
-    return current_app.config["CLINIC_TIMEZONE"]
-
-
-def local_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZoneInfo(zone())).date()
-
-
 # --- reading ----------------------------------------------------------------------------------
 
 
@@ -161,7 +150,7 @@ def slot_totals():
 def _waiting_totals():
     return (
         select(WaitlistEntry.clinic_id, func.count(WaitlistEntry.id).label("waiting"))
-        .where(WaitlistEntry.status.in_(WAITING))
+        .where(WaitlistEntry.is_live)
         .group_by(WaitlistEntry.clinic_id)
         .subquery()
     )
@@ -262,7 +251,7 @@ def live_bookings(session: Session, slot_ids, *, status: str = "confirmed") -> l
     """Bookings in these slots, in slot then name order (for lists of who to tell).
 
     ``status="live"`` includes bookings already marked attended or no-show."""
-    kept = Booking.status != "cancelled" if status == "live" else Booking.status == status
+    kept = Booking.is_live if status == "live" else Booking.status == status
     statement = (
         select(Booking)
         .join(Booking.slot)
@@ -391,7 +380,7 @@ def plan_slots(
     """The slots a new clinic would get, after every check but the overlap one (the preview)."""
     now = now or utcnow()
     try:
-        times = generate_slots(details.date, pattern, zone())
+        times = generate_slots(details.date, pattern, zone_name())
     except SlotPatternError as exc:
         raise ClinicError.on(exc.field, str(exc)) from exc
     _check_future(details.date, times[0][0], now)
@@ -442,8 +431,8 @@ def copy_clinic(
     try:
         slots = [
             (
-                shift_to_day(slot.starts_at, day, zone()),
-                shift_to_day(slot.ends_at, day, zone()),
+                shift_to_day(slot.starts_at, day, zone_name()),
+                shift_to_day(slot.ends_at, day, zone_name()),
                 slot.capacity,
             )
             for slot in source.slots
@@ -609,8 +598,8 @@ def _slot_times_on(clinic: Clinic, day: date) -> dict[int, tuple[datetime, datet
     try:
         return {
             slot.id: (
-                shift_to_day(slot.starts_at, day, zone()),
-                shift_to_day(slot.ends_at, day, zone()),
+                shift_to_day(slot.starts_at, day, zone_name()),
+                shift_to_day(slot.ends_at, day, zone_name()),
             )
             for slot in clinic.slots
         }
@@ -657,8 +646,8 @@ class SlotTimes:
 def _slot_instants(clinic: Clinic, times: SlotTimes) -> tuple[datetime, datetime]:
     try:
         check_capacity(times.capacity)
-        starts_at = local_instant(clinic.date, times.start, zone(), "start_time")
-        ends_at = local_instant(clinic.date, times.end, zone(), "end_time")
+        starts_at = local_instant(clinic.date, times.start, zone_name(), "start_time")
+        ends_at = local_instant(clinic.date, times.end, zone_name(), "end_time")
     except SlotPatternError as exc:
         raise ClinicError.on(exc.field, str(exc)) from exc
     if ends_at <= starts_at:
@@ -836,27 +825,17 @@ def cancel_clinic(
     bookings = live_bookings(session, [slot.id for slot in clinic.slots], status="live")
     other_clinics = external_url("booking.school_page", slug=clinic.school.slug)
     for booking in bookings:
-        booking.status = "cancelled"
-        booking.cancelled_at = now
-        booking.sequence += 1
-        send_booking_email(
+        manage.cancel_for_clinic(
             session,
             booking,
-            template="clinic_cancelled",
-            subject=f"Clinic cancelled – {clinic.school.name}",
-            kind="clinic_cancelled",
+            actor=actor,
             reason=reason,
             other_clinics_url=other_clinics,
+            now=now,
         )
-        audit.record(
-            session,
-            actor,
-            "booking.cancel",
-            booking,
-            school_id=clinic.school_id,
-            because="clinic cancelled",
-        )
-    waiting = _tell_waiting_list(session, actor, clinic, reason, other_clinics)
+    waiting = waitlist.clinic_cancelled(
+        session, clinic, actor=actor, reason=reason, other_clinics_url=other_clinics
+    )
     audit.record(
         session,
         actor,
@@ -868,41 +847,3 @@ def cancel_clinic(
     )
     session.flush()
     return Cancelled(bookings, waiting)
-
-
-def _tell_waiting_list(
-    session: Session, actor: User, clinic: Clinic, reason: str, other_clinics: str
-) -> int:
-    """Email each household still waiting and take them off the list; returns how many."""
-    entries = session.scalars(
-        select(WaitlistEntry)
-        .where(WaitlistEntry.clinic_id == clinic.id, WaitlistEntry.status.in_(WAITING))
-        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
-    ).all()
-    for entry in entries:
-        entry.status = "removed"
-        if entry.email:
-            queue_email(
-                session,
-                to=entry.email,
-                subject=f"Clinic cancelled – {clinic.school.name}",
-                template="waitlist_clinic_cancelled",
-                kind="waitlist_clinic_cancelled",
-                context={
-                    "entry": entry,
-                    "clinic": clinic,
-                    "school": clinic.school,
-                    "place": place_of(clinic),
-                    "reason": reason,
-                    "other_clinics_url": other_clinics,
-                },
-            )
-        audit.record(
-            session,
-            actor,
-            "waitlist.remove",
-            entry,
-            school_id=clinic.school_id,
-            because="clinic cancelled",
-        )
-    return len(entries)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..errors import RuleError
+
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
 MAX_SLOTS = 60
@@ -20,12 +22,8 @@ MIN_LENGTH = 5  # minutes
 MAX_GAP = 120  # minutes
 
 
-class SlotPatternError(ValueError):
+class SlotPatternError(RuleError):
     """A slot pattern that cannot be laid out; the message is shown next to ``field``."""
-
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

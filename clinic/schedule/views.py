@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,15 +21,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from ..auth.forms import ConfirmForm
 from ..auth.service import require_school_access
 from ..auth.views import roles_required
 from ..extensions import db
-from ..forms import CSRF_MESSAGE, Form, form_view
-from ..models import Clinic, School, Slot, User, WaitlistEntry
+from ..forms import CSRF_MESSAGE, ConfirmForm, Form, form_view, show_rule_error
+from ..localtime import local, local_today
+from ..models import Clinic, School, Slot, User
 from ..outbox.service import external_url
+from ..waitlist import service as waitlist
 from . import feed, service
 from .forms import (
     FORMAT_HINTS,
@@ -53,7 +52,6 @@ STATUS_LABELS = {
     "past": "Past",
 }
 # Where a service's message goes when the form has no field of that name.
-FIELD_ALIASES = {"booking_opens": "booking_opens_date", "booking_closes": "booking_closes_date"}
 STALE_MESSAGE = (
     "Someone else changed this clinic while you were working on it. "
     "Their version is shown below. Check it, then make your change again if it is still needed."
@@ -74,10 +72,6 @@ def _actor() -> User:
     return current_user._get_current_object()
 
 
-def _zone() -> str:
-    return current_app.config["CLINIC_TIMEZONE"]
-
-
 def _clinic_or_404(clinic_id: int) -> Clinic:
     clinic = db.get_or_404(Clinic, clinic_id)
     require_school_access(clinic.school_id)
@@ -89,15 +83,6 @@ def _slot_or_404(clinic: Clinic, slot_id: int) -> Slot:
     if slot.clinic_id != clinic.id:
         abort(404)
     return slot
-
-
-def _show_errors(form: Form, error: service.ClinicError) -> None:
-    """Put each of the service's messages next to its field; nothing was saved."""
-    db.session.rollback()
-    for name, message in error.errors.items():
-        name = FIELD_ALIASES.get(name, name)
-        field = getattr(form, name, None) or getattr(form, "date", None) or form.submit
-        field.errors = [*field.errors, message]
 
 
 def _fresh(clinic_id: int) -> Clinic:
@@ -151,7 +136,7 @@ def dashboard():
         school_id=school_id,
         status=status,
         filtered=bool(status or school_id),
-        today=service.local_today(),
+        today=local_today(),
         can_create=bool(service.schools_to_run(_actor())),
     )
 
@@ -163,8 +148,8 @@ def show_clinic(clinic_id: int):
     return render_template(
         "schedule/clinic.html",
         clinic=clinic,
-        status=service.display_status(clinic, service.local_today()),
-        waiting=_waiting_count(clinic),
+        status=service.display_status(clinic, local_today()),
+        waiting=waitlist.live_count(db.session, clinic.id),
         button=VersionForm(version=clinic.version),
     )
 
@@ -185,7 +170,7 @@ def new_clinic():
     if request.method == "GET" and chosen:
         form.school.data = chosen
     preview, overlap = None, False
-    if form.validate_on_submit() and (window := form.booking_window(_zone())) is not None:
+    if form.validate_on_submit() and (window := form.booking_window()) is not None:
         details, pattern = form.details(*window), form.pattern()
         try:
             if form.preview.data:
@@ -207,7 +192,8 @@ def new_clinic():
                 )
                 return redirect(url_for(".show_clinic", clinic_id=clinic.id))
         except service.ClinicError as error:
-            _show_errors(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
             overlap = isinstance(error, service.OverlapWarning)
     return render_template(
         "schedule/new_clinic.html",
@@ -225,7 +211,7 @@ def copy_clinic(clinic_id: int):
     source = _clinic_or_404(clinic_id)
     form = CopyClinicForm()
     overlap = False
-    if form.validate_on_submit() and (window := form.booking_window(_zone())) is not None:
+    if form.validate_on_submit() and (window := form.booking_window()) is not None:
         try:
             clinic = service.copy_clinic(
                 db.session,
@@ -237,7 +223,8 @@ def copy_clinic(clinic_id: int):
                 allow_overlap=form.allow_overlap.data,
             )
         except service.ClinicError as error:
-            _show_errors(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
             overlap = isinstance(error, service.OverlapWarning)
         else:
             db.session.commit()
@@ -284,13 +271,13 @@ def edit_clinic(clinic_id: int):
     clinic = _clinic_or_404(clinic_id)
     if request.method == "GET":
         form = EditClinicForm(obj=clinic)
-        form.fill_window(clinic.booking_opens_at, clinic.booking_closes_at, _zone())
+        form.fill_window(clinic.booking_opens_at, clinic.booking_closes_at)
         return _edit_page(form, clinic)
     form = EditClinicForm()
     if "back" in request.form:
         return _edit_page(form, clinic)
     overlap = False
-    if form.validate_on_submit() and (window := form.booking_window(_zone())) is not None:
+    if form.validate_on_submit() and (window := form.booking_window()) is not None:
         try:
             changed = service.update_clinic(
                 db.session,
@@ -308,7 +295,8 @@ def edit_clinic(clinic_id: int):
             _keep_version(form, clinic)
             return _edit_page(form, clinic, stale=True)
         except service.ClinicError as error:
-            _show_errors(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
             overlap = isinstance(error, service.OverlapWarning)
         else:
             db.session.commit()
@@ -353,7 +341,8 @@ def cancel_clinic(clinic_id: int):
             clinic, stale = _fresh(clinic_id), True
             _keep_version(form, clinic)
         except service.ClinicError as error:
-            _show_errors(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
         else:
             db.session.commit()
             flash(_cancelled_message(cancelled), "success")
@@ -364,7 +353,7 @@ def cancel_clinic(clinic_id: int):
         clinic=clinic,
         stale=stale,
         bookings=service.live_bookings(db.session, [slot.id for slot in clinic.slots]),
-        waiting=_waiting_count(clinic),
+        waiting=waitlist.live_count(db.session, clinic.id),
     )
 
 
@@ -385,14 +374,6 @@ def _households(count: int, which: str) -> str:
     return f"{count} {'household' if count == 1 else 'households'} {which}"
 
 
-def _waiting_count(clinic: Clinic) -> int:
-    return db.session.scalar(
-        select(func.count(WaitlistEntry.id)).where(
-            WaitlistEntry.clinic_id == clinic.id, WaitlistEntry.status.in_(service.WAITING)
-        )
-    )
-
-
 # --- slots one by one -------------------------------------------------------------------------
 
 
@@ -402,10 +383,8 @@ def _slot_form_defaults(clinic: Clinic) -> dict:
         return {"capacity": 1}
     last = clinic.slots[-1]
     return {
-        "start_time": last.ends_at.astimezone(ZoneInfo(_zone())).time(),
-        "end_time": (last.ends_at + (last.ends_at - last.starts_at))
-        .astimezone(ZoneInfo(_zone()))
-        .time(),
+        "start_time": local(last.ends_at).time(),
+        "end_time": local(last.ends_at + (last.ends_at - last.starts_at)).time(),
         "capacity": last.capacity,
     }
 
@@ -426,7 +405,8 @@ def add_slot(clinic_id: int):
             clinic, stale = _fresh(clinic_id), True
             _keep_version(form, clinic)
         except service.ClinicError as error:
-            _show_errors(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
         else:
             db.session.commit()
             flash("Slot added.", "success")
@@ -442,11 +422,10 @@ def add_slot(clinic_id: int):
 def edit_slot(clinic_id: int, slot_id: int):
     clinic = _clinic_or_404(clinic_id)
     slot = _slot_or_404(clinic, slot_id)
-    zone = ZoneInfo(_zone())
     form = SlotForm(
         data={
-            "start_time": slot.starts_at.astimezone(zone).time(),
-            "end_time": slot.ends_at.astimezone(zone).time(),
+            "start_time": local(slot.starts_at).time(),
+            "end_time": local(slot.ends_at).time(),
             "capacity": slot.capacity,
             "version": clinic.version,
         }
@@ -469,10 +448,12 @@ def edit_slot(clinic_id: int, slot_id: int):
             slot = _slot_or_404(clinic, slot_id)
             _keep_version(form, clinic)
         except service.SlotHasBookings as error:
-            _show_errors(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
             bookings = error.bookings
         except service.ClinicError as error:
-            _show_errors(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
         else:
             db.session.commit()
             flash(_saved_message("Slot saved.", len(changed.told)), "success")

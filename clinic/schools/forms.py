@@ -56,7 +56,7 @@ class SchoolForm(Form):
         filters=[strip_filter],
         validators=[
             DataRequired("Enter the school's URN"),
-            ServiceRule(service.check_urn, service.SchoolError),
+            ServiceRule(service.check_urn),
         ],
     )
     address = TextAreaField(
@@ -78,7 +78,7 @@ class SchoolForm(Form):
         filters=[strip_filter],
         validators=[
             DataRequired("Enter the postcode"),
-            ServiceRule(service.normalise_postcode, service.SchoolError),
+            ServiceRule(service.normalise_postcode),
         ],
     )
     contact_email = EmailField(
@@ -99,7 +99,7 @@ class SchoolForm(Form):
         "oakfield-primary. Use lower-case letters, numbers and hyphens. Leave it blank to "
         "make one from the school's name.",
         filters=[strip_filter],
-        validators=[Optional(), ServiceRule(service.check_slug, service.SchoolError)],
+        validators=[Optional(), ServiceRule(service.check_slug)],
     )
     submit = SubmitField("Save school", widget=GovSubmitInput())
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
 from ..auth.service import AccountError, create_user, password_token
+from ..errors import RuleError
 from ..models import ROLES, School, User
 from ..outbox.service import external_url, queue_email
 
@@ -37,12 +38,8 @@ _URN = re.compile(r"[0-9]{6}")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-class SchoolError(ValueError):
+class SchoolError(RuleError):
     """A school change that breaks a rule; the message is shown next to ``field``."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- checks on single values (the forms use them too, so the rules live in one place) ----

@@ -6,11 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.forms import ConfirmForm
 from ..auth.service import AccountError
 from ..auth.views import roles_required
 from ..extensions import db
-from ..forms import CSRF_MESSAGE, Form, form_view
+from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, show_rule_error
 from ..models import School, User
 from . import service
 from .forms import ROLE_HINTS, ROLE_LABELS, InviteForm, OfficerSchoolsForm, RoleForm, SchoolForm
@@ -38,13 +37,6 @@ def _all_schools() -> list[School]:
     return list(db.session.scalars(select(School).order_by(School.name, School.id)))
 
 
-def _show_error(form: Form, error: service.SchoolError | AccountError) -> None:
-    """Put a service's refusal next to its field; nothing from the attempt is kept."""
-    db.session.rollback()
-    field = getattr(form, error.field or "", None) or form.submit
-    field.errors = [*field.errors, str(error)]
-
-
 # --- schools ------------------------------------------------------------------------------
 
 
@@ -63,7 +55,8 @@ def add_school():
         try:
             school = service.add_school(db.session, _actor(), **form.details())
         except service.SchoolError as error:
-            _show_error(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
         else:
             db.session.commit()
             flash(f"{school.name} has been added.", "success")
@@ -87,7 +80,8 @@ def edit_school(school_id: int):
         try:
             service.update_school(db.session, _actor(), school, **form.details())
         except service.SchoolError as error:
-            _show_error(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
         else:
             db.session.commit()
             flash(f"{school.name} has been updated.", "success")
@@ -121,7 +115,8 @@ def invite_staff():
                 schools=[by_id[i] for i in form.chosen_officer_school_ids()],
             )
         except AccountError as error:
-            _show_error(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
         else:
             db.session.commit()
             flash(f"We have emailed {user.email} a link to set their password.", "success")
@@ -160,7 +155,8 @@ def set_staff_schools(user_id: int):
         try:
             service.set_officer_schools(db.session, _actor(), user, chosen)
         except AccountError as error:
-            _show_error(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
         else:
             db.session.commit()
             flash(f"Schools saved for {user.name}.", "success")
@@ -185,7 +181,8 @@ def change_staff_role(user_id: int):
                 next((s for s in schools if s.id == school_id), None),
             )
         except AccountError as error:
-            _show_error(form, error)
+            db.session.rollback()
+            show_rule_error(form, error)
         else:
             db.session.commit()
             flash(f"{user.name}'s role is now {ROLE_LABELS[user.role]}.", "success")

@@ -10,6 +10,7 @@ import pytest
 from clinic.attendance import service
 from clinic.filters import format_date
 from clinic.models import Booking, Clinic, utcnow
+from clinic.outbox.cli import outbox_cli
 from tests.helpers import csrf_token
 
 from .conftest import audit_events, pdf_text
@@ -27,6 +28,13 @@ def attachments(message) -> dict[str, tuple[str, bytes]]:
 
 def body(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def run_worker(app):
+    """One round of `flask outbox worker`: it sends the lists asked for, then the mail."""
+    result = app.test_cli_runner().invoke(outbox_cli, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 # --- when a list is due -------------------------------------------------------------------
@@ -169,18 +177,58 @@ def test_a_run_that_lost_the_race_sends_nothing(app, session, smtp, todays_clini
 # --- the button, and re-sending after changes -------------------------------------------------
 
 
-def test_send_to_school_now_sends_it_on_demand(officer_client, session, smtp, clinic, school):
+def test_send_to_school_now_answers_at_once_and_the_worker_sends_it(
+    app, officer_client, session, smtp, clinic, school
+):
     page = officer_client.get(url(clinic))
 
     response = officer_client.post(
         url(clinic, "/send"), data={"csrf_token": csrf_token(page)}, follow_redirects=True
     )
 
+    # The button does not wait for the PDF: it asks the worker, and the page says so.
     assert response.status_code == 200
-    assert f"The attendance list has been emailed to {school.contact_email}." in response.text
-    assert len(smtp.to(school.contact_email)) == 1
+    assert f"The attendance list is being emailed to {school.contact_email}." in response.text
+    assert "You asked to send the list at" in response.text
+    assert smtp.messages == []
+    assert audit_events(session, "clinic.list_sent") == []
+    # Pressing it again before the list has gone asks once.
+    officer_client.post(url(clinic, "/send"), data={"csrf_token": csrf_token(page)})
+
+    output = run_worker(app)
+
+    assert "Attendance lists sent for 1 clinic (1 email)." in output
+    (message,) = smtp.to(school.contact_email)
+    assert set(attachments(message)) == {
+        service.file_name(clinic, "pdf"),
+        service.file_name(clinic, "csv"),
+    }
     (event,) = audit_events(session, "clinic.list_sent")
-    assert event.actor_label == "officer@example.org"
+    assert event.actor_label == "officer@example.org"  # who pressed the button
+    assert len(audit_events(session, "clinic.list_requested")) == 2
+    page = officer_client.get(url(clinic)).text
+    assert "You asked to send the list at" not in page
+    session.expire_all()
+    sent_at = session.get(Clinic, clinic.id).list_sent_at
+    assert f"The list was last emailed to the school on {format_date(sent_at)}" in page
+    smtp.clear()
+    assert "Attendance lists sent" not in run_worker(app)  # once only
+    assert smtp.messages == []
+
+
+def test_a_list_asked_for_is_not_sent_once_the_clinic_is_cancelled(
+    app, officer_client, session, smtp, clinic, officer_user
+):
+    service.request_list(session, clinic, actor=officer_user)
+    clinic.status = "cancelled"
+    session.commit()
+
+    run_worker(app)
+
+    assert smtp.messages == []
+    assert audit_events(session, "clinic.list_sent") == []
+    session.expire_all()
+    assert session.get(Clinic, clinic.id).list_requested_at is None
 
 
 def test_the_send_button_needs_its_csrf_token(officer_client, smtp, clinic):
@@ -224,6 +272,7 @@ def test_a_list_sent_again_says_what_changed(
     assert "1 cancelled: Cath Cancels" in page.text
     assert "Send the updated list to the school" in page.text
     officer_client.post(url(clinic, "/send"), data={"csrf_token": csrf_token(page)})
+    run_worker(officer_client.application)
 
     (message,) = smtp.to(school.contact_email)
     assert message["Subject"] == (
@@ -250,6 +299,7 @@ def test_a_list_sent_again_with_no_changes_says_so(officer_client, session, smtp
     page = officer_client.get(url(clinic))
     assert "Nobody has booked or cancelled since then." in page.text
     officer_client.post(url(clinic, "/send"), data={"csrf_token": csrf_token(page)})
+    run_worker(officer_client.application)
 
     (message,) = smtp.to(school.contact_email)
     assert message["Subject"].startswith("Updated attendance list")

@@ -34,7 +34,7 @@ def test_the_csv_has_one_row_per_booking_and_opens_in_excel(officer_client, clin
     response = officer_client.get(url(clinic, "/list.csv"))
 
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="attendance-{clinic.date.isoformat()}-{clinic.school.slug}.csv"'
     )

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic.booking.links import booking_for_token
 from clinic.filters import format_datetime
+from clinic.links import booking_for_token
 from clinic.models import Booking
 from tests.booking.support import book, wait_for_mail
 from tests.invites.test_calendar import READERS

@@ -6,11 +6,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from clinic.attendance import followup
+from clinic.followup import service as followup
 from clinic.models import Feedback
-from tests.attendance.followup_support import book, clinic_dated, feedback, walk_in
 from tests.browser.axe import assert_accessible
 from tests.browser.helpers import screenshot, sign_in
+from tests.followup.support import book, clinic_dated, feedback, walk_in
 
 pytestmark = pytest.mark.browser
 LAST_MONTH = date.today().replace(day=1) - timedelta(days=20)

@@ -4,7 +4,7 @@ it; every page passes axe."""
 import pytest
 from playwright.sync_api import expect
 
-from clinic.booking.links import manage_token
+from clinic.links import manage_token
 from clinic.models import Booking
 from tests.browser.axe import assert_accessible
 from tests.browser.helpers import screenshot
@@ -74,7 +74,7 @@ def test_a_bad_link_gets_a_friendly_page(phone_page, live_server):
 def test_a_parent_joins_a_waiting_list_and_takes_an_offered_place(
     phone_page, live_server, session, make, school, officer_user, smtp
 ):
-    from clinic.booking import manage
+    from clinic.manage import service as manage
 
     clinic = make.clinic(school, officer_user, slots=1, capacity=1)
     taken = make.booking(clinic.slots[0])

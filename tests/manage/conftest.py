@@ -21,15 +21,6 @@ def clinic(make, school, officer_user):
 
 
 @pytest.fixture
-def full_clinic(make, school, officer_user):
-    """Two 15-minute slots, one household each, both booked."""
-    clinic = make.clinic(school, officer_user, slots=2, capacity=1)
-    for slot in clinic.slots:
-        make.booking(slot)
-    return clinic
-
-
-@pytest.fixture
 def booking(make, clinic):
     return make.booking(clinic.slots[0], email="ann.parent@example.net", parent_name="Ann Parent")
 

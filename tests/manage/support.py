@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from clinic.booking.links import manage_token, waitlist_token
+from clinic.links import manage_token, waitlist_token
 from clinic.models import AuditEvent, Booking, OutboxMessage, Slot, WaitlistEntry, utcnow
 from tests.helpers import csrf_token
 from tests.invites.test_calendar import read_icalendar, read_icaljs

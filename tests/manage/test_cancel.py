@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic.booking import manage
 from clinic.extensions import db
+from clinic.manage import service as manage
 from clinic.models import AuditEvent, Booking, Slot
 
 from .support import calendar_part, manage_path, post_with_token, read_both, snapshot, subject

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from itsdangerous import URLSafeSerializer
 
-from clinic.booking.links import manage_token, waitlist_token
+from clinic.links import manage_token, waitlist_token
 from clinic.models import Booking, WaitlistEntry, normalise_email, utcnow
 
 from .support import (

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from clinic.booking import manage
 from clinic.booking.places import SlotFull
 from clinic.extensions import db
+from clinic.manage import service as manage
 from clinic.models import AuditEvent, Booking, Slot
 
 from .support import (

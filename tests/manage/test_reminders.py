@@ -11,7 +11,7 @@ from clinic.booking.cli import reminders_cli
 from clinic.extensions import db
 from clinic.models import Booking, utcnow
 
-from .support import links_in, manage_path, set_times, subject
+from .support import calendar_part, links_in, manage_path, read_both, set_times, subject
 
 
 def test_each_parent_is_reminded_once(app, session, smtp, make, clinic):
@@ -30,7 +30,12 @@ def test_each_parent_is_reminded_once(app, session, smtp, make, clinic):
     message = smtp.to(due[0].email)[0]
     assert subject(message).startswith("Reminder: Parental controls clinic")
     assert any(manage_path(due[0]) in link for link in links_in(message))
-    assert not any(part.get_content_type() == "text/calendar" for part in message.walk())
+    # Like every email about a booking, it carries the booking's current invite (rule 3):
+    # the same event, unchanged, so a calendar that lost it gets it back without a copy.
+    method, ics = calendar_part(message)
+    event = read_both(ics)
+    assert method == event["method"] == "REQUEST"
+    assert event["uid"] == due[0].uid and event["sequence"] == due[0].sequence
     session.expire_all()
     for booking in due:
         assert session.get(Booking, booking.id).reminder_sent_at is not None

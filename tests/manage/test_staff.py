@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic.booking import manage, waitlist
+from clinic.manage import service as manage
 from clinic.models import AuditEvent, Booking, utcnow
+from clinic.waitlist import service as waitlist
 from tests.conftest import sign_in
 
 from .support import calendar_part, post_with_token, read_both, snapshot, subject

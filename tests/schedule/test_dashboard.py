@@ -7,6 +7,7 @@ from sqlalchemy import event
 
 from clinic.extensions import db
 from clinic.filters import format_date
+from clinic.localtime import local_today
 from clinic.schedule import service
 
 from .test_cancel import waiting
@@ -140,7 +141,7 @@ def test_the_dashboard_query_count_does_not_grow_with_clinics(
 
 
 def test_next_actions(make, school, officer_user, session):
-    today = service.local_today()
+    today = local_today()
     clinic = make.clinic(school, officer_user, slots=1)
     row = service.ClinicRow(clinic, "published", 1, 1, 1, 0, None, None)
     assert service.next_action(row, today) == "Full"

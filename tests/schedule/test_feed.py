@@ -86,6 +86,8 @@ def test_the_feed_has_the_officers_clinics_and_no_parents(
         assert event["end"] == published.slots[-1].ends_at
         assert event["sequence"] == published.sequence
         assert "Places booked: 1 of 4" in event["description"]
+        assert f"Clinic page: http://localhost/staff/clinics/{published.id}" in event["description"]
+        assert "Attendance list" not in event["description"]  # the link opens the clinic page
         assert school.name in event["location"] and "School library" in event["location"]
         assert event["start_tzid"] == "Europe/London"
         assert events[cancelled.uid]["status"] == "CANCELLED"

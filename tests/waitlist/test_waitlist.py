@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic.booking import manage, waitlist
-from clinic.booking.cli import waitlist_cli
+from clinic.manage import service as manage
 from clinic.models import AuditEvent, Booking, Slot, WaitlistEntry, utcnow
-
-from .support import (
+from clinic.waitlist import service as waitlist
+from clinic.waitlist.cli import waitlist_cli
+from tests.manage.support import (
     calendar_part,
     fresh_csrf,
     links_in,

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from clinic.attendance import followup
-from clinic.attendance.followup_cli import followup_cli
 from clinic.extensions import db
+from clinic.followup import service as followup
+from clinic.followup.cli import followup_cli
 from clinic.models import AuditEvent, Booking, Clinic, OutboxMessage, utcnow
 
-from .followup_support import anonymise_everything, book, clinic_dated, feedback_link_in
+from .support import anonymise_everything, book, clinic_dated, feedback_link_in
 
 YESTERDAY = date.today() - timedelta(days=1)
 

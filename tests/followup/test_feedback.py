@@ -5,13 +5,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from clinic.attendance import followup
-from clinic.booking.links import manage_token
+from clinic.followup import service as followup
 from clinic.forms import CSRF_MESSAGE
+from clinic.links import manage_token
 from clinic.models import AuditEvent, Feedback
 from tests.helpers import csrf_token, post_form
 
-from .followup_support import anonymise_everything, book, clinic_dated
+from .support import anonymise_everything, book, clinic_dated
 
 YESTERDAY = date.today() - timedelta(days=1)
 

@@ -1,9 +1,10 @@
 """Changing a booking after it is made: cancelling it or moving it to another time.
 
-Parents do this from the signed link in their emails, staff from their own pages; both
-call these functions, which add everything to the caller's session (the change, the
-email with the updated invite, the audit event, the offer to the waiting list) and leave
-the commit to the caller, who rolls back on any error.
+Parents do this from the signed link in their emails, staff from their own pages, and
+an officer cancelling a whole clinic cancels each of its bookings here too; all call these
+functions, which add everything to the caller's session (the change, the email with the
+updated invite, the audit event, the offer to the waiting list) and leave the commit to
+the caller, who rolls back on any error.
 
 The booking row is changed by conditional UPDATEs (``WHERE status = 'confirmed'``, and
 for a move ``AND slot_id = <old slot>``), so a double click or two open tabs can never
@@ -19,13 +20,21 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..booking.places import give_back_place, take_place
+from ..booking.service import FULL, OPEN, slot_state
 from ..errors import RuleError
 from ..filters import format_datetime
 from ..invites.notify import send_booking_email
-from ..models import Booking, Clinic, Slot, User, utcnow
-from . import waitlist
-from .places import give_back_place, take_place
-from .service import FULL, OPEN, slot_state
+from ..models import (
+    LIVE_BOOKING_STATUSES,
+    MARKED_BOOKING_STATUSES,
+    Booking,
+    Clinic,
+    Slot,
+    User,
+    utcnow,
+)
+from ..waitlist import service as waitlist
 
 # Why a booking can no longer be changed (shown on its page), or None while it can.
 CANCELLED = "cancelled"
@@ -50,6 +59,7 @@ class BookingLocked(ChangeRefused):
 
 class TimeNotAvailable(ChangeRefused):
     message = "That time is no longer available. Choose another time."
+    field = "slot_id"
 
 
 LOCKED_MESSAGES = {
@@ -77,7 +87,7 @@ def lock_reason(booking: Booking, now: datetime) -> str | None:
         return CANCELLED
     if booking.clinic.status == "cancelled":
         return CLINIC_CANCELLED
-    if booking.status in ("attended", "no_show") or clinic_over(booking.clinic, now):
+    if booking.status in MARKED_BOOKING_STATUSES or clinic_over(booking.clinic, now):
         return OVER
     if booking.slot.starts_at <= now:
         return STARTED
@@ -110,15 +120,7 @@ def cancel_booking(
     request cancelled it first)."""
     now = now or utcnow()
     _check_changeable(booking, now)
-    cancelled = session.execute(
-        update(Booking)
-        .where(Booking.id == booking.id, Booking.status == "confirmed")
-        .values(status="cancelled", cancelled_at=now, sequence=Booking.sequence + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if cancelled.rowcount != 1:
-        raise BookingLocked(CANCELLED)
-    session.refresh(booking)
+    _mark_cancelled(session, booking, now)
     give_back_place(session, booking.slot_id)
     if notify:
         # Status is now "cancelled": the invite goes as METHOD:CANCEL, same UID, higher SEQUENCE.
@@ -143,6 +145,61 @@ def cancel_booking(
         notified=notify,
     )
     waitlist.place_freed(session, booking.clinic_id, now=now)
+
+
+def cancel_for_clinic(
+    session: Session,
+    booking: Booking,
+    *,
+    actor: User,
+    reason: str,
+    other_clinics_url: str,
+    now: datetime,
+) -> None:
+    """Cancel one booking of a clinic that is being cancelled, and tell the parent why.
+
+    The caller (``schedule.service.cancel_clinic``) has already emptied every slot of the
+    clinic in one statement and closes its waiting list, so no place is given back or
+    offered on here; the booking itself changes exactly as a parent's cancel changes it."""
+    _mark_cancelled(session, booking, now, statuses=LIVE_BOOKING_STATUSES)
+    send_booking_email(
+        session,
+        booking,
+        template="clinic_cancelled",
+        subject=f"Clinic cancelled – {booking.clinic.school.name}",
+        kind="clinic_cancelled",
+        reason=reason,
+        other_clinics_url=other_clinics_url,
+    )
+    audit.record(
+        session,
+        actor,
+        "booking.cancel",
+        booking,
+        school_id=booking.clinic.school_id,
+        because="clinic cancelled",
+    )
+
+
+def _mark_cancelled(
+    session: Session,
+    booking: Booking,
+    now: datetime,
+    *,
+    statuses: tuple[str, ...] = ("confirmed",),
+) -> None:
+    """The one change of a booking to cancelled: status, when, and SEQUENCE + 1 (so the
+    METHOD:CANCEL invite outranks every invite sent before).  A conditional UPDATE, so a
+    double click or two tabs cancel once; ``BookingLocked`` when another request did."""
+    cancelled = session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status.in_(statuses))
+        .values(status="cancelled", cancelled_at=now, sequence=Booking.sequence + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if cancelled.rowcount != 1:
+        raise BookingLocked(CANCELLED)
+    session.refresh(booking)
 
 
 def move_booking(

@@ -24,15 +24,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..booking.choices import TOPICS
+from ..errors import RuleError
 from ..invites.notify import send_booking_email
+from ..links import InvalidLink, booking_for_feedback_token, feedback_token
 from ..models import Booking, Clinic, Feedback, GuidanceLink, User, utcnow
 from ..outbox.service import external_url
 
@@ -58,24 +58,12 @@ USEFUL_CHOICES = [
 ]
 
 
-class GuidanceError(ValueError):
+class GuidanceError(RuleError):
     """A guidance link that breaks a rule; the message is shown next to ``field``."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
-
-class FeedbackError(ValueError):
+class FeedbackError(RuleError):
     """An answer the feedback form should have refused; shown next to ``field``."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class InvalidFeedbackLink(Exception):
-    """Tampered or unknown link, or a booking that was not marked as attended."""
 
 
 class AlreadyAnswered(Exception):
@@ -215,30 +203,12 @@ def guidance_for(topics: Iterable[str], guides: dict[str, tuple[Guide, ...]]) ->
 # --- the feedback link --------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="feedback")
-
-
-def _uid_tag(booking: Booking) -> str:
-    """The end of the random part of the booking's uid ("booking-<uuid>@domain")."""
-    return booking.uid.partition("@")[0][-12:]
-
-
-def feedback_token(booking: Booking) -> str:
-    """A link for this booking's feedback; bound to its uid so a reused id cannot match."""
-    return _serializer().dumps({"b": booking.id, "u": _uid_tag(booking)})
-
-
 def booking_for_feedback(session: Session, token: str) -> Booking:
-    """The attended booking a feedback link names, or InvalidFeedbackLink."""
-    try:
-        data = _serializer().loads(token)
-    except BadSignature as exc:
-        raise InvalidFeedbackLink from exc
-    booking_id = data.get("b") if isinstance(data, dict) else None
-    booking = session.get(Booking, booking_id) if isinstance(booking_id, int) else None
-    if booking is None or _uid_tag(booking) != data.get("u") or booking.status != "attended":
-        raise InvalidFeedbackLink
+    """The attended booking a feedback link names, or ``InvalidLink`` (only parents who
+    came are asked for feedback)."""
+    booking = booking_for_feedback_token(session, token)
+    if booking.status != "attended":
+        raise InvalidLink("feedback")
     return booking
 
 

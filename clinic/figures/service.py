@@ -69,10 +69,6 @@ class Row:
         """Families helped or booked: the base for the share asking about each topic."""
         return self.booked + self.walk_ins
 
-    def top_topics(self, count: int = 3) -> list[tuple[str, int]]:
-        """The most asked-about apps and devices, as (label, households)."""
-        return [(topic_label(t), n) for t, n in most_common(self.topics)[:count]]
-
     def add(self, other: Row) -> None:
         """Add another row's counts into this one (for totals)."""
         for name in _COUNTS:

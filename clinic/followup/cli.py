@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
-from . import followup
+from . import service as followup
 
 followup_cli = AppGroup("followup", help="Follow-up emails after a clinic, and guidance links.")
 

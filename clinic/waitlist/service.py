@@ -31,17 +31,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..booking.places import SlotFull, give_back_place, take_place
+from ..booking.service import (
+    FULL,
+    OPEN,
+    AlreadyBooked,
+    book_place,
+    live_booking_exists,
+    slot_state,
+)
 from ..errors import RuleError
 from ..filters import format_date
 from ..invites.notify import place_of
-from ..models import Booking, Clinic, Slot, WaitlistEntry, normalise_email, utcnow
+from ..links import waitlist_token
+from ..models import Booking, Clinic, Slot, User, WaitlistEntry, household_values, utcnow
 from ..outbox.service import external_url, queue_email
-from .links import waitlist_token
-from .places import SlotFull, give_back_place, take_place
-from .service import FULL, OPEN, AlreadyBooked, book_place, live_booking_exists, slot_state
 
 SHORTEST_OFFER = timedelta(minutes=30)
-LIVE = ("waiting", "offered")
 
 
 class WaitlistError(RuleError):
@@ -63,6 +69,7 @@ class AlreadyWaiting(WaitlistError):
         "This email address is already on the waiting list for this clinic. "
         "We will email you if a place comes up."
     )
+    field = "email"
 
 
 class OfferNotOpen(WaitlistError):
@@ -117,14 +124,7 @@ def join(
         raise AlreadyBooked()
     entry = WaitlistEntry(
         clinic_id=clinic.id,
-        parent_name=details["parent_name"],
-        email=details["email"],
-        email_normalised=normalise_email(details["email"]),
-        phone=details.get("phone"),
-        child_years=list(details.get("child_years") or []),
-        topics=list(details.get("topics") or []),
-        other_topic=details.get("other_topic"),
-        access_needs=details.get("access_needs"),
+        **household_values(details),
         consent_at=now,
         status="waiting",
         created_at=now,
@@ -149,14 +149,14 @@ def join(
 
 def position(session: Session, entry: WaitlistEntry) -> int | None:
     """The entry's place in line (1 is next), or None once it has left the line."""
-    if entry.status not in LIVE:
+    if not entry.is_live:
         return None
     ahead = session.scalar(
         select(func.count())
         .select_from(WaitlistEntry)
         .where(
             WaitlistEntry.clinic_id == entry.clinic_id,
-            WaitlistEntry.status.in_(LIVE),
+            WaitlistEntry.is_live,
             _before(entry),
         )
     )
@@ -313,7 +313,7 @@ def claim(session: Session, entry: WaitlistEntry, *, now: datetime | None = None
     booking = book_place(
         session,
         slot_id=entry.offered_slot_id,
-        details=household_details(entry),
+        details=entry.household(),
         submission_id=f"waitlist-{entry.id}",
         now=now,
     )
@@ -327,19 +327,6 @@ def claim(session: Session, entry: WaitlistEntry, *, now: datetime | None = None
         booking_id=booking.id,
     )
     return booking
-
-
-def household_details(entry: WaitlistEntry) -> dict:
-    """The answers given when joining, as ``book_place`` takes them."""
-    return {
-        "parent_name": entry.parent_name,
-        "email": entry.email,
-        "phone": entry.phone,
-        "child_years": list(entry.child_years or []),
-        "topics": list(entry.topics or []),
-        "other_topic": entry.other_topic,
-        "access_needs": entry.access_needs,
-    }
 
 
 def leave(
@@ -371,7 +358,7 @@ def return_to_line(session: Session, entry: WaitlistEntry) -> None:
 def _end_entry(session: Session, entry: WaitlistEntry, status: str, *, expired_by=None) -> bool:
     """Move a live entry to ``status``, giving back a place it held; False if it had
     already left the line.  ``expired_by``: only an offer that ended by then."""
-    if entry.status not in LIVE:
+    if not entry.is_live:
         return False
     held_slot_id = entry.offered_slot_id if entry.status == "offered" else None
     condition = [WaitlistEntry.id == entry.id, WaitlistEntry.status == entry.status]
@@ -421,7 +408,7 @@ def expire_offer(session: Session, entry_id: int, *, now: datetime | None = None
 
 
 def clinics_with_live_entries(session: Session) -> list[Clinic]:
-    ids = select(WaitlistEntry.clinic_id).where(WaitlistEntry.status.in_(LIVE)).distinct()
+    ids = select(WaitlistEntry.clinic_id).where(WaitlistEntry.is_live).distinct()
     return list(session.scalars(select(Clinic).where(Clinic.id.in_(ids)).order_by(Clinic.id)))
 
 
@@ -432,17 +419,63 @@ def list_closed(clinic: Clinic, now: datetime) -> bool:
 
 def close_list(session: Session, clinic: Clinic, *, now: datetime | None = None) -> int:
     """Close a clinic's list: every live entry expires (no email). Returns how many."""
-    entries = session.scalars(
-        select(WaitlistEntry).where(
-            WaitlistEntry.clinic_id == clinic.id, WaitlistEntry.status.in_(LIVE)
-        )
-    ).all()
     closed = 0
-    for entry in entries:
+    for entry in live_entries(session, clinic.id):
         if _end_entry(session, entry, "expired"):
             audit.record(session, "system", "waitlist.closed", entry, school_id=clinic.school_id)
             closed += 1
     return closed
+
+
+def live_entries(session: Session, clinic_id: int) -> list[WaitlistEntry]:
+    """The households still in the clinic's line, in joining order."""
+    return list(
+        session.scalars(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.clinic_id == clinic_id, WaitlistEntry.is_live)
+            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        )
+    )
+
+
+def live_count(session: Session, clinic_id: int) -> int:
+    """How many households are in the clinic's line."""
+    return session.scalar(
+        select(func.count(WaitlistEntry.id)).where(
+            WaitlistEntry.clinic_id == clinic_id, WaitlistEntry.is_live
+        )
+    )
+
+
+def clinic_cancelled(
+    session: Session, clinic: Clinic, *, actor: User, reason: str, other_clinics_url: str
+) -> int:
+    """The clinic is cancelled: each household still in line leaves it (a held place goes
+    with the clinic's) and is told why, with the school's other clinics.  Returns how many."""
+    told = 0
+    for entry in live_entries(session, clinic.id):
+        if not _end_entry(session, entry, "removed"):
+            continue  # left the line a moment ago
+        if entry.email:  # an anonymised entry has nobody left to tell
+            _email(
+                session,
+                entry,
+                clinic,
+                template="waitlist_clinic_cancelled",
+                subject=f"Clinic cancelled – {clinic.school.name}",
+                reason=reason,
+                other_clinics_url=other_clinics_url,
+            )
+        audit.record(
+            session,
+            actor,
+            "waitlist.remove",
+            entry,
+            school_id=clinic.school_id,
+            because="clinic cancelled",
+        )
+        told += 1
+    return told
 
 
 @dataclass
@@ -494,7 +527,7 @@ def _email(
             "clinic": clinic,
             "school": clinic.school,
             "place": place_of(clinic),
-            "link": external_url("manage.waitlist_offer", token=waitlist_token(entry)),
+            "link": external_url("waitlist.offer", token=waitlist_token(entry)),
             **ctx,
         },
     )

@@ -5,9 +5,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from clinic.attendance import followup
-from clinic.attendance.followup_cli import followup_cli
 from clinic.booking.choices import TOPICS
+from clinic.followup import service as followup
+from clinic.followup.cli import followup_cli
 from clinic.forms import CSRF_MESSAGE
 from clinic.models import AuditEvent, GuidanceLink
 from tests.helpers import post_form
@@ -42,7 +42,7 @@ def guidance_urls(app, link_id: int) -> list[tuple[str, str]]:
     """(method, url) for every guidance admin page and action."""
     found = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("feedback.guidance."):
+        if rule.endpoint.startswith("guidance."):
             url = rule.build({"link_id": link_id} if rule.arguments else {})[1]
             found += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return found

@@ -1,0 +1,1 @@
+"""Counts for the partnership by school and month; they survive anonymisation."""

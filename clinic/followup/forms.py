@@ -1,0 +1,97 @@
+"""Forms after a clinic: the parent's feedback, and a coordinator's guidance link."""
+
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ..forms import Form, ServiceRule, strip_filter
+from . import service as followup
+
+PICK_A_TOPIC = "Choose which app or device the link is for"
+
+
+class FeedbackForm(Form):
+    useful = RadioField(
+        "Was the clinic useful?",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(str(value), words) for value, words in followup.USEFUL_CHOICES],
+        invalid_choice_message="Select how useful the clinic was",  # also when none is chosen
+    )
+    comments = TextAreaField(
+        "Anything else you would like to tell us? (optional)",
+        widget=GovCharacterCount(),
+        description="For example what helped, what did not, or what you would like help with "
+        "next time. Please do not include your child's name.",
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(
+                max=followup.COMMENTS_MAX,
+                message=f"Keep this to {followup.COMMENTS_MAX} characters or fewer",
+            ),
+        ],
+    )
+    submit = SubmitField("Send", widget=GovSubmitInput())
+
+
+class GuidanceForm(Form):
+    topic = SelectField(
+        "Which app or device is it for?",
+        widget=GovSelect(),
+        description="Parents get the links for the apps and devices they asked about. "
+        "General advice goes to every parent.",
+        choices=[SelectChoice("", "Choose one")]
+        + [SelectChoice(value, label) for value, label in followup.GUIDANCE_TOPICS],
+        invalid_choice_message=PICK_A_TOPIC,
+        validators=[DataRequired(PICK_A_TOPIC)],
+    )
+    title = StringField(
+        "Link text",
+        widget=GovTextInput(),
+        description="What parents see in the email, like “Apple: use Screen Time”.",
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter the link text parents will see"),
+            Length(
+                max=followup.TITLE_MAX,
+                message=f"Link text must be {followup.TITLE_MAX} characters or fewer",
+            ),
+        ],
+    )
+    url = StringField(
+        "Web address",
+        widget=GovTextInput(),
+        description="The full address, starting with https://",
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter the web address"),
+            ServiceRule(followup.check_https_url),
+        ],
+    )
+    position = StringField(
+        "Position (optional)",
+        widget=GovTextInput(),
+        description="Links for the same app or device are listed from the lowest number up.",
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9]{1,3}$", message="Enter the position as a whole number, like 1"),
+        ],
+    )
+    submit = SubmitField("Save link", widget=GovSubmitInput())
+
+    def values(self) -> dict:
+        return {
+            "topic": self.topic.data,
+            "title": self.title.data,
+            "url": self.url.data,
+            "position": int(self.position.data) if self.position.data else 0,
+        }

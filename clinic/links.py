@@ -1,0 +1,112 @@
+"""Signed, unguessable links that parents get by email (no account needed): the one place
+that makes and checks them, for every purpose (manage a booking, a waiting-list place,
+the feedback form).
+
+A link names one record and is signed with the app's secret; it holds no personal data.
+Each purpose has its own salt, so a link for one purpose never opens another's page, and
+each is bound to part of the record's own random value, so a link for an id that a later
+record reuses (after a restore) does not match it.  Whether a link may still change
+anything (clinic over, booking cancelled, feedback given) is its feature's call, so an old
+link shows the record's state instead of failing.
+
+The salts and payload keys are what links already sent carry: changing them would break
+every link in parents' inboxes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Response, current_app, render_template
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
+
+from .models import MAX_ID, Booking, WaitlistEntry
+
+
+class InvalidLink(Exception):
+    """Tampered, truncated or unknown link (or one made for another purpose)."""
+
+
+def _uid_binding(uid: str) -> str:
+    """The end of the random part of a uid ("booking-<uuid>@domain"): every uid shares the
+    domain, so only the part before it tells records apart."""
+    return uid.partition("@")[0][-12:]
+
+
+def _joined_binding(entry: WaitlistEntry) -> str:
+    """A waiting-list entry has no uid; the moment it joined (to the microsecond) binds it."""
+    return f"{entry.created_at.timestamp():.6f}"
+
+
+@dataclass(frozen=True)
+class _Purpose:
+    salt: str
+    model: type
+    id_key: str
+    binding: object  # record -> str
+
+    def serializer(self) -> URLSafeSerializer:
+        return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=self.salt)
+
+    def dump(self, record) -> str:
+        return self.serializer().dumps({self.id_key: record.id, "u": self.binding(record)})
+
+    def load(self, session: Session, token: str):
+        try:
+            data = self.serializer().loads(token)
+        except BadSignature as exc:
+            raise InvalidLink(self.salt) from exc
+        record_id = data.get(self.id_key) if isinstance(data, dict) else None
+        if type(record_id) is not int or not 0 < record_id <= MAX_ID:
+            raise InvalidLink(self.salt)
+        record = session.get(self.model, record_id)
+        if record is None or self.binding(record) != data.get("u"):
+            raise InvalidLink(self.salt)
+        return record
+
+
+MANAGE = _Purpose("parent-link:manage", Booking, "i", lambda b: _uid_binding(b.uid))
+WAITLIST = _Purpose("parent-link:waitlist", WaitlistEntry, "i", _joined_binding)
+FEEDBACK = _Purpose("feedback", Booking, "b", lambda b: _uid_binding(b.uid))
+
+
+def manage_token(booking: Booking) -> str:
+    return MANAGE.dump(booking)
+
+
+def booking_for_token(session: Session, token: str) -> Booking:
+    return MANAGE.load(session, token)
+
+
+def waitlist_token(entry: WaitlistEntry) -> str:
+    return WAITLIST.dump(entry)
+
+
+def waitlist_entry_for_token(session: Session, token: str) -> WaitlistEntry:
+    return WAITLIST.load(session, token)
+
+
+def feedback_token(booking: Booking) -> str:
+    return FEEDBACK.dump(booking)
+
+
+def booking_for_feedback_token(session: Session, token: str) -> Booking:
+    return FEEDBACK.load(session, token)
+
+
+# --- the pages such a link opens ----------------------------------------------------------
+
+
+def keep_private(response: Response) -> Response:
+    """For every page reached by a parent's link (``after_request`` of its blueprint): it
+    shows one household's details, so no cache keeps it, and the link in the address
+    never leaks to another site in a Referer header."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def link_not_found():
+    """A tampered, truncated or unknown link: a friendly page, never another's record."""
+    return render_template("manage/link_not_found.html"), 404

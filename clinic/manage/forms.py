@@ -1,0 +1,43 @@
+"""Forms for changing a booking: a new time, and staff cancelling with a reason."""
+
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
+from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..filters import format_time
+from ..forms import Form, strip_filter
+
+
+class MoveForm(Form):
+    rule_fallbacks = ("slot_id",)  # every refusal of a move is about the time chosen
+
+    slot_id = RadioField(
+        "Choose a new time",
+        widget=GovRadioInput(),
+        coerce=int,
+        validate_choice=False,  # the service decides: a time may fill up while the page is open
+        validators=[InputRequired("Choose a new time")],
+    )
+    submit = SubmitField("Move my booking", widget=GovSubmitInput())
+
+    def offer(self, slots) -> None:
+        self.slot_id.choices = [(slot.id, slot_label(slot)) for slot in slots]
+
+
+class StaffCancelForm(Form):
+    reason = TextAreaField(
+        "Reason (optional)",
+        widget=GovTextArea(),
+        description="We put this in the email to the parent.",
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=500, message="Reason must be 500 characters or fewer")],
+    )
+    submit = SubmitField("Cancel booking", widget=GovSubmitInput())
+
+
+def slot_label(slot) -> str:
+    places = slot.places_left
+    left = "1 place left" if places == 1 else f"{places} places left"
+    return f"{format_time(slot.starts_at)} to {format_time(slot.ends_at)} ({left})"

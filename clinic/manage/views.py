@@ -1,0 +1,248 @@
+"""Managing a booking from the emailed link, and staff changing one for a parent.
+
+Parents have no account: each page is reached by a signed link (``clinic.links``).
+Opening a link changes nothing (rule 5); every change is a button that POSTs with a CSRF
+token.  A tampered or unknown link gets a friendly not-found page, never another booking.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.service import require_school_access
+from ..auth.views import roles_required
+from ..booking.places import SlotFull
+from ..extensions import db
+from ..filters import format_datetime
+from ..forms import ConfirmForm, Form, form_view, show_rule_error
+from ..invites.calendar import CONTENT_TYPE
+from ..invites.notify import booking_ics
+from ..links import InvalidLink, booking_for_token, keep_private, link_not_found
+from ..models import ROLES, Booking, utcnow
+from . import service as manage
+from .forms import MoveForm, StaffCancelForm
+
+bp = Blueprint("manage", __name__, url_prefix="/booking")
+bp.after_request(keep_private)
+
+
+# --- the parent's booking ----------------------------------------------------------------
+
+
+def _booking_for(token: str) -> Booking | None:
+    """The booking a parent's link names, or None for a tampered or unknown link."""
+    try:
+        return booking_for_token(db.session, token)
+    except InvalidLink:
+        return None
+
+
+def _show(booking: Booking, token: str, *, refused: str | None = None, status: int = 200):
+    """The booking page: its state, and what can still be done with it."""
+    now = utcnow()
+    locked = manage.lock_reason(booking, now)
+    return (
+        render_template(
+            "manage/booking.html",
+            booking=booking,
+            clinic=booking.clinic,
+            slot=booking.slot,
+            token=token,
+            locked=locked,
+            locked_message=manage.LOCKED_MESSAGES.get(locked),
+            can_move=locked is None and bool(manage.move_choices(booking, now)),
+            booking_closed=manage.booking_closed(booking.clinic, now),
+            refused=refused,
+        ),
+        status,
+    )
+
+
+def _refuse(booking: Booking, token: str, error: manage.ChangeRefused):
+    """A change the rules did not allow: nothing is kept, the booking page says why."""
+    db.session.rollback()
+    return _show(db.session.get(Booking, booking.id), token, refused=error.message, status=409)
+
+
+def _locked(booking: Booking, token: str, reason: str):
+    """A cancelled or past booking: its page says so (a POST is refused, with 409)."""
+    if request.method == "POST":
+        return _refuse(booking, token, manage.BookingLocked(reason))
+    return _show(booking, token)
+
+
+@bp.get("/<token>")
+def show(token: str):
+    booking = _booking_for(token)
+    if booking is None:
+        return link_not_found()
+    return _show(booking, token)
+
+
+@bp.get("/<token>/invite.ics")
+def invite(token: str):
+    """The booking as a calendar file: METHOD:PUBLISH (a plain import, no attendee), with
+    the emailed invite's UID and SEQUENCE, so importing it updates that same event."""
+    booking = _booking_for(token)
+    if booking is None:
+        return link_not_found()
+    if booking.status == "cancelled":
+        return redirect(url_for(".show", token=token))
+    filename = f"clinic-{booking.reference}.ics"
+    return Response(
+        booking_ics(booking, method="PUBLISH"),
+        headers={
+            "Content-Type": CONTENT_TYPE,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
+
+
+@bp.route("/<token>/move", methods=["GET", "POST"])
+@form_view
+def move(token: str):
+    booking = _booking_for(token)
+    if booking is None:
+        return link_not_found()
+    now = utcnow()
+    locked = manage.lock_reason(booking, now)
+    if locked:
+        return _locked(booking, token, locked)
+    form = MoveForm()
+    form.offer(manage.move_choices(booking, now))
+    if form.validate_on_submit():
+        try:
+            manage.move_booking(db.session, booking, form.slot_id.data, actor="parent", now=now)
+        except (SlotFull, manage.TimeNotAvailable) as error:
+            db.session.rollback()
+            booking = db.session.get(Booking, booking.id)
+            form.offer(manage.move_choices(booking, utcnow()))
+            show_rule_error(form, error)
+        except manage.ChangeRefused as error:
+            return _refuse(booking, token, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Your booking has moved to {format_datetime(booking.slot.starts_at)}. "
+                "We have emailed you an updated calendar invite.",
+                "success",
+            )
+            return redirect(url_for(".show", token=token))
+    return render_template(
+        "manage/move.html",
+        form=form,
+        booking=booking,
+        clinic=booking.clinic,
+        slot=booking.slot,
+        token=token,
+        booking_closed=manage.booking_closed(booking.clinic, now),
+    )
+
+
+@bp.route("/<token>/cancel", methods=["GET", "POST"])
+@form_view
+def cancel(token: str):
+    booking = _booking_for(token)
+    if booking is None:
+        return link_not_found()
+    locked = manage.lock_reason(booking, utcnow())
+    if locked:
+        return _locked(booking, token, locked)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            manage.cancel_booking(db.session, booking, actor="parent")
+        except manage.ChangeRefused as error:
+            return _refuse(booking, token, error)
+        db.session.commit()
+        flash("Your booking is cancelled. We have emailed you to confirm.", "success")
+        return redirect(url_for(".show", token=token))
+    return render_template(
+        "manage/cancel.html",
+        form=form,
+        booking=booking,
+        clinic=booking.clinic,
+        slot=booking.slot,
+        token=token,
+    )
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+def _staff_booking(booking_id: int) -> Booking:
+    """The booking, if it belongs to one of the signed-in staff member's schools (404)."""
+    booking = db.get_or_404(Booking, booking_id)
+    require_school_access(booking.clinic.school_id)
+    return booking
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.route("/staff/<int:booking_id>/cancel", methods=["GET", "POST"])
+@roles_required(*ROLES)
+@form_view
+def staff_cancel(booking_id: int):
+    booking = _staff_booking(booking_id)
+    form = StaffCancelForm()
+    locked = manage.lock_reason(booking, utcnow())
+    if locked is None and form.validate_on_submit():
+        try:
+            manage.cancel_booking(
+                db.session, booking, actor=_actor(), reason=form.reason.data or None
+            )
+        except manage.ChangeRefused as error:
+            db.session.rollback()
+            show_rule_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Booking {booking.reference} is cancelled. We have emailed the parent.", "success"
+            )
+            return redirect(url_for(".staff_cancel", booking_id=booking.id))
+    return _staff_page("manage/staff_cancel.html", booking, form)
+
+
+@bp.route("/staff/<int:booking_id>/move", methods=["GET", "POST"])
+@roles_required(*ROLES)
+@form_view
+def staff_move(booking_id: int):
+    booking = _staff_booking(booking_id)
+    now = utcnow()
+    form = MoveForm()
+    form.submit.label.text = "Move booking"
+    form.offer(manage.move_choices(booking, now, staff=True))
+    locked = manage.lock_reason(booking, now)
+    if locked is None and form.validate_on_submit():
+        try:
+            manage.move_booking(db.session, booking, form.slot_id.data, actor=_actor(), now=now)
+        except (SlotFull, manage.ChangeRefused) as error:
+            db.session.rollback()
+            booking = db.session.get(Booking, booking.id)
+            form.offer(manage.move_choices(booking, utcnow(), staff=True))
+            show_rule_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Booking {booking.reference} has moved to "
+                f"{format_datetime(booking.slot.starts_at)}. We have emailed the parent.",
+                "success",
+            )
+            return redirect(url_for(".staff_move", booking_id=booking.id))
+    return _staff_page("manage/staff_move.html", booking, form)
+
+
+def _staff_page(template: str, booking: Booking, form: Form):
+    locked = manage.lock_reason(booking, utcnow())
+    return render_template(
+        template,
+        booking=booking,
+        clinic=booking.clinic,
+        slot=booking.slot,
+        form=form,
+        locked=locked,
+        locked_message=manage.LOCKED_MESSAGES.get(locked),
+    )

@@ -1,0 +1,1 @@
+"""Waiting lists of full clinics: joining, held offers of freed places, claiming, passing on."""
