@@ -92,7 +92,7 @@ class Connection(flask_mail.Connection):
             host = smtplib.SMTP(mail.server, mail.port, timeout=self.timeout)
         try:
             host.set_debuglevel(int(mail.debug))
-            if mail.use_tls:
+            if mail.use_tls and not mail.use_ssl:  # STARTTLS; already encrypted with SSL
                 host.starttls(context=context)
             if mail.username and mail.password:
                 host.login(mail.username, mail.password)
