@@ -47,6 +47,15 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Parental controls clinics <clinics@example.org>"
     )
+    # Seconds to wait for the mail server at each step; keep well under the outbox's
+    # stale-claim limit (10 minutes).
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+    # A PEM file of the CAs that may sign the relay's certificate (a private CA); when unset
+    # the system's trusted CAs are used.  The certificate is checked either way.
+    MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE") or None
+    # Flask-Mail would follow app.debug and print the SMTP conversation (credentials and
+    # parents' details included) to stderr.
+    MAIL_DEBUG = _bool("MAIL_DEBUG")
     # With no MAIL_SERVER, mail is written as .eml files here (the embedded default).
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     # "after_commit": try to send new messages in a background thread once they commit;
@@ -92,6 +101,9 @@ class TestConfig(Config):
     OUTBOX_SEND_MODE = "sync"
     RATELIMIT_STORAGE_URI = "memory://"
     BASE_URL = "http://localhost"
+    # Flask-Mail suppresses sending when TESTING is on; the tests deliver to a real SMTP
+    # server on loopback instead.
+    MAIL_SUPPRESS_SEND = False
     MAIL_DEFAULT_SENDER = "Parental controls clinics <clinics@example.org>"
 
 

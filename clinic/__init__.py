@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .models import MAX_ID
 
 
@@ -64,6 +64,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    mail.init_app(app)
 
     from . import core, filters
     from .attendance import service as attendance_service

@@ -1,7 +1,9 @@
 """Flask extensions, created unbound and initialised in ``create_app()``.
 
-Mail is sent by ``clinic.outbox.sender`` with the standard library, not Flask-Mail: see
-that module for why (calendar invites need ``method=REQUEST`` on their MIME part).
+``mail`` is Flask-Mail's extension, through the small subclass in ``clinic.outbox.mail``:
+its connections have a timeout and check the relay's certificate, and read the ``MAIL_*``
+settings per batch (that module says what each subclass there adds, and why).  Email goes
+through the outbox only (``clinic.outbox.service.queue_email``), which sends with it.
 """
 
 from flask import request
@@ -13,6 +15,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .outbox.mail import Mail
 
 # Named constraints so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -32,6 +36,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+mail = Mail()
 
 
 def client_address() -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -38,10 +39,15 @@ class _Inbox:
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        # Every message handed over, refused ones too: the bytes as they travelled
+        # (``.content``) and the MAIL FROM options (``.mail_options``).
+        self.envelopes: list[Envelope] = []
         self.lock = threading.Lock()
         self.refuse = False  # set to make the server answer 451 (mail server trouble)
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.envelopes.append(envelope)
         if self.refuse:
             return "451 Try again later"
         msg = message_from_bytes(envelope.content, policy=policy.default)
@@ -56,6 +62,7 @@ class _Inbox:
     def clear(self):
         with self.lock:
             self.messages.clear()
+            self.envelopes.clear()
         self.refuse = False
 
 

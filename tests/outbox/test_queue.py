@@ -5,10 +5,12 @@ import time
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import flask_mail
 import pytest
 from sqlalchemy import func, select
 
 from clinic import create_app
+from clinic.extensions import mail
 from clinic.models import OutboxMessage
 from clinic.outbox.service import Attachment, external_url
 
@@ -56,6 +58,58 @@ def test_email_with_invite_arrives_after_commit(session, smtp, queue):
     assert row.attempts == 1
     assert row.sent_at is not None
     assert row.claimed_by is None
+
+
+def test_every_email_is_a_flask_mail_message_sent_by_flask_mail(app, session, smtp, queue):
+    assert app.extensions["mail"].suppress is False  # TestConfig turns Flask-Mail's default off
+    with mail.record_messages() as dispatched:  # Flask-Mail's own signal, sent as it sends
+        queue(to="parent@example.org", calendar=("request", ICS))
+        session.commit()
+
+    [message] = dispatched
+    assert isinstance(message, flask_mail.Message)
+    assert message.recipients == ["parent@example.org"]
+    [email] = smtp.to("parent@example.org")
+    assert email["Message-ID"] == message.msgId
+
+
+NON_ASCII = "Café – Zoë’s school"
+
+
+@pytest.mark.parametrize("template", ["test", "plain_only"])
+def test_non_ascii_parts_travel_7_bit_and_read_back_the_same(session, smtp, queue, template):
+    ics = ICS.replace(b"SUMMARY:Parental controls clinic", f"SUMMARY:{NON_ASCII}".encode())
+    queue(template=template, context={"name": NON_ASCII}, subject=f"Your place at {NON_ASCII}")
+    queue(
+        to="invited@example.org",
+        template=template,
+        context={"name": NON_ASCII},
+        calendar=("request", ics),
+    )
+    session.commit()
+
+    assert len(smtp.envelopes) == 2
+    for envelope in smtp.envelopes:
+        # Every byte is 7-bit, so no relay needs 8BITMIME (and none was claimed).
+        assert envelope.content.isascii()
+        assert max(len(line) for line in envelope.content.splitlines()) <= 998
+        assert "BODY=8BITMIME" not in envelope.mail_options
+        email = message_from_bytes(envelope.content, policy=policy.default)
+        for part in email.walk():
+            if not part.is_multipart():
+                assert part["Content-Transfer-Encoding"] in ("7bit", "quoted-printable", "base64")
+
+    [plain] = smtp.to("parent@example.org")
+    assert plain["Subject"] == f"Your place at {NON_ASCII}"
+    assert f"{NON_ASCII}." in plain.get_body(("plain",)).get_content()
+    [invited] = smtp.to("invited@example.org")
+    bodies = {part.get_content_type(): part for part in invited.walk()}
+    assert f"{NON_ASCII}." in bodies["text/plain"].get_content()
+    if template == "test":
+        assert f"<p>Hello {NON_ASCII}.</p>" in bodies["text/html"].get_content()
+    assert bodies["text/calendar"].get_param("method") == "REQUEST"
+    assert bodies["text/calendar"].get_content().encode() == ics
+    assert bodies["application/ics"].get_content() == ics
 
 
 def test_rollback_queues_and_sends_nothing(session, smtp, queue):

@@ -4,6 +4,7 @@ import socket
 import threading
 from collections import Counter
 from datetime import timedelta
+from email import message_from_bytes
 
 import pytest
 from sqlalchemy import select, update
@@ -44,6 +45,21 @@ def test_refused_email_waits_and_is_sent_once_the_server_is_back(session, smtp, 
     assert len(smtp.to("parent@example.org")) == 1
     row = reload(session, message)
     assert (row.status, row.attempts) == ("sent", 2)
+
+
+def test_every_try_carries_the_same_message_id(session, smtp, queue):
+    smtp.refuse = True
+    message = queue()
+    session.commit()
+    smtp.refuse = False
+    make_due(session, message.id)
+    assert send_due(session).sent == 1
+
+    refused, accepted = (message_from_bytes(e.content) for e in smtp.envelopes)
+    assert refused["Message-ID"] == accepted["Message-ID"]
+    assert refused["Message-ID"].startswith(f"<outbox.{message.id}.")
+    [email] = smtp.messages
+    assert email["Message-ID"] == accepted["Message-ID"]
 
 
 def test_unreachable_server_counts_a_try_for_every_message(app, session, smtp, queue):
