@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..ops.jobs import record_run
 from . import reminders, waitlist
 
 reminders_cli = AppGroup("reminders", help="Reminder emails to parents.")
@@ -15,6 +16,7 @@ waitlist_cli = AppGroup("waitlist", help="Waiting lists of full clinics.")
 
 
 @reminders_cli.command("send")
+@record_run
 def send() -> None:
     """Email each confirmed parent once, a day or two before their slot."""
     counts = reminders.send_reminders(db.session)
@@ -22,6 +24,7 @@ def send() -> None:
 
 
 @waitlist_cli.command("expire-offers")
+@record_run
 def expire_offers() -> None:
     """Pass unclaimed offers on, close the lists of clinics that have started, and offer
     any free place (one freed by a change elsewhere) to the household first in line."""
