@@ -166,7 +166,13 @@ def _run(command: list[str], failure: str, env: dict | None = None) -> str:
             "NN being the server's version), or set PG_DUMP / PG_RESTORE to its path."
         )
     done = subprocess.run(  # noqa: S603 - our own command line, no shell
-        command, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False
+        command,
+        env=env,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=COMMAND_TIMEOUT,
+        check=False,
     )
     if done.returncode != 0:
         detail = redact(" ".join(done.stderr.split()))[:500]
@@ -256,7 +262,7 @@ def check_backup(path: Path, scripts: ScriptDirectory, *, pg_restore: str = "pg_
 
 
 def _check_sqlite(path: Path) -> tuple[tuple[str, ...], dict[str, int]]:
-    uri = f"file:{path}?mode=ro&immutable=1"
+    uri = f"file:{path}?mode=ro"
     try:
         with closing(sqlite3.connect(uri, uri=True)) as conn:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -356,7 +362,7 @@ def restore_backup(
             f"{existing[0]}): restore into a new, empty database, then point DATABASE_URL at it."
         )
     if target == "sqlite":
-        uri = f"file:{path}?mode=ro&immutable=1"
+        uri = f"file:{path}?mode=ro"
         with (
             closing(sqlite3.connect(uri, uri=True)) as src,
             closing(sqlite3.connect(_sqlite_path(url))) as dst,
