@@ -182,6 +182,8 @@ def configure(app: Flask) -> None:
     for old in list(root.handlers):
         if getattr(old, "_clinic_ops", False):
             root.removeHandler(old)
+        else:  # another's handler (Alembic's console, after `flask db upgrade`): redact there too
+            protect(old)
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     app.logger.removeHandler(default_handler)

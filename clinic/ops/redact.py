@@ -10,10 +10,11 @@ blanks three things:
    ``/staff/set-password/<token>``, ``/staff/clinics/feed/<token>.ics``…) and blanks
    whatever stands in that place, so a route that moves or is added is covered without
    touching this file.  ``tests/ops/test_logs.py`` checks every such rule.
-2. **Anything shaped like a secret** in a path or query, even where no route was learnt
-   (gunicorn's master process): a segment of 16 or more URL-safe characters mixing upper
-   and lower case (signed links, ``secrets.token_urlsafe``), or 24 or more hex digits.
-   Slugs and file names are lower case, so they stay readable.
+2. **Anything shaped like a secret**, even where no route was learnt (gunicorn's master
+   process): in a path or query, a segment of 16 or more URL-safe characters mixing upper
+   and lower case (signed links, ``secrets.token_urlsafe``) or 24 or more hex digits;
+   anywhere, a signed value (dot-joined base64 parts) or a word of 24 or more characters
+   mixing upper case, lower case and digits.  Slugs, file names and Python names stay.
 3. **Email addresses**, anywhere in the line.
 
 Names and phone numbers are not written to logs in the first place: SQLAlchemy is set to
@@ -33,6 +34,12 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Z
 # A path segment or query value: what follows "/" or "=" up to the next separator.
 _SEGMENT = re.compile(r"(?<=[/=])([A-Za-z0-9_.~-]{16,})")
 _HEX = re.compile(r"^[0-9a-fA-F]{24,}$")
+# Anywhere in a line: a signed value (base64 parts joined by dots) or a long random word
+# mixing upper case, lower case and digits.
+_SIGNED = re.compile(
+    r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]{6,}){1,2}(?![A-Za-z0-9_-])"
+)
+_RANDOM = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{24,}(?![A-Za-z0-9_-])")
 _ROUTE_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 # (compiled pattern, static words that are other routes at the token's place)
@@ -51,6 +58,18 @@ def _looks_secret(segment: str) -> bool:
 def _blank_secret(match: re.Match) -> str:
     segment = match.group(1)
     return TOKEN if _looks_secret(segment) else segment
+
+
+def _mixed(word: str) -> bool:
+    return (
+        any(c.isupper() for c in word)
+        and any(c.islower() for c in word)
+        and any(c.isdigit() for c in word)
+    )
+
+
+def _blank_mixed(match: re.Match) -> str:
+    return TOKEN if _mixed(match.group(0)) else match.group(0)
 
 
 def learn_routes(url_map: Map) -> None:
@@ -98,4 +117,6 @@ def redact(text: str) -> str:
     for pattern, others in _learnt:
         text = pattern.sub(_route_blanker(others), text)
     text = _SEGMENT.sub(_blank_secret, text)
-    return _EMAIL.sub(EMAIL, text)
+    text = _EMAIL.sub(EMAIL, text)
+    text = _SIGNED.sub(_blank_mixed, text)
+    return _RANDOM.sub(_blank_mixed, text)
