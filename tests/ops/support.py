@@ -67,7 +67,14 @@ def app_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(tmp_path: Path, env: dict[str, str], *args: str, workers: int = 2, threads: int = 2):
+def gunicorn(
+    tmp_path: Path,
+    env: dict[str, str],
+    *args: str,
+    workers: int = 2,
+    threads: int = 2,
+    own_control_socket: bool = True,
+):
     """gunicorn started the production way (``--config deploy/gunicorn.conf.py``) on a
     spare port, with its own control socket and metrics folder; stopped afterwards."""
     port = free_port()
@@ -76,9 +83,10 @@ def gunicorn(tmp_path: Path, env: dict[str, str], *args: str, workers: int = 2, 
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(workers),
         "GUNICORN_THREADS": str(threads),
-        "GUNICORN_CONTROL_SOCKET": str(tmp_path / f"gunicorn-{port}.ctl"),
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / f"metrics-{port}"),
     }
+    if own_control_socket:
+        env["GUNICORN_CONTROL_SOCKET"] = str(tmp_path / f"gunicorn-{port}.ctl")
     out, err = tmp_path / f"gunicorn-{port}.out", tmp_path / f"gunicorn-{port}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
