@@ -78,23 +78,31 @@ def record_run(command):
         run_id = f"job-{secrets.token_hex(6)}"
         with log_context(run_id):
             _write(name, last_started_at=utcnow(), last_run_id=run_id)
-            log.info("%s started", name)
+            log.debug("%s started", name)
             try:
                 result = command(*args, **kwargs)
             except BaseException as exc:
-                db.session.remove()  # what the app context's teardown would do next
+                _end_transaction()
                 if _succeeded(exc):
                     _write(name, last_succeeded_at=utcnow())
                 else:
                     _write(name, last_failed_at=utcnow(), last_error=describe_failure(exc))
                     log.warning("%s failed: %s", name, describe_failure(exc))
                 raise
-            db.session.remove()
+            _end_transaction()
             _write(name, last_succeeded_at=utcnow())
-            log.info("%s finished", name)
+            log.debug("%s finished", name)
             return result
 
     return run
+
+
+def _end_transaction() -> None:
+    """Whatever the command left uncommitted is ended, as the app context's teardown would
+    next; on SQLite an open transaction holds the write lock the record needs.  The
+    session itself stays (a caller's objects stay attached)."""
+    if db.session().in_transaction():
+        db.session.rollback()
 
 
 def _write(name: str, **values) -> None:

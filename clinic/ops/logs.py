@@ -34,6 +34,7 @@ ENVIRON_KEY = "clinic.request_id"
 _VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{7,127}$")
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
+APP_LOGGERS = ("clinic", "gunicorn", "werkzeug")
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s"
 JSON_FIELDS = ["levelname", "name", "message", "request_id", "route", "process"]
 
@@ -185,7 +186,10 @@ def configure(app: Flask) -> None:
         else:  # another's handler (Alembic's console, after `flask db upgrade`): redact there too
             protect(old)
     root.addHandler(handler)
-    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # The service's own lines at LOG_LEVEL; other libraries' only from WARNING up.
+    root.setLevel(logging.WARNING)
+    for name in APP_LOGGERS:
+        logging.getLogger(name).setLevel(app.config.get("LOG_LEVEL", "INFO"))
     app.logger.removeHandler(default_handler)
     app.wsgi_app = RequestIdMiddleware(
         app.wsgi_app, trust_header=app.config.get("TRUST_REQUEST_ID_HEADER", False)

@@ -125,7 +125,7 @@ def test_a_mail_server_that_does_not_answer(app):
     assert any("mail:" in line and "cannot be reached" in line for line in _problems(lines))
 
 
-def test_first_deploy_problems_each_with_its_fix(app, session):
+def test_first_deploy_problems_each_with_its_fix(app, session, schema_version):
     """Development settings as they come: every go-live problem is named on its own line."""
     app.config.update(
         PRODUCTION=True,
@@ -134,8 +134,7 @@ def test_first_deploy_problems_each_with_its_fix(app, session):
         RATELIMIT_STORAGE_URI="memory://",
         MAIL_SERVER="",
     )
-    session.execute(db.text("UPDATE alembic_version SET version_num = '0001'"))
-    session.commit()
+    schema_version("0001")
     code, lines = _doctor(app)
     problems = _problems(lines)
     assert code == 1

@@ -199,18 +199,16 @@ def test_failed_messages_count_only_when_asked(app, client, session):
     assert response.status_code == 503 and "3 emails have failed" in response.json["problems"][0]
 
 
-def test_not_ready_when_the_schema_is_behind(client, session):
-    session.execute(db.text("UPDATE alembic_version SET version_num = '0001'"))
-    session.commit()
+def test_not_ready_when_the_schema_is_behind(client, schema_version):
+    schema_version("0001")
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["schema"] == "behind"
 
 
-def test_still_ready_when_the_schema_is_ahead(client, session):
+def test_still_ready_when_the_schema_is_ahead(client, schema_version):
     """Between a release's `db upgrade` and the restart, old servers keep serving."""
-    session.execute(db.text("UPDATE alembic_version SET version_num = 'from_the_future'"))
-    session.commit()
+    schema_version("from_the_future")
     response = client.get("/readyz")
     assert response.status_code == 200 and response.json["schema"] == "ahead"
 
