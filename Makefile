@@ -16,7 +16,8 @@ run: setup
 	@echo "Emails are written to instance/mail/ as .eml files (open them in any mail program)."
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/flask outbox worker & \
-	$(BIN)/gunicorn --workers 3 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+	GUNICORN_BIND=127.0.0.1:5000 GUNICORN_WORKERS=3 \
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py --control-socket instance/gunicorn.ctl
 
 ## test: set everything up, then lint and run the whole test suite
 test: setup lint

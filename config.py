@@ -33,7 +33,8 @@ class Config:
     SERVICE_NAME = "Parental controls clinics"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'clinic.sqlite3'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error never carries the values (names, emails) into a log.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     CLINIC_TIMEZONE = os.environ.get("CLINIC_TIMEZONE", "Europe/London")
     # Where links in emails point; no request is around when the outbox worker runs.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -89,6 +90,38 @@ class Config:
     PASSWORD_TOKEN_MAX_AGE = 3 * 24 * 3600
     PASSWORD_MIN_LENGTH = 10
 
+    # --- operations (clinic/ops; README "Running in production") ---
+    PRODUCTION = False
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json": one JSON object a line
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Take the proxy's X-Request-ID (when it looks like an id) instead of making one.
+    TRUST_REQUEST_ID_HEADER = _bool("TRUST_REQUEST_ID_HEADER")
+    # /metrics answers these networks, or a request with "Authorization: Bearer METRICS_TOKEN".
+    METRICS_ALLOW_FROM = os.environ.get("METRICS_ALLOW_FROM", "127.0.0.1/32,::1/128")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    # /readyz says "not ready" past these (0 leaves a check out; see clinic/ops/health.py).
+    READY_OUTBOX_MAX_PENDING = int(os.environ.get("READY_OUTBOX_MAX_PENDING", "500"))
+    READY_OUTBOX_MAX_AGE_MINUTES = int(os.environ.get("READY_OUTBOX_MAX_AGE_MINUTES", "60"))
+    READY_OUTBOX_MAX_FAILED = int(os.environ.get("READY_OUTBOX_MAX_FAILED", "0"))
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+    # Backups hold parents' personal data, so they follow the retention rules (DESIGN rule
+    # 7): with one backup a day, keeping 30 means nothing erased, anonymised or purged
+    # lives on in a copy for more than 30 days: the days after which `flask privacy purge`
+    # removes sent emails' bodies, its shortest retention. Change the two together.
+    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "30"))
+    PG_DUMP = os.environ.get("PG_DUMP", "pg_dump")  # at least the server's major version
+    PG_RESTORE = os.environ.get("PG_RESTORE", "pg_restore")
+    # `flask doctor`: each cron command and the hours within which it should have succeeded
+    # (a command this release lacks is skipped; attendance lists skip weekends).
+    CRON_JOBS = {
+        "reminders send": 1,
+        "waitlist expire-offers": 1,
+        "attendance send-lists": 73,
+        "followup send": 3,
+        "backup create": 26,
+        "privacy purge": 26,
+    }
+
 
 class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
@@ -108,10 +141,17 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    PRODUCTION = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "hide_parameters": True,
+    }
 
     @staticmethod
     def check(app) -> None:

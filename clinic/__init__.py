@@ -117,6 +117,10 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         followup_cli,
     ):
         app.cli.add_command(command)
+
+    from . import ops
+
+    ops.register(app)  # last: it learns every route that carries a parent's token
     return app
 
 

@@ -104,10 +104,29 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table (copy, drop, rename), and with foreign keys
+            # on SQLite refuses to drop a table that other rows point at. The pragma cannot
+            # change inside a transaction, so it goes off before it starts, the keys are
+            # checked before the commit, and it is back on after.
+            _sqlite_pragma(connection, "foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                _sqlite_pragma(connection, "foreign_keys=ON")
 
-        with context.begin_transaction():
-            context.run_migrations()
+
+def _sqlite_pragma(connection, pragma: str) -> None:
+    """Run a PRAGMA on the driver's connection, outside any transaction."""
+    connection.connection.driver_connection.execute(f"PRAGMA {pragma}")
 
 
 if context.is_offline_mode():

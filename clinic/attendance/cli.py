@@ -4,12 +4,14 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..ops.jobs import record_run
 from . import service
 
 attendance_cli = AppGroup("attendance", help="Attendance lists for schools.")
 
 
 @attendance_cli.command("send-lists")
+@record_run
 def send_lists() -> None:
     """Email the lists that are due (ATTENDANCE_LIST_SEND_AT, default 09:00, on the working
     day before each clinic). Safe to run as often as you like: a list is sent once."""

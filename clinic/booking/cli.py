@@ -5,12 +5,14 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..ops.jobs import record_run
 from . import reminders
 
 reminders_cli = AppGroup("reminders", help="Reminder emails to parents.")
 
 
 @reminders_cli.command("send")
+@record_run
 def send() -> None:
     """Email each confirmed parent once, a day or two before their slot."""
     counts = reminders.send_reminders(db.session)

@@ -23,6 +23,7 @@ from ..filters import format_datetime
 from ..invites.notify import send_booking_email
 from ..models import Booking, Clinic, Slot, User, household_values, normalise_email, utcnow
 from .places import SlotFull, take_place
+from .signals import announces_new_booking, announces_refusals
 
 # No 0/O or 1/I: a reference read out over the phone or typed from a letter stays right.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -170,6 +171,7 @@ def other_open_slots(clinic: Clinic, now: datetime, *, but: int | None = None) -
 # --- booking ---------------------------------------------------------------------------
 
 
+@announces_refusals
 def book_place(
     session: Session,
     *,
@@ -227,6 +229,7 @@ def book_place(
     return booking
 
 
+@announces_new_booking
 def _add_booking(
     session: Session,
     slot: Slot,

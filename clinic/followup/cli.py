@@ -4,12 +4,14 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..ops.jobs import record_run
 from . import service as followup
 
 followup_cli = AppGroup("followup", help="Follow-up emails after a clinic, and guidance links.")
 
 
 @followup_cli.command("send")
+@record_run
 def send() -> None:
     """Email each parent who came to a closed clinic, once. Safe to run as often as you like."""
     sent = followup.send_follow_ups(db.session)

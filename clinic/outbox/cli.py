@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..ops.jobs import record_run
 from . import service
 
 outbox_cli = AppGroup("outbox", help="Send queued email.")
@@ -15,6 +16,7 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @outbox_cli.command("send")
+@record_run
 @click.option("--limit", default=50, show_default=True, help="Most messages to send.")
 def send(limit: int) -> None:
     """Send the messages that are due, once."""

@@ -5,12 +5,14 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..ops.jobs import record_run
 from . import service
 
 waitlist_cli = AppGroup("waitlist", help="Waiting lists of full clinics.")
 
 
 @waitlist_cli.command("expire-offers")
+@record_run
 def expire_offers() -> None:
     """Pass unclaimed offers on, close the lists of clinics that have started, and offer
     any free place (one freed by a change elsewhere) to the household first in line."""
