@@ -189,7 +189,13 @@ def gunicorn(
     sync).  No control socket is opened (gunicorn's default is one fixed path in $HOME),
     so several servers can run side by side."""
     port = free_port()
-    env = {**os.environ, "CLINIC_CONFIG": "test", "PYTHONPATH": str(ROOT)}
+    # PYTHONFAULTHANDLER: a worker that crashes prints where it was.
+    env = {
+        **os.environ,
+        "CLINIC_CONFIG": "test",
+        "PYTHONPATH": str(ROOT),
+        "PYTHONFAULTHANDLER": "1",
+    }
     if database_url:
         env["BENCH_DATABASE_URL"] = database_url
     command = [
