@@ -31,8 +31,10 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## bench: every hot path through gunicorn against its reference, one table (README.md)
+##        `make bench BENCH=--quick` is the seconds-long smoke run; wrk is installed if missing
 bench: setup
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH)
 
 setup: $(VENV)/.installed node_modules/.installed clinic/static/dist/app.css
 

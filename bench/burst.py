@@ -42,6 +42,14 @@ class Figures:
     other: int = 0  # anything else (a 400, a 429...): a fault in the set-up
     seconds: float = 0.0
     statuses: Counter = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)  # seconds, one per Confirm
+
+    def percentile(self, p: float) -> float:
+        """The p-th percentile of the Confirm latencies (nearest rank), in seconds."""
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return 0.0
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
     def __str__(self) -> str:
         rate = self.requests / self.seconds if self.seconds else 0
@@ -123,13 +131,16 @@ def fire(base_url: str, slot_id: int, count: int) -> Figures:
 
     start = threading.Barrier(count + 1)
     answers: dict[int, tuple[int, str, str] | Exception] = {}
+    latencies: dict[int, float] = {}
 
     def press(index: int) -> None:
         start.wait()
+        began = time.monotonic()
         try:
             answers[index] = parents[index].confirm(slot_id)
         except Exception as exc:  # noqa: BLE001 - a dropped connection is an error to count
             answers[index] = exc
+        latencies[index] = time.monotonic() - began
 
     threads = [threading.Thread(target=press, args=(n,)) for n in range(count)]
     for thread in threads:
@@ -138,7 +149,9 @@ def fire(base_url: str, slot_id: int, count: int) -> Figures:
     began = time.monotonic()
     for thread in threads:
         thread.join()
-    figures = Figures(requests=count, seconds=time.monotonic() - began)
+    figures = Figures(
+        requests=count, seconds=time.monotonic() - began, latencies=list(latencies.values())
+    )
     for answer in answers.values():
         _sort(figures, answer)
     return figures
@@ -151,15 +164,40 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, *, workers: int = 4, threads: int = 4):
+def serve(database_url: str, *, workers: int = 4, threads: int = 4, **settings):
     """The app under gunicorn on a free loopback port; yields its base URL."""
+    with gunicorn(database_url, workers=workers, threads=threads, **settings) as server:
+        yield server.base_url
+
+
+@contextmanager
+def gunicorn(
+    database_url: str | None,
+    *,
+    workers: int = 4,
+    threads: int = 4,
+    worker_class: str | None = None,
+    timeout: int = TIMEOUT * 2,
+    app: str = "bench.wsgi:app",
+    health: str = "/healthz",
+    preload: bool = False,
+):
+    """``app`` under gunicorn on a free loopback port; yields the master process, with
+    ``base_url`` set on it.
+
+    ``worker_class`` defaults to gunicorn's choice (gthread when ``threads`` > 1, else
+    sync).  No control socket is opened (gunicorn's default is one fixed path in $HOME),
+    so several servers can run side by side."""
     port = free_port()
+    # PYTHONFAULTHANDLER: a worker that crashes prints where it was.
     env = {
         **os.environ,
         "CLINIC_CONFIG": "test",
-        "BENCH_DATABASE_URL": database_url,
         "PYTHONPATH": str(ROOT),
+        "PYTHONFAULTHANDLER": "1",
     }
+    if database_url:
+        env["BENCH_DATABASE_URL"] = database_url
     command = [
         sys.executable,
         "-m",
@@ -168,19 +206,22 @@ def serve(database_url: str, *, workers: int = 4, threads: int = 4):
         str(workers),
         "--threads",
         str(threads),
+        *(["--worker-class", worker_class] if worker_class else []),
         "--bind",
         f"127.0.0.1:{port}",
         "--timeout",
-        str(TIMEOUT * 2),
+        str(timeout),
+        "--no-control-socket",
+        *(["--preload"] if preload else []),
         "--log-level",
         "warning",
-        "bench.wsgi:app",
+        app,
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
-    base_url = f"http://127.0.0.1:{port}"
+    server.base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(server, base_url)
-        yield base_url
+        _wait_until_up(server, server.base_url + health)
+        yield server
     finally:
         server.terminate()
         try:
@@ -190,15 +231,15 @@ def serve(database_url: str, *, workers: int = 4, threads: int = 4):
             server.wait()
 
 
-def _wait_until_up(server: subprocess.Popen, base_url: str, timeout: float = 30) -> None:
+def _wait_until_up(server: subprocess.Popen, url: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn stopped with exit code {server.returncode}")
         try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer on {base_url} within {timeout} s")
+    raise RuntimeError(f"gunicorn did not answer on {url} within {timeout} s")

@@ -1,99 +1,565 @@
-"""`make bench`: a burst of parents booking one slot through gunicorn, with the figures.
+"""`make bench`: every hot path through gunicorn, each against its reference, in one table.
 
-    python -m bench.run                       # a fresh SQLite file
-    python -m bench.run --database postgresql://postgres@127.0.0.1/bench   # an EMPTY database
-    python -m bench.run --parents 200 --capacity 10 --workers 8
+    python -m bench.run                  # SQLite, then PostgreSQL if one answers (minutes)
+    python -m bench.run --quick          # the same rows on small data, in seconds
+    python -m bench.run --worker-class sync --workers 4 --threads 1
+    python -m bench.run --engines sqlite --seconds 5 --pairs 3 --json figures.json
 
-The database is built with the migrations and given one school, one officer and one
-published clinic with a single slot; then every parent presses Confirm at the same moment.
+For each engine a fresh database is built by the migrations and seeded through the models
+(bench/seed.py), the app is started under gunicorn on a free loopback port, and wrk loads
+it from its own process (bench/load.py).  The references run on the same gunicorn
+settings in the same run: a bare Flask "hello" app (bench/hello.py) for the pages and the
+booking flow; the attendance list's own template filled from plain rows, and icalendar
+building the feed's events directly (both in bench/wsgi.py) for those two.  Each figure
+is taken in pairs, reference then app, ``--pairs`` times (A B A B), so a machine busy
+with other work slows both sides of a ratio alike; the ratio shown is the median of the
+pairs' ratios.
+
+It exits 2 if any slot holds more than its capacity (or more live bookings than places,
+or a count that disagrees with its bookings), 1 if any request failed or the burst did
+not book exactly the slot's places, else 0.  Figures are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from flask_migrate import upgrade
+import sqlalchemy as sa
 
-from clinic import create_app
-from clinic.extensions import db
-from clinic.models import Booking, Clinic, School, Slot, User
+from . import load
+from .attendance import postgres_database
+from .burst import ROOT, fire, gunicorn
+from .seed import QUICK, Seeded, Sizes, capacity_problems, live_bookings, seed
 
-from .burst import ROOT, fire, serve
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def prepare(database_url: str, capacity: int) -> int:
-    """Migrate the database and add a clinic with one slot; returns the slot's id."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "OUTBOX_SEND_MODE": "off"})
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        school = School(
-            name="Benchmark Primary School",
-            urn="999999",
-            postcode="BE1 1CH",
-            slug="benchmark-primary",
-            contact_email="office@bench.example.org",
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    label: Callable[[Sizes], str]
+    path: Callable[[Seeded], str]
+    target: str
+    ref_path: Callable[[Seeded], str] | None = None  # None: the hello app
+    staff: bool = False  # sent with a signed-in officer's cookie
+    script: str = "page.lua"
+    args: Callable[[Seeded], tuple[str, ...]] = lambda seeded: ()
+    connections: int = 16
+    threads: int = 2
+    longer: int = 1  # heavy pages run this many times as long, for enough requests
+
+    @property
+    def against_hello(self) -> bool:
+        return self.ref_path is None
+
+
+SCENARIOS = (
+    Scenario(
+        "school_page",
+        lambda s: f"school page, {s.school_clinics} published clinics × {s.slots_per_clinic} slots",
+        lambda d: f"/schools/{d.school_slug}",
+        "≥ 0.5 × hello",
+    ),
+    Scenario("home_page", lambda s: "home page", lambda d: "/", "≥ 0.6 × hello"),
+    Scenario(
+        "finder",
+        lambda s: f"school finder search ({s.finder_matches} matches)",
+        lambda d: f"/schools?q={d.finder_query}",
+        "≥ 0.3 × hello",
+    ),
+    Scenario(
+        "booking_flow",
+        lambda s: "booking flow, form → check → confirm (5 requests)",
+        lambda d: "/",
+        "≥ 0.1 × hello",
+        script="flow.lua",
+        args=lambda d: (uuid.uuid4().hex[:8], *map(str, d.flow_slot_ids)),
+        connections=8,
+        threads=8,
+    ),
+    Scenario(
+        "attendance_list",
+        lambda s: f"attendance list, {s.attendance_bookings:,} bookings",
+        lambda d: f"/staff/attendance/clinics/{d.attendance_clinic_id}",
+        "≤ 1.5 × plain",
+        ref_path=lambda d: f"/bench/ref/attendance/{d.attendance_clinic_id}",
+        staff=True,
+        connections=2,
+        longer=3,
+    ),
+    Scenario(
+        "officer_feed",
+        lambda s: f"officer feed, {s.feed_clinics} clinics",
+        lambda d: f"/staff/clinics/feed/{d.feed_token}.ics",
+        "≤ 1.2 × icalendar",
+        ref_path=lambda d: f"/bench/ref/feed/{d.feed_officer_id}",
+        connections=2,
+        longer=3,
+    ),
+)
+ROW_KEYS = (
+    *(s.key for s in SCENARIOS[:4]),
+    "burst",
+    *(s.key for s in SCENARIOS[4:]),
+    "pdf_sheet",
+    "memory",
+    "queries",
+)
+
+
+@dataclass
+class Row:
+    engine: str
+    key: str
+    label: str
+    target: str
+    rate: float | None = None
+    ref_rate: float | None = None
+    ratio: float | None = None
+    ratio_of: str = ""  # "hello", "plain", "icalendar"
+    p50: float | None = None  # milliseconds
+    p95: float | None = None
+    p99: float | None = None
+    errors: int = 0
+    queries: float | None = None
+    note: str = ""
+    pairs: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Settings:
+    worker_class: str
+    workers: int
+    threads: int
+    timeout: int
+    preload: bool
+    seconds: float
+    pairs: int
+    parents: int
+    capacity: int
+    pdf_requests: int
+    quick: bool
+
+
+# --- running one engine ---------------------------------------------------------------------
+
+
+def measure_scenario(
+    wrk: str,
+    scenario: Scenario,
+    seeded: Seeded,
+    app_url: str,
+    hello_url: str,
+    cookie: str,
+    settings: Settings,
+    sizes: Sizes,
+    engine: str,
+) -> Row:
+    headers = (f"Cookie: {cookie}",) if scenario.staff else ()
+    app = dict(url=app_url + scenario.path(seeded), headers=headers, script=scenario.script)
+    if scenario.against_hello:
+        ref = dict(url=hello_url + "/", headers=(), script="page.lua")
+    else:
+        ref = dict(url=app_url + scenario.ref_path(seeded), headers=headers, script="page.lua")
+    common = dict(connections=scenario.connections, threads=scenario.threads)
+    warm_up(scenario, seeded, app_url, hello_url, headers, settings)
+    ref_runs, app_runs = [], []
+    seconds = settings.seconds * scenario.longer
+    for _ in range(settings.pairs):
+        ref_runs.append(load.wrk_run(wrk, **ref, seconds=seconds, **common))
+        # New arguments each run: the booking flow's emails must not repeat.
+        args = scenario.args(seeded)
+        app_runs.append(load.wrk_run(wrk, **app, args=args, seconds=seconds, **common))
+    together = list(zip(ref_runs, app_runs, strict=True))
+    if scenario.against_hello:  # the share of hello's speed the page keeps
+        pairs = [a.rate / r.rate if r.rate else 0.0 for r, a in together]
+    else:  # how many times the reference's time a request takes
+        pairs = [r.rate / a.rate if a.rate else float("inf") for r, a in together]
+    ref_errors = sum(r.errors for r in ref_runs)
+    kinds: dict[str, int] = {}
+    for run in app_runs:
+        for kind, count in run.kinds.items():
+            kinds[kind] = kinds.get(kind, 0) + count
+    notes = [", ".join(f"{count} {kind}" for kind, count in kinds.items())] if kinds else []
+    notes += [f"reference errors {ref_errors}"] if ref_errors else []
+    return Row(
+        engine=engine,
+        key=scenario.key,
+        label=scenario.label(sizes),
+        target=scenario.target,
+        rate=statistics.mean(a.rate for a in app_runs),
+        ref_rate=statistics.mean(r.rate for r in ref_runs),
+        ratio=statistics.median(pairs),
+        ratio_of=scenario.target.split("×")[1].strip(),
+        p50=statistics.median(a.p50 for a in app_runs),
+        p95=max(a.p95 for a in app_runs),
+        p99=max(a.p99 for a in app_runs),
+        errors=sum(a.errors for a in app_runs) + ref_errors,
+        note="; ".join(notes),
+        pairs=pairs,
+    )
+
+
+def warm_up(scenario, seeded, app_url, hello_url, headers, settings) -> None:
+    """Every worker answers each side once before anything is timed: the first request
+    in a new process compiles templates and opens connections (seconds on a busy box)."""
+    cookie = headers[0].removeprefix("Cookie: ") if headers else None
+    reference = (hello_url, "/") if scenario.against_hello else (app_url, scenario.ref_path(seeded))
+    paths = [(app_url, scenario.path(seeded)), reference]
+
+    def one(n: int) -> None:
+        if scenario.script == "flow.lua":
+            email = f"warm-{uuid.uuid4().hex[:12]}@bench.example.net"
+            load.flow_queries(app_url, seeded.flow_slot_ids[n % len(seeded.flow_slot_ids)], email)
+        for base, path in paths:
+            load.page_queries(base, path, cookie)
+
+    lanes = settings.workers * settings.threads
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
+        for _ in range(1 if settings.quick else 2):
+            list(pool.map(one, range(lanes)))
+
+
+def burst_row(app_url: str, seeded: Seeded, settings: Settings, engine: str, url: str) -> Row:
+    figures = fire(app_url, seeded.burst_slot_id, settings.parents)
+    booked = live_bookings(url, seeded.burst_slot_id)
+    expected = min(settings.capacity, settings.parents)
+    exact = figures.successes == booked == expected
+    return Row(
+        engine=engine,
+        key="burst",
+        label=f"{settings.parents} parents press Confirm at once, {settings.capacity} places",
+        target=f"exactly {settings.capacity}, 0 errors, p99 ≤ 1 s",
+        rate=figures.requests / figures.seconds if figures.seconds else None,
+        p50=figures.percentile(50) * 1000,
+        p95=figures.percentile(95) * 1000,
+        p99=figures.percentile(99) * 1000,
+        errors=figures.errors + figures.other + (0 if exact else 1),
+        note=f"{booked} booked{'' if exact else ' (WRONG)'}, {figures.refusals} told full",
+    )
+
+
+def pdf_row(app_url: str, seeded: Seeded, cookie: str, settings, sizes, engine) -> Row:
+    """The PDF sheet, asked for one at a time (it is built inside the request today)."""
+    browser = load.Browser(app_url, cookie)
+    path = f"/staff/attendance/clinics/{seeded.attendance_clinic_id}/sheet.pdf"
+    times, errors = [], 0
+    for _ in range(settings.pdf_requests):
+        began = time.monotonic()
+        try:
+            status, _, _ = browser.open(path)
+        except OSError:
+            status = 0
+        times.append((time.monotonic() - began) * 1000)
+        errors += status != 200
+    return Row(
+        engine=engine,
+        key="pdf_sheet",
+        label=f"PDF sheet, {sizes.attendance_bookings:,} bookings ({len(times)} in turn)",
+        target="built outside the request workers",
+        rate=len(times) / (sum(times) / 1000),
+        p50=statistics.median(times),
+        p95=max(times),
+        p99=max(times),
+        errors=errors,
+        note="built inside a request worker",
+    )
+
+
+def memory_row(app_pid: int, hello_pid: int, settings: Settings, engine: str) -> Row:
+    app, hello = load.worker_memory(app_pid), load.worker_memory(hello_pid)
+    rss = statistics.mean(m.rss for m in app)
+    uss = statistics.mean(m.uss for m in app)
+    hello_rss = statistics.mean(m.rss for m in hello)
+    hello_uss = statistics.mean(m.uss for m in hello)
+    return Row(
+        engine=engine,
+        key="memory",
+        label=f"memory per worker after load ({len(app)} workers)",
+        target="RSS ≤ 70 MiB, or say what a worker adds (USS)",
+        ratio=rss / hello_rss,
+        ratio_of="hello",
+        note=(
+            f"RSS {rss:.0f} MiB (max {max(m.rss for m in app):.0f}), USS {uss:.0f} MiB;"
+            f" hello RSS {hello_rss:.0f}, USS {hello_uss:.0f}"
+        ),
+    )
+
+
+def queries_row(app_url: str, seeded: Seeded, cookie: str, engine: str) -> tuple[Row, dict]:
+    """Queries per page on the large data and on its small twin: they must be the same."""
+    pages = {
+        "school": (f"/schools/{seeded.school_slug}", f"/schools/{seeded.small_school_slug}", None),
+        "home": ("/", "/", None),
+        "finder": (
+            f"/schools?q={seeded.finder_query}",
+            f"/schools?q={seeded.small_finder_query}",
+            None,
+        ),
+        "attendance": (
+            f"/staff/attendance/clinics/{seeded.attendance_clinic_id}",
+            f"/staff/attendance/clinics/{seeded.small_attendance_clinic_id}",
+            cookie,
+        ),
+        "feed": (
+            f"/staff/clinics/feed/{seeded.feed_token}.ics",
+            f"/staff/clinics/feed/{seeded.small_feed_token}.ics",
+            None,
+        ),
+    }
+    counts = {
+        name: (load.page_queries(app_url, big, c), load.page_queries(app_url, small, c))
+        for name, (big, small, c) in pages.items()
+    }
+    flow = load.flow_queries(app_url, seeded.flow_slot_ids[0], "probe@bench.example.net")
+    constant = all(big == small for big, small in counts.values())
+    text = ", ".join(f"{name} {big}/{small}" for name, (big, small) in counts.items())
+    row = Row(
+        engine=engine,
+        key="queries",
+        label="queries per page (large data / small data)",
+        target="stays constant",
+        errors=0 if constant else 1,
+        note=f"{text}; booking flow {'+'.join(map(str, flow))}"
+        + ("; constant" if constant else "; GROWS WITH THE DATA"),
+    )
+    return row, {**{name: big for name, (big, _) in counts.items()}, "booking_flow": flow}
+
+
+def run_engine(
+    wrk: str, engine: str, url: str, hello, settings: Settings, sizes: Sizes
+) -> tuple[list[Row], list[str]]:
+    print(f"[{engine}] seeding...", flush=True)
+    seeded = seed(url, sizes)
+    rows = []
+    with gunicorn(
+        url,
+        workers=settings.workers,
+        threads=settings.threads,
+        worker_class=settings.worker_class,
+        timeout=settings.timeout,
+        preload=settings.preload,
+    ) as app_server:
+        app_url = app_server.base_url
+        cookie = load.sign_in(app_url, seeded.officer_email, seeded.officer_password)
+        for scenario in SCENARIOS:
+            print(f"[{engine}] {scenario.key}...", flush=True)
+            rows.append(
+                measure_scenario(
+                    wrk,
+                    scenario,
+                    seeded,
+                    app_url,
+                    hello.base_url,
+                    cookie,
+                    settings,
+                    sizes,
+                    engine,
+                )
+            )
+        print(f"[{engine}] burst, PDF, queries, memory...", flush=True)
+        rows.insert(4, burst_row(app_url, seeded, settings, engine, url))
+        rows.append(pdf_row(app_url, seeded, cookie, settings, sizes, engine))
+        queries, per_page = queries_row(app_url, seeded, cookie, engine)
+        by_key = {"school_page": "school", "home_page": "home", "finder": "finder"}
+        by_key |= {"attendance_list": "attendance", "officer_feed": "feed"}
+        for row in rows:
+            if row.key in by_key:
+                row.queries = per_page[by_key[row.key]]
+            elif row.key == "booking_flow":
+                row.queries = sum(per_page["booking_flow"]) / 5
+        rows.append(memory_row(app_server.pid, hello.pid, settings, engine))
+        rows.append(queries)
+    return rows, capacity_problems(url)
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def format_table(rows: list[Row]) -> str:
+    head = (
+        f"{'scenario':<54} {'req/s':>7} {'ref/s':>7} {'ratio':>14} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'q/req':>5}  target"
+    )
+    lines = [head, "-" * len(head)]
+    engine = None
+    for row in rows:
+        if row.engine != engine:
+            engine = row.engine
+            lines.append(f"{engine}:")
+        label = f"  {row.label}"
+        if row.key in ("memory", "queries"):
+            ratio = f"{row.ratio:.1f} × {row.ratio_of}" if row.ratio is not None else ""
+            lines.append(f"{label:<54} {ratio:>30}  {row.note}  [target: {row.target}]")
+            continue
+        ratio = f"{row.ratio:.3f} × {row.ratio_of}" if row.ratio is not None else "—"
+        lines.append(
+            f"{label:<54} {_num(row.rate, 1):>7} {_num(row.ref_rate):>7} {ratio:>14} "
+            f"{_num(row.p50, 1):>7} {_num(row.p95, 1):>7} {_num(row.p99, 1):>7} "
+            f"{row.errors:>6} {_num(row.queries, 1):>5}  {row.target}"
+            + (f"  ({row.note})" if row.note else "")
         )
-        officer = User(email="pc.bench@example.org", name="PC Bench", role="officer")
-        officer.schools = [school]
-        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
-        clinic = Clinic(
-            school=school,
-            officer=officer,
-            title="Parental controls clinic",
-            date=start.date(),
-            status="published",
-            booking_opens_at=start - timedelta(days=14),
-            booking_closes_at=start - timedelta(hours=1),
-        )
-        clinic.slots.append(
-            Slot(starts_at=start, ends_at=start + timedelta(minutes=30), capacity=capacity)
-        )
-        db.session.add(clinic)
-        db.session.commit()
-        slot_id = clinic.slots[0].id
-        db.engine.dispose()
-    return slot_id
+    return "\n".join(lines)
 
 
-def booked(database_url: str, slot_id: int) -> tuple[int, int]:
-    """(slot.booked, bookings in the slot) as the database holds them after the burst."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "OUTBOX_SEND_MODE": "off"})
-    with app.app_context():
-        slot = db.session.get(Slot, slot_id)
-        rows = db.session.query(Booking).filter_by(slot_id=slot_id).count()
-        result = (slot.booked, rows)
-        db.engine.dispose()
-    return result
+# --- main -------------------------------------------------------------------------------------
+
+
+def postgres_answers(url: str) -> bool:
+    engine = sa.create_engine(
+        sa.make_url(url).set(drivername="postgresql+psycopg"),
+        connect_args={"connect_timeout": 3},
+    )
+    try:
+        with engine.connect():
+            return True
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def database(engine: str, postgres: str):
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+    else:
+        with postgres_database(postgres) as url:
+            yield url
+
+
+def _revision() -> str:
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return result.stdout.strip() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="an empty database URL (default: a new SQLite file)")
-    parser.add_argument("--parents", type=int, default=100)
-    parser.add_argument("--capacity", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--quick", action="store_true", help="small data, short runs")
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES),
+        help="a PostgreSQL server to make a database on for the run (dropped after)",
+    )
+    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"))
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--timeout", type=int, default=30, help="gunicorn's worker timeout")
+    parser.add_argument("--preload", action="store_true", help="gunicorn --preload")
+    parser.add_argument("--seconds", type=float, help="each run's length (3, quick: 1)")
+    parser.add_argument("--pairs", type=int, help="reference/app pairs per figure (2, quick: 1)")
+    parser.add_argument("--parents", type=int, help="parents in the burst (200, quick: 40)")
+    parser.add_argument("--capacity", type=int, default=10, help="places in the burst's slot")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = args.database or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        slot_id = prepare(database_url, args.capacity)
-        with serve(database_url, workers=args.workers, threads=args.threads) as base_url:
-            figures = fire(base_url, slot_id, args.parents)
-        places, rows = booked(database_url, slot_id)
-    print(f"{args.workers} workers x {args.threads} threads: {figures}")
-    print(f"slot capacity {args.capacity}: {places} places taken, {rows} bookings")
-    ok = (
-        figures.successes == rows == places == min(args.capacity, args.parents)
-        and figures.errors == 0
-        and figures.other == 0
+    sizes = QUICK if args.quick else Sizes()
+    sizes = Sizes(**{**asdict(sizes), "burst_capacity": args.capacity})
+    settings = Settings(
+        worker_class=args.worker_class,
+        workers=args.workers,
+        threads=1 if args.worker_class == "sync" else args.threads,
+        timeout=args.timeout,
+        preload=args.preload,
+        seconds=args.seconds or (1 if args.quick else 3),
+        pairs=args.pairs or (1 if args.quick else 2),
+        parents=args.parents or (40 if args.quick else 200),
+        capacity=args.capacity,
+        pdf_requests=1,
+        quick=args.quick,
     )
-    print("OK: never overbooked, no errors" if ok else "PROBLEM: see the figures above")
-    return 0 if ok else 1
+    wrk = load.ensure_wrk()
+    engines = [name.strip() for name in args.engines.split(",") if name.strip()]
+    notes = []
+    if "postgresql" in engines and not postgres_answers(args.postgres):
+        engines.remove("postgresql")
+        notes.append(f"PostgreSQL at {args.postgres} did not answer: SQLite only.")
+
+    began = time.monotonic()
+    load_before = os.getloadavg()
+    print(
+        f"make bench at {_revision()}: gunicorn {settings.worker_class}, {settings.workers} "
+        f"workers × {settings.threads} threads, timeout {settings.timeout} s"
+        f"{', preload' if settings.preload else ''}; "
+        f"{settings.pairs} × (reference, app) runs of {settings.seconds:g} s; "
+        f"{load.wrk_version(wrk)}; {os.cpu_count()} cores, load {load_before[0]:.2f}",
+        flush=True,
+    )
+    rows: list[Row] = []
+    problems: list[str] = []
+    with ExitStack() as stack:
+        hello = stack.enter_context(
+            gunicorn(
+                None,
+                workers=settings.workers,
+                threads=settings.threads,
+                worker_class=settings.worker_class,
+                timeout=settings.timeout,
+                preload=settings.preload,
+                app="bench.hello:app",
+                health="/",
+            )
+        )
+        for engine in engines:
+            with database(engine, args.postgres) as url:
+                engine_rows, engine_problems = run_engine(wrk, engine, url, hello, settings, sizes)
+            rows += engine_rows
+            problems += [f"{engine}: {p}" for p in engine_problems]
+
+    print()
+    print(format_table(rows))
+    load_after = os.getloadavg()
+    print(
+        f"\n{time.monotonic() - began:.0f} s; load average {load_before[0]:.2f} before, "
+        f"{load_after[0]:.2f} after (other work on this machine slows both sides of a ratio)."
+    )
+    for note in notes:
+        print(note)
+    errors = sum(row.errors for row in rows)
+    if problems:
+        print("OVERBOOKED: " + "; ".join(problems))
+    elif errors:
+        print(f"PROBLEM: {errors} failed requests or wrong answers (see the errors column)")
+    else:
+        print("OK: no slot over capacity, no errors.")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "settings": asdict(settings),
+                    "rows": [asdict(row) for row in rows],
+                    "capacity_problems": problems,
+                    "notes": notes,
+                },
+                indent=2,
+            )
+        )
+    if problems:
+        return 2
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

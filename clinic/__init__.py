@@ -9,13 +9,12 @@ from pathlib import Path
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
+from . import sqlite  # noqa: F401 - SQLite pragmas and how transactions begin
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .models import MAX_ID
 
@@ -122,35 +121,3 @@ def create_app(config: str | Mapping | None = None) -> Flask:
 
     ops.register(app)  # last: it learns every route that carries a parent's token
     return app
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: WAL, foreign keys on, wait (not fail) when another writer holds the lock.
-
-    The driver's own transaction handling is switched off so that the ``begin`` listener
-    below decides how a transaction starts."""
-    import sqlite3
-
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
-    """Every SQLite transaction takes the write lock at its start (BEGIN IMMEDIATE).
-
-    A deferred transaction that has read and then writes fails at once with "database is
-    locked" if another process committed in between (the busy timeout cannot help), so
-    with several gunicorn workers each transaction waits its turn instead.  SQLite is the
-    embedded default for trying the service; PostgreSQL is what runs many requests at once.
-    """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -19,10 +19,11 @@ wsgi_app = "wsgi:app"
 chdir = str(ROOT)
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
-# Worker class and counts: placeholders until the benchmark decides (see bench).
+# Threaded workers, one per core, 4 threads each: what measured best with `make bench`
+# (README, "Why threaded workers"); a sync worker waits idle on every database round trip.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+workers = int(os.environ.get("GUNICORN_WORKERS", str(os.cpu_count() or 2)))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Generous: a PDF of a long attendance list or SQLite queueing writers under a rush can
 # take seconds; gunicorn kills a worker silent for this long and the parent sees a 502.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))

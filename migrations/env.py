@@ -8,9 +8,11 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Alembic's own logging set-up (alembic.ini), only when nothing has set logging up yet:
+# the app has (clinic.ops.logs, one redacting handler on the root logger), and a second
+# handler bound to the stderr of the moment would outlive it (and print every line twice).
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

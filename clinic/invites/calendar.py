@@ -11,10 +11,12 @@ so an event carries at most one ATTENDEE and feeds carry none.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import (
@@ -195,7 +197,19 @@ def _vtimezone(tzid: str, events: list[CalendarEvent], stamp: datetime) -> Timez
     tz = ZoneInfo(tzid)
     instants = [e.starts_at for e in events] + [e.ends_at for e in events] or [stamp]
     years = [instant.astimezone(tz).year for instant in instants]
-    first, last = min(years), max(years)
+    # A copy: the calendar takes the component in, and the cached one must stay as built.
+    return copy.deepcopy(_zone_component(tzid, min(years), max(years)))
+
+
+@lru_cache(maxsize=64)
+def _zone_component(tzid: str, first: int, last: int) -> Timezone:
+    """The VTIMEZONE for ``first``..``last``, built once per process for those values.
+
+    Finding the changes walks each year in 30-minute steps (tens of milliseconds), which
+    every invite and every feed request used to repeat; the result depends only on the
+    zone's name and the years (and the tz database, fixed for the life of a process).
+    Callers get a deep copy (about 0.1 ms), never this object."""
+    tz = ZoneInfo(tzid)
     return _rule_vtimezone(tzid, tz, first, last) or Timezone.from_tzid(
         tzid, first_date=date(first, 1, 1), last_date=date(last + 1, 1, 1)
     )

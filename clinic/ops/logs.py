@@ -34,7 +34,7 @@ ENVIRON_KEY = "clinic.request_id"
 _VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{7,127}$")
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
-APP_LOGGERS = ("clinic", "gunicorn", "werkzeug")
+APP_LOGGERS = ("clinic", "gunicorn", "werkzeug", "alembic")
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s"
 JSON_FIELDS = ["levelname", "name", "message", "request_id", "route", "process"]
 

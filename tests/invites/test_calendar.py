@@ -613,3 +613,37 @@ def test_feed_rejects_repeated_uid_and_bad_refresh():
         build_feed([make_event(), make_event()], calendar_name="x", now=NOW)
     with pytest.raises(ValueError, match="refresh"):
         build_feed([make_event()], calendar_name="x", refresh=timedelta(0), now=NOW)
+
+
+# --- the VTIMEZONE is built once per zone and years -------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Australia/Sydney", "Asia/Tehran", "UTC"])
+def test_cached_vtimezone_gives_the_same_bytes_as_building_it(zone):
+    """The cache changes nothing in the file: the same bytes as a fresh build (and again)."""
+    from clinic.invites import calendar
+
+    events = [
+        make_event(uid="a@x", starts_at=utc(2026, 3, 29, 0, 30), ends_at=utc(2026, 3, 29, 1, 30)),
+        make_event(uid="b@x", starts_at=utc(2027, 10, 31, 0, 30), ends_at=utc(2027, 10, 31, 2)),
+    ]
+    fresh = calendar._zone_component.__wrapped__(zone, 2026, 2027).to_ical()
+    calendar._zone_component.cache_clear()
+    first = build_feed(events, calendar_name="Clinics", now=NOW, timezone=zone)
+    again = build_feed(events, calendar_name="Clinics", now=NOW, timezone=zone)
+    assert calendar._zone_component.cache_info().hits >= 1
+    assert first == again
+    assert fresh in first
+
+
+def test_a_calendar_cannot_change_the_cached_vtimezone():
+    """Each calendar gets its own copy: changing one leaves the next invite as it was."""
+    from clinic.invites import calendar
+
+    event = make_event()
+    before = build_invite(event, now=NOW)
+    cal = calendar._calendar("REQUEST", [event], NOW, "Europe/London", "-//x//y//EN")
+    zone = cal.walk("VTIMEZONE")[0]
+    zone["TZID"] = "Mars/Olympus_Mons"
+    zone.subcomponents.clear()
+    assert build_invite(event, now=NOW) == before

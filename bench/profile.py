@@ -1,0 +1,173 @@
+"""Where a `make bench` page spends its time: pyinstrument over repeated requests.
+
+    python -m bench.profile                      # every scenario, on a fresh SQLite file
+    python -m bench.profile school_page confirm --requests 50
+    python -m bench.profile --flat               # the functions with the most own time
+    TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python -m bench.profile
+
+Seeds the same data as ``make bench`` (bench/seed.py) and asks for each page through the
+app's test client in this process, so the profile holds the app alone (no gunicorn, no
+network).  Templates, connections and caches are warmed first; the figures are for the
+requests after that.  Scenarios: school_page, home_page, finder, booking_form,
+booking_check, confirm, attendance_list, officer_feed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from pyinstrument import Profiler
+
+from .attendance import postgres_database
+from .seed import PASSWORD, Sizes, seed
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_SUBMISSION = re.compile(r'name="submission_id"[^>]*value="([^"]+)"')
+SCENARIOS = (
+    "school_page",
+    "home_page",
+    "finder",
+    "booking_form",
+    "booking_check",
+    "confirm",
+    "attendance_list",
+    "officer_feed",
+)
+
+
+def _app(database_url: str):
+    os.environ["BENCH_DATABASE_URL"] = database_url
+    os.environ.setdefault("CLINIC_CONFIG", "test")
+    from clinic import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "OUTBOX_SEND_MODE": "off",
+            "MAIL_SERVER": "",
+            "BOOKING_LIMIT_PER_ADDRESS": "1000000 per hour",
+            "BOOKING_LIMIT_PER_EMAIL": "1000000 per hour",
+        }
+    )
+
+
+class _Steps:
+    """One callable per scenario; each call makes the scenario's request once."""
+
+    def __init__(self, app, seeded):
+        self.app, self.seeded, self.n = app, seeded, 0
+        self.staff = app.test_client()
+        page = self.staff.get("/staff/sign-in").get_data(as_text=True)
+        self.staff.post(
+            "/staff/sign-in",
+            data={
+                "csrf_token": _CSRF.search(page).group(1),
+                "email": seeded.officer_email,
+                "password": PASSWORD,
+            },
+        )
+
+    def _get(self, client, path, status=200):
+        response = client.get(path)
+        assert response.status_code == status, (path, response.status_code)
+        return response.get_data(as_text=True)
+
+    def school_page(self):
+        self._get(self.app.test_client(), f"/schools/{self.seeded.school_slug}")
+
+    def home_page(self):
+        self._get(self.app.test_client(), "/")
+
+    def finder(self):
+        self._get(self.app.test_client(), f"/schools?q={self.seeded.finder_query}")
+
+    def attendance_list(self):
+        self._get(self.staff, f"/staff/attendance/clinics/{self.seeded.attendance_clinic_id}")
+
+    def officer_feed(self):
+        self._get(self.app.test_client(), f"/staff/clinics/feed/{self.seeded.feed_token}.ics")
+
+    def _parent(self, upto: str):
+        """A new parent taken through the flow; the request named by ``upto`` is returned
+        unmade, as a callable, so only it is profiled."""
+        self.n += 1
+        client, slot = self.app.test_client(), self.seeded.flow_slot_ids[0]
+        form = self._get(client, f"/book/{slot}")
+        if upto == "booking_form":
+            return lambda: self._get(client, f"/book/{slot}")
+        answers = {
+            "csrf_token": _CSRF.search(form).group(1),
+            "parent_name": "Profile Parent",
+            "email": f"profile{self.n}-{time.time_ns()}@bench.example.net",
+            "child_years": "Year 4",
+            "topics": "roblox",
+            "consent": "y",
+        }
+        assert client.post(f"/book/{slot}", data=answers).status_code == 302
+        if upto == "booking_check":
+            return lambda: self._get(client, f"/book/{slot}/check")
+        check = self._get(client, f"/book/{slot}/check")
+        confirm = {
+            "csrf_token": _CSRF.search(check).group(1),
+            "submission_id": _SUBMISSION.search(check).group(1),
+        }
+        return lambda: client.post(f"/book/{slot}/check", data=confirm)
+
+
+def _popper(prepared: list):
+    return lambda: prepared.pop()()
+
+
+def profile(database_url: str, names: list[str], requests: int, flat: bool, sizes: Sizes):
+    seeded = seed(database_url, sizes)
+    app = _app(database_url)
+    steps = _Steps(app, seeded)
+    for name in names:
+        flow = name in ("booking_form", "booking_check", "confirm")
+        prepared = [steps._parent(name) for _ in range(requests + 2)] if flow else None
+        call = _popper(prepared) if flow else getattr(steps, name)
+        call(), call()  # warm up
+        profiler = Profiler(interval=0.0005)
+        began = time.perf_counter()
+        profiler.start()
+        for _ in range(requests):
+            call()
+        profiler.stop()
+        each = (time.perf_counter() - began) / requests * 1000
+        print(f"\n===== {name}: {each:.1f} ms a request over {requests} requests =====")
+        print(
+            profiler.output_text(
+                unicode=True,
+                flat=flat,
+                processor_options={"filter_threshold": 0.02},
+            )
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="*", help=", ".join(SCENARIOS))
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--flat", action="store_true")
+    args = parser.parse_args(argv)
+    names = args.scenarios or list(SCENARIOS)
+    unknown = sorted(set(names) - set(SCENARIOS))
+    if unknown:
+        parser.error(f"unknown scenarios {unknown}; choose from {', '.join(SCENARIOS)}")
+    postgres = os.environ.get("TEST_DATABASE_URL")
+    if postgres:
+        with postgres_database(postgres) as url:
+            profile(url, names, args.requests, args.flat, Sizes())
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'profile.sqlite3'}"
+            profile(url, names, args.requests, args.flat, Sizes())
+
+
+if __name__ == "__main__":
+    main()

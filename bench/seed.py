@@ -1,0 +1,287 @@
+"""The data ``make bench`` needs, built through the migrations and the app's own models.
+
+Every figure has a "large" case (the issue's sizes) and, for the queries-per-page check,
+a small twin: the number of queries a page makes must not grow with its data.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_migrate import upgrade
+
+from clinic import create_app
+from clinic.auth.service import hash_password
+from clinic.extensions import db
+from clinic.models import Booking, Clinic, School, Slot, User, normalise_email
+
+from .burst import ROOT
+
+ZONE = ZoneInfo("Europe/London")
+FINDER_WORD = "benchfind"  # in the name of every school the finder search should match
+PASSWORD = "bench password, not a secret"  # noqa: S105 - invented staff for a benchmark
+
+
+@dataclass(frozen=True)
+class Sizes:
+    school_clinics: int = 10  # published clinics on the school page
+    slots_per_clinic: int = 8
+    finder_matches: int = 30
+    other_schools: int = 200  # schools the finder search must not match
+    flow_slots: int = 32  # the booking flow books into these, one per load connection
+    burst_capacity: int = 10
+    attendance_bookings: int = 1000
+    attendance_slots: int = 40
+    feed_clinics: int = 500
+
+
+QUICK = Sizes(
+    school_clinics=10,
+    finder_matches=30,
+    other_schools=20,
+    attendance_bookings=60,
+    attendance_slots=6,
+    feed_clinics=40,
+)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    school_slug: str
+    small_school_slug: str  # one clinic
+    finder_query: str
+    small_finder_query: str  # one match
+    flow_slot_ids: tuple[int, ...]
+    burst_slot_id: int
+    attendance_clinic_id: int
+    small_attendance_clinic_id: int  # a handful of bookings
+    officer_email: str
+    officer_password: str
+    feed_officer_id: int
+    feed_token: str
+    small_feed_token: str  # an officer with one clinic
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _local(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=ZONE).astimezone(UTC)
+
+
+def _weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+class _Maker:
+    def __init__(self):
+        self.n = 0
+        self.now = datetime.now(UTC)
+        self.password_hash = hash_password(PASSWORD)
+
+    def school(self, name: str, town: str = "Benchton") -> School:
+        self.n += 1
+        school = School(
+            name=name,
+            urn=f"{700000 + self.n:06d}",
+            address=f"{self.n} Bench Lane",
+            town=town,
+            postcode=f"BE{self.n % 90 + 1} {self.n % 9}AB",
+            slug=f"{name.lower().replace(' ', '-')}-{self.n}",
+            contact_email=f"office{self.n}@school.bench.example.org",
+        )
+        db.session.add(school)
+        return school
+
+    def officer(self, name: str, schools: list[School]) -> User:
+        self.n += 1
+        user = User(
+            email=f"officer{self.n}@bench.example.org",
+            name=name,
+            role="officer",
+            password_hash=self.password_hash,
+            active=True,
+        )
+        user.schools = schools
+        db.session.add(user)
+        return user
+
+    def clinic(
+        self,
+        school: School,
+        officer: User,
+        day: date,
+        *,
+        slots: int,
+        capacity: int,
+        minutes: int = 15,
+        start: time = time(15, 0),
+    ) -> Clinic:
+        first = _local(day, start)
+        clinic = Clinic(
+            school=school,
+            officer=officer,
+            title="Parental controls clinic",
+            description="Bring your child's phone, tablet or console and the passwords.",
+            venue="School library. Sign in at the main office.",
+            date=day,
+            status="published",
+            booking_opens_at=self.now - timedelta(days=1),
+            booking_closes_at=first - timedelta(hours=2),
+        )
+        for i in range(slots):
+            begins = first + timedelta(minutes=minutes * i)
+            ends = begins + timedelta(minutes=minutes)
+            clinic.slots.append(Slot(starts_at=begins, ends_at=ends, capacity=capacity))
+        db.session.add(clinic)
+        return clinic
+
+    def bookings(self, clinic: Clinic, count: int) -> None:
+        db.session.flush()
+        for i in range(count):
+            slot = clinic.slots[i % len(clinic.slots)]
+            slot.booked += 1
+            email = f"parent{clinic.id}-{i}@bench.example.net"
+            db.session.add(
+                Booking(
+                    reference=f"B{clinic.id:04d}{i:05d}"[:12],
+                    clinic_id=clinic.id,
+                    slot_id=slot.id,
+                    parent_name=f"Parent {i:04d} Bench",
+                    email=email,
+                    email_normalised=normalise_email(email),
+                    phone="+447700900123" if i % 3 else "+33612345678",
+                    child_years=["Year 3", "Year 5"],
+                    topics=["roblox", "tiktok", "iphone-ipad"],
+                    access_needs="Step-free access" if i % 10 == 0 else None,
+                    consent_at=self.now,
+                    consent_version="bench",
+                )
+            )
+
+
+def seed(database_url: str, sizes: Sizes) -> Seeded:
+    """Migrate an empty database and fill it; returns what the load scripts need."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "OUTBOX_SEND_MODE": "off"})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        make = _Maker()
+        today = datetime.now(ZONE).date()
+        soon = [_weekday(today + timedelta(days=7 + 7 * week)) for week in range(60)]
+
+        # The school page: published clinics, each with its slots, some places taken.
+        school = make.school("Bench Primary School")
+        small_school = make.school("Small Bench Primary School")
+        officer = make.officer("PC Bench", [school, small_school])
+        for week in range(sizes.school_clinics):
+            make.clinic(school, officer, soon[week], slots=sizes.slots_per_clinic, capacity=2)
+        make.clinic(small_school, officer, soon[0], slots=sizes.slots_per_clinic, capacity=2)
+
+        # The finder: schools that match the search (half with a clinic coming), and others.
+        for i in range(sizes.finder_matches):
+            found = make.school(f"{FINDER_WORD.title()} Primary {i:02d}")
+            if i % 2 == 0:
+                make.clinic(found, officer, soon[i % 8], slots=2, capacity=2)
+        make.school("Onlyone Benchsolo Academy")
+        for i in range(sizes.other_schools):
+            make.school(f"Elsewhere School {i:03d}", town="Othertown")
+
+        # The booking flow (no contention: one slot per load connection) and the burst.
+        flow_school = make.school("Flow Bench School")
+        flow_officer = make.officer("PC Flow", [flow_school])
+        flow = make.clinic(
+            flow_school, flow_officer, soon[1], slots=sizes.flow_slots, capacity=100_000
+        )
+        burst = make.clinic(
+            flow_school, flow_officer, soon[2], slots=1, capacity=sizes.burst_capacity
+        )
+
+        # The attendance list: one clinic with many bookings, one with a few.
+        attendance_school = make.school("Attendance Bench School")
+        officer.schools.append(attendance_school)
+        attendance = make.clinic(
+            attendance_school,
+            officer,
+            soon[3],
+            slots=sizes.attendance_slots,
+            capacity=-(-sizes.attendance_bookings // sizes.attendance_slots),
+            minutes=10,
+        )
+        make.bookings(attendance, sizes.attendance_bookings)
+        small_attendance = make.clinic(attendance_school, officer, soon[4], slots=2, capacity=5)
+        make.bookings(small_attendance, 5)
+
+        # The officer feed: many clinics over the coming year and a half, one slot each.
+        feed_schools = [make.school(f"Feed Bench School {i:02d}") for i in range(20)]
+        feed_officer = make.officer("PC Feed", feed_schools)
+        feed_officer.calendar_token = secrets.token_urlsafe(32)
+        for i in range(sizes.feed_clinics):
+            day = today + timedelta(days=1 + i * 540 // sizes.feed_clinics)
+            make.clinic(feed_schools[i % 20], feed_officer, day, slots=1, capacity=8, minutes=90)
+        lone = make.school("Feed Lone School")
+        lone_officer = make.officer("PC Lone", [lone])
+        lone_officer.calendar_token = secrets.token_urlsafe(32)
+        make.clinic(lone, lone_officer, soon[0], slots=1, capacity=8)
+
+        db.session.commit()
+        seeded = Seeded(
+            school_slug=school.slug,
+            small_school_slug=small_school.slug,
+            finder_query=FINDER_WORD,
+            small_finder_query="benchsolo",
+            flow_slot_ids=tuple(slot.id for slot in flow.slots),
+            burst_slot_id=burst.slots[0].id,
+            attendance_clinic_id=attendance.id,
+            small_attendance_clinic_id=small_attendance.id,
+            officer_email=officer.email,
+            officer_password=PASSWORD,
+            feed_officer_id=feed_officer.id,
+            feed_token=feed_officer.calendar_token,
+            small_feed_token=lone_officer.calendar_token,
+        )
+        db.engine.dispose()
+    return seeded
+
+
+def capacity_problems(database_url: str) -> list[str]:
+    """Every slot that holds more than its capacity, or whose count disagrees with its
+    live bookings (rule 1); empty when all is well."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "OUTBOX_SEND_MODE": "off"})
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(
+                Slot.id,
+                Slot.capacity,
+                Slot.booked,
+                db.select(db.func.count(Booking.id))
+                .where(Booking.slot_id == Slot.id, Booking.status != "cancelled")
+                .scalar_subquery(),
+            )
+        ).all()
+        db.session.rollback()
+        db.engine.dispose()
+    problems = []
+    for slot_id, capacity, booked, live in rows:
+        if booked > capacity or live > capacity:
+            problems.append(f"slot {slot_id}: capacity {capacity}, booked {booked}, {live} live")
+        elif booked != live:
+            problems.append(f"slot {slot_id}: booked {booked} but {live} live bookings")
+    return problems
+
+
+def live_bookings(database_url: str, slot_id: int) -> int:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "OUTBOX_SEND_MODE": "off"})
+    with app.app_context():
+        count = db.session.scalar(
+            db.select(db.func.count(Booking.id)).where(
+                Booking.slot_id == slot_id, Booking.status != "cancelled"
+            )
+        )
+        db.session.rollback()
+        db.engine.dispose()
+    return count
