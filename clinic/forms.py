@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from flask import abort, request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import SubmitField
+from wtforms import (
+    DateField,
+    FieldList,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import ValidationError
 
 from .errors import RuleError
+from .models import MAX_ID
+from .text import lines, one_line
 
 CSRF_MESSAGE = (
     "This form was open for too long, or your browser blocked a cookie. "
@@ -23,16 +34,71 @@ class Form(FlaskForm):
 
     ``rule_field_aliases`` and ``rule_fallbacks`` tell ``show_rule_error`` where a
     service's message goes when the form names that field differently, or has no such field.
+
+    Every text box is cleaned on the way in (``clinic.text``): a one-line box loses its line
+    breaks and control characters, a text area keeps its line breaks only.  A field that
+    takes one value but was sent several (no browser does that) is a 400.
     """
 
     rule_field_aliases: dict[str, str] = {}
     rule_fallbacks: tuple[str, ...] = ("submit",)
 
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            clean = text_filter(unbound_field.field_class)
+            if clean is not None:
+                options["filters"] = [clean, *unbound_field.kwargs.get("filters", ())]
+            return super().bind_field(form, unbound_field, options)
+
     def validate(self, extra_validators=None) -> bool:
+        if self.is_submitted():
+            refuse_repeated_values(self)
         ok = super().validate(extra_validators)
         if self.meta.csrf and "csrf_token" in self.errors:
             self.csrf_token.errors = [CSRF_MESSAGE]
         return ok
+
+
+# Fields a browser sends several values for: checkboxes, and the day/month/year boxes.
+MANY_VALUES = (SelectMultipleField, FieldList, DateField)
+
+
+def text_filter(field_class):
+    """The ``clinic.text`` cleaner for a kind of field: one line for text boxes, lines for
+    text areas, nothing for passwords (never changed) or fields that are not text."""
+    if issubclass(field_class, PasswordField):
+        return None
+    if issubclass(field_class, TextAreaField):
+        return lines
+    if issubclass(field_class, StringField):
+        return one_line
+    return None
+
+
+def refuse_repeated_values(form) -> None:
+    """400 when a single-value field was sent more than once (a script, not a browser)."""
+    posted = request.form
+    for field in form:
+        if not isinstance(field, MANY_VALUES) and len(posted.getlist(field.name)) > 1:
+            abort(400)
+
+
+def record_id(value) -> int | None:
+    """``coerce`` for a choice that names a record by id: a number the id column can hold,
+    or ``ValueError`` (WTForms shows the field's message) — never an int so big the
+    database driver fails on it."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = str(value).strip()
+        if not text.isdigit() or len(text) > len(str(MAX_ID)):
+            raise ValueError("not a record id")
+        number = int(text)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("not a record id")
+    return number
 
 
 def form_view(view):

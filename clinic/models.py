@@ -32,6 +32,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+from .text import lines, one_line
 
 # The largest id an INTEGER column holds on both engines: a bigger one names no record
 # (PostgreSQL would refuse to compare it, SQLite's driver to send it).
@@ -70,6 +71,29 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+class OneLine(TypeDecorator):
+    """A single line of text (a name, a title, an address): whatever writes it — the ORM, a
+    Core INSERT or UPDATE, a form, a CLI command — line breaks and control characters are
+    turned into spaces first (``clinic.text.one_line``), so none can be stored."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return one_line(value)
+
+
+class Lines(TypeDecorator):
+    """Text that may run over several lines: line breaks kept as ``\\n``, every other
+    control character removed (``clinic.text.lines``)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return lines(value)
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -103,13 +127,13 @@ class School(db.Model):
     __tablename__ = "school"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    urn: Mapped[str] = mapped_column(String(6), unique=True)
-    address: Mapped[str] = mapped_column(Text, default="")
-    town: Mapped[str] = mapped_column(String(100), default="")
-    postcode: Mapped[str] = mapped_column(String(8))
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
-    contact_email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(OneLine(200))
+    urn: Mapped[str] = mapped_column(OneLine(6), unique=True)
+    address: Mapped[str] = mapped_column(Lines, default="")
+    town: Mapped[str] = mapped_column(OneLine(100), default="")
+    postcode: Mapped[str] = mapped_column(OneLine(8))
+    slug: Mapped[str] = mapped_column(OneLine(80), unique=True)
+    contact_email: Mapped[str] = mapped_column(OneLine(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
@@ -132,8 +156,8 @@ class User(UserMixin, db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(OneLine(254), unique=True)
+    name: Mapped[str] = mapped_column(OneLine(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
@@ -169,14 +193,14 @@ class Clinic(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="RESTRICT"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    venue: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(OneLine(200))
+    description: Mapped[str] = mapped_column(Lines, default="")
+    venue: Mapped[str] = mapped_column(Lines, default="")
     date: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     booking_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     booking_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancelled_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_reason: Mapped[str | None] = mapped_column(Lines)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The attendance list last emailed to the school: when, and the booking ids it held.
     list_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -263,14 +287,14 @@ class Household:
     """A household's own answers, the same on a booking and on a waiting-list entry (a
     claimed offer becomes a booking with them). No child's name is ever asked for."""
 
-    parent_name: Mapped[str | None] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254))
-    email_normalised: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    parent_name: Mapped[str | None] = mapped_column(OneLine(200))
+    email: Mapped[str | None] = mapped_column(OneLine(254))
+    email_normalised: Mapped[str | None] = mapped_column(OneLine(254))
+    phone: Mapped[str | None] = mapped_column(OneLine(32))
     child_years: Mapped[list] = mapped_column(JSON, default=list)
     topics: Mapped[list] = mapped_column(JSON, default=list)
-    other_topic: Mapped[str | None] = mapped_column(String(200))
-    access_needs: Mapped[str | None] = mapped_column(Text)
+    other_topic: Mapped[str | None] = mapped_column(OneLine(200))
+    access_needs: Mapped[str | None] = mapped_column(Lines)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def household(self) -> dict:
@@ -371,8 +395,8 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
-    recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
+    recipient: Mapped[str] = mapped_column(OneLine(254))
+    subject: Mapped[str] = mapped_column(OneLine(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     # Calendar invite shown inline by mail clients (text/calendar; method=...), if any.
@@ -400,7 +424,7 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    actor_label: Mapped[str] = mapped_column(String(100))  # "parent", "system", a staff email
+    actor_label: Mapped[str] = mapped_column(OneLine(100))  # "parent", "system", a staff email
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[int | None] = mapped_column(Integer)
@@ -418,7 +442,7 @@ class WalkIn(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
     slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
-    parent_name: Mapped[str | None] = mapped_column(String(200))
+    parent_name: Mapped[str | None] = mapped_column(OneLine(200))
     child_years: Mapped[list] = mapped_column(JSON, default=list)
     topics: Mapped[list] = mapped_column(JSON, default=list)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -437,7 +461,7 @@ class Feedback(db.Model):
         ForeignKey("booking.id", ondelete="SET NULL"), unique=True
     )
     useful: Mapped[int] = mapped_column(Integer)  # 1 (not at all) to 5 (very)
-    comments: Mapped[str | None] = mapped_column(Text)
+    comments: Mapped[str | None] = mapped_column(Lines)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint("useful BETWEEN 1 AND 5", name="useful_in_range"),)
@@ -450,6 +474,6 @@ class GuidanceLink(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(60), index=True)  # as in the booking form
-    title: Mapped[str] = mapped_column(String(200))
-    url: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(OneLine(200))
+    url: Mapped[str] = mapped_column(OneLine(500))
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -73,7 +73,10 @@ def _sqlite_begin(conn):
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _sqlite_end(conn):
-    conn.info.pop(_DEFERRED, None)
+    # Only SQLite's connections carry the mark; a PostgreSQL connection that has just been
+    # lost must not be touched while it is rolled back (it would raise instead).
+    if conn.dialect.name == "sqlite" and not conn.invalidated:
+        conn.info.pop(_DEFERRED, None)
 
 
 @event.listens_for(Engine, "before_cursor_execute")

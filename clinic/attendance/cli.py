@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from .. import batch
 from ..extensions import db
 from ..ops.jobs import record_run
 from . import service
@@ -15,4 +16,6 @@ attendance_cli = AppGroup("attendance", help="Attendance lists for schools.")
 def send_lists() -> None:
     """Email the lists that are due (ATTENDANCE_LIST_SEND_AT, default 09:00, on the working
     day before each clinic). Safe to run as often as you like: a list is sent once."""
-    click.echo(str(service.send_due_lists(db.session)))
+    result = service.send_due_lists(db.session)
+    click.echo(str(result))
+    batch.exit_status(result.run)

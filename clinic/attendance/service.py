@@ -11,7 +11,7 @@ walk-ins), then turned into plain values (``sheets.Sheet``) for the page, CSV an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from flask import current_app, render_template
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from .. import audit
+from .. import audit, batch
 from ..booking.choices import TOPIC_LABELS
 from ..errors import RuleError
 from ..filters import format_date, format_time
@@ -410,6 +410,7 @@ def _claim_request(session: Session, clinic_id: int) -> tuple[bool, int | None]:
 class SentLists:
     clinics: int = 0
     emails: int = 0
+    run: batch.Run = field(default_factory=lambda: batch.Run("attendance lists"))
 
     def __bool__(self) -> bool:
         return self.clinics > 0
@@ -417,44 +418,51 @@ class SentLists:
     def __str__(self) -> str:
         clinics = "1 clinic" if self.clinics == 1 else f"{self.clinics} clinics"
         emails = "1 email" if self.emails == 1 else f"{self.emails} emails"
-        return f"Attendance lists sent for {clinics} ({emails})."
+        text = f"Attendance lists sent for {clinics} ({emails})."
+        return f"{text} Failed: {len(self.run.failed)}." if self.run.failed else text
+
+    def add(self, recipients: list[list[str] | None]) -> None:
+        for sent_to in recipients:
+            if sent_to is not None:
+                self.clinics += 1
+                self.emails += len(sent_to)
 
 
 def send_requested_lists(session: Session, *, now: datetime | None = None) -> SentLists:
     """Send each list someone asked for with "Send to school now" (the worker, every few
     seconds, and the cron command); a request is claimed once, so two runs send it once.
-    A clinic cancelled since the request is skipped."""
+    A clinic cancelled since the request is skipped.  A list that fails is logged and
+    skipped, its request left for the next round."""
     now = now or utcnow()
+    result = SentLists()
     clinic_ids = requested_clinic_ids(session)
     session.commit()  # end the read: on SQLite it holds the write lock
-    result = SentLists()
-    for clinic_id in clinic_ids:
+
+    def send_requested(session: Session, clinic_id: int) -> list[str] | None:
         claimed, asked_by = _claim_request(session, clinic_id)
         clinic = get_clinic(session, clinic_id)
-        if claimed and clinic.status == "published":
-            actor = session.get(User, asked_by) if asked_by else None
-            recipients = send_list(session, clinic, actor=actor or "system", now=now)
-            result.clinics += 1
-            result.emails += len(recipients)
-        session.commit()
+        if not (claimed and clinic.status == "published"):
+            return None
+        actor = session.get(User, asked_by) if asked_by else None
+        return send_list(session, clinic, actor=actor or "system", now=now)
+
+    result.add(result.run.each(session, "clinic", clinic_ids, send_requested))
     return result
 
 
 def send_due_lists(session: Session, *, now: datetime | None = None) -> SentLists:
     """Send every list that is due, and every one asked for (cron); running it again sends
-    nothing twice."""
+    nothing twice, and a clinic whose list fails is logged and skipped."""
     now = now or utcnow()
     result = send_requested_lists(session, now=now)
     clinic_ids = due_clinic_ids(session, now)
     session.commit()  # end the read: on SQLite it holds the write lock
-    for clinic_id in clinic_ids:
-        recipients = send_list(
-            session, get_clinic(session, clinic_id), actor="system", now=now, only_if_unsent=True
-        )
-        session.commit()
-        if recipients:
-            result.clinics += 1
-            result.emails += len(recipients)
+
+    def send_due(session: Session, clinic_id: int) -> list[str] | None:
+        clinic = get_clinic(session, clinic_id)
+        return send_list(session, clinic, actor="system", now=now, only_if_unsent=True) or None
+
+    result.add(result.run.each(session, "clinic", clinic_ids, send_due))
     return result
 
 

@@ -4,6 +4,7 @@ reminder is claimed by a conditional UPDATE and committed on its own."""
 import click
 from flask.cli import AppGroup
 
+from .. import batch
 from ..extensions import db
 from ..ops.jobs import record_run
 from . import reminders
@@ -17,3 +18,4 @@ def send() -> None:
     """Email each confirmed parent once, a day or two before their slot."""
     counts = reminders.send_reminders(db.session)
     click.echo(str(counts))
+    batch.exit_status(counts.run)

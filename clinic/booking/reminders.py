@@ -10,14 +10,14 @@ picked up by the next run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, batch
 from ..filters import format_date
 from ..invites.notify import send_booking_email
 from ..models import Booking, Clinic, Slot, utcnow
@@ -27,12 +27,15 @@ from ..models import Booking, Clinic, Slot, utcnow
 class ReminderCounts:
     due: int = 0
     sent: int = 0
+    run: batch.Run = field(default_factory=lambda: batch.Run("reminders send"))
 
     def __str__(self) -> str:
-        skipped = self.due - self.sent
+        skipped = self.due - self.sent - len(self.run.failed)
         text = f"Reminders sent: {self.sent}."
         if skipped:
             text += f" Already sent by another run: {skipped}."
+        if self.run.failed:
+            text += f" Failed: {len(self.run.failed)}."
         return text
 
 
@@ -99,13 +102,12 @@ def send_reminder(session: Session, booking_id: int, *, now: datetime) -> bool:
 
 
 def send_reminders(session: Session, *, now: datetime | None = None) -> ReminderCounts:
-    """Send every reminder that is due, one commit per booking."""
+    """Send every reminder that is due, one commit per booking; a booking whose reminder
+    fails is logged and skipped (``counts.run.failed``) and the others still go."""
     now = now or utcnow()
     ids = due_bookings(session, now)
     session.commit()
     counts = ReminderCounts(due=len(ids))
-    for booking_id in ids:
-        sent = send_reminder(session, booking_id, now=now)
-        session.commit()
-        counts.sent += sent
+    counts.run.each(session, "booking", ids, lambda s, i: send_reminder(s, i, now=now))
+    counts.sent = counts.run.done
     return counts

@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from .. import batch
 from ..extensions import db
 from ..ops.jobs import record_run
 from . import service as followup
@@ -14,8 +15,9 @@ followup_cli = AppGroup("followup", help="Follow-up emails after a clinic, and g
 @record_run
 def send() -> None:
     """Email each parent who came to a closed clinic, once. Safe to run as often as you like."""
-    sent = followup.send_follow_ups(db.session)
-    click.echo(f"Follow-up emails queued: {sent}.")
+    run = followup.send_follow_ups(db.session)
+    click.echo(f"Follow-up emails queued: {run.done}.")
+    batch.exit_status(run)
 
 
 @followup_cli.command("seed-guidance")

@@ -28,7 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, batch
 from ..booking.choices import TOPICS
 from ..errors import RuleError
 from ..invites.notify import send_booking_email
@@ -297,20 +297,23 @@ def _queue_follow_up(
     audit.record(session, "system", "booking.follow_up", booking, school_id=school_id)
 
 
-def send_follow_ups(session: Session, *, now: datetime | None = None) -> int:
-    """Queue the follow-up email of every booking that is due; returns how many.
+def send_follow_ups(session: Session, *, now: datetime | None = None) -> batch.Run:
+    """Queue the follow-up email of every booking that is due; ``run.done`` says how many.
 
     Safe to run again and again (cron) and with another run at the same time: each email
     commits with its claim, one booking at a time, so a run that stops half-way leaves the
-    rest for the next."""
+    rest for the next; a booking whose email fails is logged and skipped (``run.failed``)."""
     now = now or utcnow()
     booking_ids = list(session.scalars(_due_follow_ups(now)))
     guides = guides_by_topic(session)
     session.commit()  # end the read: on SQLite it holds the write lock
-    sent = 0
-    for booking_id in booking_ids:
-        if _claim(session, booking_id, now):
-            _queue_follow_up(session, session.get(Booking, booking_id), guides)
-            sent += 1
-        session.commit()
-    return sent
+
+    def follow_up(session: Session, booking_id: int) -> bool:
+        if not _claim(session, booking_id, now):
+            return False
+        _queue_follow_up(session, session.get(Booking, booking_id), guides)
+        return True
+
+    run = batch.Run("followup send")
+    run.each(session, "booking", booking_ids, follow_up)
+    return run

@@ -7,7 +7,7 @@ from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..filters import format_time
-from ..forms import Form, strip_filter
+from ..forms import Form, record_id, strip_filter
 
 
 class MoveForm(Form):
@@ -16,7 +16,8 @@ class MoveForm(Form):
     slot_id = RadioField(
         "Choose a new time",
         widget=GovRadioInput(),
-        coerce=int,
+        coerce=record_id,
+        invalid_value_message="Choose one of the times shown",
         validate_choice=False,  # the service decides: a time may fill up while the page is open
         validators=[InputRequired("Choose a new time")],
     )

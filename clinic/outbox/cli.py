@@ -19,9 +19,12 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 @record_run
 @click.option("--limit", default=50, show_default=True, help="Most messages to send.")
 def send(limit: int) -> None:
-    """Send the messages that are due, once."""
+    """Send the messages that are due, once. Exits 1 when any could not be sent (each is
+    tried again later; see /admin/outbox/failed)."""
     counts = service.send_due(db.session, limit=limit)
     click.echo(str(counts))
+    if not counts.all_sent:
+        raise click.exceptions.Exit(1)
 
 
 @outbox_cli.command("worker")

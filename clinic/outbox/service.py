@@ -32,9 +32,10 @@ from jinja2 import TemplateNotFound
 from sqlalchemy import and_, case, event, select, update
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, batch
 from ..extensions import db
 from ..models import OutboxMessage, User, utcnow
+from ..text import has_control, one_line
 from .sender import MailServerUnavailable, build_email, open_transport
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,11 @@ class SendCounts:
     def claimed(self) -> int:
         return self.sent + self.retrying + self.failed
 
+    @property
+    def all_sent(self) -> bool:
+        """Every message this round took was sent (none waits for a retry or failed)."""
+        return not (self.retrying or self.failed)
+
     def __str__(self) -> str:
         text = f"Sent {self.sent}, will try again {self.retrying}, failed {self.failed}"
         if self.recovered:
@@ -97,6 +103,11 @@ def queue_email(
     (used when it exists).  ``calendar=(method, ics)`` adds an inline invite and an
     ``invite.ics`` attachment.  Links in the templates must come from ``external_url``.
     """
+    # A subject is built from what staff typed (a clinic title, a school name): it is made
+    # one line here, whatever was stored, so a line break can never add a header nor stop
+    # the email.  An address cannot be mended that way: one that is not a single plain
+    # address is refused (only a value written past the model's checks can be one).
+    subject = one_line(subject)
     _check_header("to", to)
     _check_header("subject", subject)
     if "," in to or ";" in to:
@@ -120,7 +131,7 @@ def queue_email(
 
 
 def _check_header(name: str, value: str) -> None:
-    if not value.strip() or "\n" in value or "\r" in value:
+    if not value or not value.strip() or has_control(value):
         raise ValueError(f"{name} must be one non-empty line")
 
 
@@ -321,23 +332,33 @@ def _claim(session: Session, worker_id: str, ids: Iterable[int]) -> list[int]:
 
 
 def _deliver(session: Session, ids: list[int], worker_id: str) -> SendCounts:
-    """Send claimed messages one by one, recording each outcome as soon as it is known."""
+    """Send claimed messages one by one, recording each outcome as soon as it is known.
+
+    Each message is a record of its own (``clinic.batch``): one that cannot be built or
+    sent is recorded for a later try and the rest still go; a mail server that cannot be
+    reached at all counts a try for each message left rather than waiting on each."""
     counts = SendCounts()
+    run = batch.Run("outbox")
     with open_transport(current_app.config) as transport:
-        for position, message_id in enumerate(ids):
-            try:
-                if not _send_one(session, transport, message_id, worker_id):
-                    continue
-            except MailServerUnavailable as exc:
-                # Nothing in this batch can go: count a try for each rather than wait on each.
-                for unsent_id in ids[position:]:
-                    _record_failure(session, unsent_id, worker_id, exc, counts)
-                break
-            except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-                _record_failure(session, message_id, worker_id, exc, counts)
-            else:
-                _record(session, message_id, worker_id, status="sent", sent_at=utcnow())
-                counts.sent += 1
+
+        def send(session: Session, message_id: int) -> bool:
+            if not _send_one(session, transport, message_id, worker_id):
+                return False
+            _record(session, message_id, worker_id, status="sent", sent_at=utcnow())
+            counts.sent += 1
+            return True
+
+        def record_failure(session: Session, message_id: int, exc: Exception) -> None:
+            _record_failure(session, message_id, worker_id, exc, counts)
+
+        run.each(
+            session,
+            "outbox message",
+            ids,
+            send,
+            stop_on=(MailServerUnavailable,),
+            on_failure=record_failure,
+        )
     return counts
 
 
@@ -371,7 +392,16 @@ def _record_failure(
     attempts += 1
     failed = attempts >= _max_attempts()
     error = describe_error(exc)
-    log.warning("Outbox message %s not sent (try %s): %s", message_id, attempts, error)
+    # The reason stays on the row for staff; the log gets no reply text (a relay's "550
+    # <address> unknown" would put a parent's address in it).
+    code = getattr(exc, "smtp_code", None)
+    log.warning(
+        "Outbox message %s not sent (try %s): %s%s",
+        message_id,
+        attempts,
+        type(exc).__name__,
+        f" {code}" if code else "",
+    )
     _record(
         session,
         message_id,

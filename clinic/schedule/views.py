@@ -26,7 +26,7 @@ from sqlalchemy import select
 from ..auth.service import require_school_access
 from ..auth.views import roles_required
 from ..extensions import db
-from ..forms import CSRF_MESSAGE, ConfirmForm, Form, form_view, show_rule_error
+from ..forms import CSRF_MESSAGE, ConfirmForm, Form, form_view, record_id, show_rule_error
 from ..localtime import local, local_today
 from ..models import Clinic, School, Slot, User
 from ..outbox.service import external_url
@@ -126,7 +126,7 @@ def _filter_schools() -> list[School]:
 def dashboard():
     status = request.args.get("status", "")
     status = status if status in service.STATUSES else ""
-    school_id = request.args.get("school", type=int)
+    school_id = request.args.get("school", type=record_id)  # None unless a real id
     rows = service.dashboard_rows(db.session, _actor(), school_id=school_id, status=status or None)
     by_date = [(day, list(group)) for day, group in groupby(rows, key=lambda r: r.clinic.date)]
     return render_template(

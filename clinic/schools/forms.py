@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import Form, GovEmailInput, ServiceRule, strip_filter
+from ..forms import Form, GovEmailInput, ServiceRule, record_id, strip_filter
 from ..models import School
 from . import service
 
@@ -184,7 +184,7 @@ class InviteForm(RoleForm):
     schools = SelectMultipleField(
         "Schools they cover",
         widget=GovCheckboxesInput(),
-        coerce=int,
+        coerce=record_id,
         description="Select all that apply. You can change these later.",
         invalid_choice_message="Choose schools from the list",
         invalid_value_message="Choose schools from the list",
@@ -204,7 +204,7 @@ class OfficerSchoolsForm(Form):
     schools = SelectMultipleField(
         "Schools this officer covers",
         widget=GovCheckboxesInput(),
-        coerce=int,
+        coerce=record_id,
         description="They can see and run clinics only at the schools you select.",
         invalid_choice_message="Choose schools from the list",
         invalid_value_message="Choose schools from the list",

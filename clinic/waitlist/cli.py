@@ -4,6 +4,7 @@ since each step is claimed by a conditional UPDATE and committed on its own."""
 import click
 from flask.cli import AppGroup
 
+from .. import batch
 from ..extensions import db
 from ..ops.jobs import record_run
 from . import service
@@ -18,3 +19,4 @@ def expire_offers() -> None:
     any free place (one freed by a change elsewhere) to the household first in line."""
     counts = service.run_due_steps(db.session)
     click.echo(str(counts))
+    batch.exit_status(counts.run)

@@ -22,7 +22,7 @@ twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -30,7 +30,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, batch
 from ..booking.places import SlotFull, give_back_place, take_place
 from ..booking.service import (
     FULL,
@@ -407,9 +407,10 @@ def expire_offer(session: Session, entry_id: int, *, now: datetime | None = None
     return True
 
 
-def clinics_with_live_entries(session: Session) -> list[Clinic]:
+def clinics_with_live_entries(session: Session) -> list[int]:
+    """The ids of clinics with someone still in line."""
     ids = select(WaitlistEntry.clinic_id).where(WaitlistEntry.is_live).distinct()
-    return list(session.scalars(select(Clinic).where(Clinic.id.in_(ids)).order_by(Clinic.id)))
+    return list(session.scalars(select(Clinic.id).where(Clinic.id.in_(ids)).order_by(Clinic.id)))
 
 
 def list_closed(clinic: Clinic, now: datetime) -> bool:
@@ -483,29 +484,40 @@ class WaitlistCounts:
     passed_on: int = 0
     offered: int = 0
     closed: int = 0
+    run: batch.Run = field(default_factory=lambda: batch.Run("waitlist expire-offers"))
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"Offers passed on: {self.passed_on}. New offers: {self.offered}. "
             f"Taken off closed lists: {self.closed}."
         )
+        return f"{text} Failed: {len(self.run.failed)}." if self.run.failed else text
 
 
 def run_due_steps(session: Session, *, now: datetime | None = None) -> WaitlistCounts:
     """What the cron command does, one commit per step so a failure loses nothing done:
     end unclaimed offers (passing each place on), close the lists of clinics that have
-    started or been cancelled, and offer any free place the other paths did not."""
+    started or been cancelled, and offer any free place the other paths did not.  A step
+    that fails is logged and skipped (``counts.run.failed``); the others are done."""
     now = now or utcnow()
     counts = WaitlistCounts()
-    for entry_id in ended_offers(session, now):
-        counts.passed_on += expire_offer(session, entry_id, now=now)
-        session.commit()
-    for clinic in clinics_with_live_entries(session):
+    ended = ended_offers(session, now)
+    session.commit()
+    counts.run.each(session, "waitlist entry", ended, lambda s, i: expire_offer(s, i, now=now))
+    counts.passed_on = counts.run.done
+
+    def tidy_clinic(session: Session, clinic_id: int) -> tuple[int, int]:
+        """(entries taken off a closed list, offers made)"""
+        clinic = session.get(Clinic, clinic_id)
         if list_closed(clinic, now):
-            counts.closed += close_list(session, clinic, now=now)
-        else:
-            counts.offered += len(place_freed(session, clinic.id, now=now))
-        session.commit()
+            return close_list(session, clinic, now=now), 0
+        return 0, len(place_freed(session, clinic.id, now=now))
+
+    clinic_ids = clinics_with_live_entries(session)
+    session.commit()
+    for closed, offered in counts.run.each(session, "clinic", clinic_ids, tidy_clinic):
+        counts.closed += closed
+        counts.offered += offered
     return counts
 
 

@@ -140,7 +140,8 @@ def test_two_runs_at_once_send_each_email_once(app, session, make, smtp, closed,
         thread.join(timeout=60)
 
     assert errors == []
-    assert sum(sent) == 8
+    assert [run.failed for run in sent] == [[], []]
+    assert sum(run.done for run in sent) == 8
     assert follow_ups(session) == 8
     for address in parents:
         assert len(smtp.to(address)) == 1, address

@@ -163,13 +163,26 @@ def test_attachments_are_delivered_byte_for_byte(session, smtp, queue):
         ("one@example.org, two@example.org", "Hi"),
         ("one@example.org; two@example.org", "Hi"),
         ("one@example.org\nBcc: two@example.org", "Hi"),
-        ("one@example.org", "Hi\nBcc: two@example.org"),
+        ("one@example.org\x00", "Hi"),
         ("", "Hi"),
+        ("one@example.org", "\r\n"),
     ],
 )
 def test_one_recipient_and_one_line_headers_only(session, queue, to, subject):
     with pytest.raises(ValueError):
         queue(to=to, subject=subject)
+
+
+def test_a_subject_with_a_line_break_is_sent_as_one_line(session, smtp, queue):
+    """A subject comes from what staff typed (a clinic title): it is mended, not refused,
+    so one stored line break cannot stop a parent's email (issue 12)."""
+    queue(to="one@example.org", subject="Hi\r\nBcc: two@example.org")
+    session.commit()
+
+    (message,) = smtp.messages
+    assert str(message["Subject"]) == "Hi Bcc: two@example.org"
+    assert message["Bcc"] is None
+    assert message["X-Envelope-To"] == "one@example.org"
 
 
 def test_each_email_goes_to_its_own_recipient_only(session, smtp, queue):
