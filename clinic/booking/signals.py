@@ -18,6 +18,8 @@ from blinker import Namespace
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..errors import RuleError
+
 _signals = Namespace()
 booking_made = _signals.signal("booking-made")
 booking_refused = _signals.signal("booking-refused")
@@ -35,12 +37,9 @@ def reason_name(exc: Exception) -> str:
 def announces_refusals(book_place):
     @functools.wraps(book_place)
     def wrapper(session, *args, **kwargs):
-        from .places import SlotFull
-        from .service import BookingError
-
         try:
             return book_place(session, *args, **kwargs)
-        except (BookingError, SlotFull) as exc:
+        except RuleError as exc:  # BookingError, SlotFull: every refusal is one
             if type(exc).__name__ not in _NOT_REFUSALS:
                 booking_refused.send(session, reason=reason_name(exc))
             raise
