@@ -104,6 +104,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .demo import demo_cli
     from .followup.cli import followup_cli
     from .outbox.cli import outbox_cli
+    from .privacy.cli import privacy_cli
     from .waitlist.cli import waitlist_cli
 
     for command in (
@@ -114,6 +115,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         waitlist_cli,
         attendance_cli,
         followup_cli,
+        privacy_cli,
     ):
         app.cli.add_command(command)
 
