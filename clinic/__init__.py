@@ -75,6 +75,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .manage import views as manage_views
     from .outbox import service as outbox_service
     from .outbox import views as outbox_views
+    from .privacy import views as privacy_views
     from .schedule import views as schedule_views
     from .schools import views as schools_views
     from .waitlist import views as waitlist_views
@@ -93,6 +94,8 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         followup_views.bp,
         followup_views.guidance_bp,
         figures_views.bp,
+        privacy_views.bp,
+        privacy_views.admin_bp,
     ):
         app.register_blueprint(blueprint)
     outbox_service.register(app)

@@ -34,6 +34,7 @@ IDENTITY = {
 def find_everywhere(engine=None, needles=NEEDLES) -> list[str]:
     """Every (table, column) whose value holds one of ``needles``, over every table the
     database has (reflected, so a table the models do not know is searched too)."""
+    db.session.commit()  # on SQLite the test's own transaction holds the write lock
     engine = engine or db.engine
     metadata = sa.MetaData()
     metadata.reflect(bind=engine)
