@@ -2,10 +2,11 @@
 
 The booking takes three pages and works without JavaScript: the form (Continue), the
 check-your-answers page (Confirm booking), the confirmation.  The answers wait between
-the first two in the session — Flask's signed cookie, so the server keeps no state and
-any worker can take the next step; the cookie stays on the parent's own device and is
-cleared once the booking is made.  Keeping them there (rather than in hidden fields) lets
-the Change links on the check page be plain links back to a filled-in form.
+the first two on the server (``drafts``: the ``booking_draft`` table), and the session
+cookie holds only the draft's random id, so whoever uses the browser next cannot read
+them; any worker can take the next step.  The draft is deleted once the booking is made.
+Keeping the answers there (rather than in hidden fields) lets the Change links on the
+check page be plain links back to a filled-in form.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from ..forms import form_view
 from ..localtime import local_today
 from ..models import Booking, Slot, normalise_email, utcnow
 from ..outbox.service import external_url
-from . import finder, service
+from . import drafts, finder, service
 from .choices import TOPIC_LABELS
 from .forms import ConfirmBookingForm, HouseholdForm, StaffHouseholdForm
 
@@ -208,11 +209,9 @@ def _unavailable(flow: Flow, slot: Slot, error: service.BookingError):
 
 
 def _answers(flow: Flow, clinic_id: int) -> dict | None:
-    """The answers kept from the form for this clinic, if any."""
-    kept = session.get(flow.answers_key)
-    if isinstance(kept, dict) and kept.get("clinic_id") == clinic_id:
-        return kept.get("answers")
-    return None
+    """The answers kept from the form for this clinic, if any (the cookie holds only the
+    draft's id)."""
+    return drafts.answers(db.session, session.get(flow.answers_key), clinic_id)
 
 
 def _form_step(flow: Flow, slot_id: int):
@@ -230,7 +229,10 @@ def _form_step(flow: Flow, slot_id: int):
         if service.live_booking_exists(db.session, slot.clinic_id, answers["email"]):
             form.email.errors.append(_already_booked_message(flow))
         else:
-            session[flow.answers_key] = {"clinic_id": slot.clinic_id, "answers": answers}
+            session[flow.answers_key] = drafts.save(
+                db.session, slot.clinic_id, answers, replaces=session.get(flow.answers_key)
+            )
+            db.session.commit()
             return redirect(url_for(flow.check, slot_id=slot.id))
     return render_template("booking/form.html", form=form, flow=flow, slot=slot, clinic=slot.clinic)
 
@@ -308,7 +310,10 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
 
 
 def _booked(flow: Flow, booking: Booking):
-    session.pop(flow.answers_key, None)
+    draft_id = session.pop(flow.answers_key, None)
+    if draft_id is not None:
+        drafts.discard(db.session, draft_id)
+        db.session.commit()
     session[flow.booked_key] = booking.id
     return redirect(url_for(flow.done))
 
@@ -346,8 +351,8 @@ def _email_limit() -> str:
 
 def _email_key() -> str:
     """The email address the confirm button would book for (or, without one, the caller)."""
-    kept = session.get(PARENT.answers_key)
-    email = kept.get("answers", {}).get("email") if isinstance(kept, dict) else None
+    kept = drafts.answers(db.session, session.get(PARENT.answers_key))
+    email = kept.get("email") if kept else None
     if not email:
         return "booking-address:" + client_address()
     return "booking-email:" + normalise_email(email)[:254]

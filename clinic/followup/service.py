@@ -207,7 +207,7 @@ def booking_for_feedback(session: Session, token: str) -> Booking:
     """The attended booking a feedback link names, or ``InvalidLink`` (only parents who
     came are asked for feedback)."""
     booking = booking_for_feedback_token(session, token)
-    if booking.status != "attended" or booking.anonymised_at is not None:
+    if booking.status != "attended":
         raise InvalidLink("feedback")
     return booking
 
