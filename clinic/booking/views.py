@@ -226,7 +226,9 @@ def _form_step(flow: Flow, slot_id: int):
             current_app.logger.info("booking form refused: the hidden field was filled in")
             return render_template("booking/refused.html", slot=slot), 400
         answers = form.values()
-        if service.live_booking_exists(db.session, slot.clinic_id, answers["email"]):
+        # Staff are told at once; a parent's form goes on as usual, so it tells whoever
+        # typed an address nothing (``service.tell_already_booked`` at Confirm).
+        if flow.staff and service.live_booking_exists(db.session, slot.clinic_id, answers["email"]):
             form.email.errors.append(_already_booked_message(flow))
         else:
             session[flow.answers_key] = drafts.save(
@@ -238,9 +240,7 @@ def _form_step(flow: Flow, slot_id: int):
 
 
 def _already_booked_message(flow: Flow) -> str:
-    if flow.staff:
-        return "This email address already has a booking at this clinic"
-    return service.AlreadyBooked.message
+    return "This email address already has a booking at this clinic"
 
 
 def _check_step(flow: Flow, slot_id: int):
@@ -301,7 +301,12 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
         abort(404)
     except service.AlreadyBooked:
         db.session.rollback()
-        return render_template("booking/already_booked.html", flow=flow, slot=slot), 409
+        if flow.staff:
+            flash(_already_booked_message(flow) + ". Nothing new was booked.")
+            return redirect(url_for(flow.form, slot_id=slot.id))
+        service.tell_already_booked(db.session, slot.clinic_id, answers["email"])
+        db.session.commit()
+        return _told(flow, slot.id, answers["email"])
     except service.BookingError as exc:
         db.session.rollback()
         return _unavailable(flow, slot, exc)
@@ -310,12 +315,26 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
 
 
 def _booked(flow: Flow, booking: Booking):
+    if not flow.staff:
+        return _told(flow, booking.slot_id, booking.email)
+    _discard_draft(flow)
+    session[flow.booked_key] = booking.id
+    return redirect(url_for(flow.done))
+
+
+def _told(flow: Flow, slot_id: int, email: str):
+    """A parent's Confirm, booked or already booked: the same "check your email" page,
+    which says only what they typed themselves."""
+    _discard_draft(flow)
+    session[flow.booked_key] = {"slot_id": slot_id, "email": email}
+    return redirect(url_for(flow.done))
+
+
+def _discard_draft(flow: Flow) -> None:
     draft_id = session.pop(flow.answers_key, None)
     if draft_id is not None:
         drafts.discard(db.session, draft_id)
         db.session.commit()
-    session[flow.booked_key] = booking.id
-    return redirect(url_for(flow.done))
 
 
 def _current_staff():
@@ -323,6 +342,8 @@ def _current_staff():
 
 
 def _done_step(flow: Flow):
+    if not flow.staff:
+        return _check_your_email()
     booking_id = session.get(flow.booked_key)
     booking = db.session.get(Booking, booking_id) if isinstance(booking_id, int) else None
     if booking is None:
@@ -335,6 +356,17 @@ def _done_step(flow: Flow):
         booking=booking,
         slot=booking.slot,
         clinic=booking.clinic,
+    )
+
+
+def _check_your_email():
+    told = session.get(PARENT.booked_key)
+    slot_id = told.get("slot_id") if isinstance(told, dict) else None
+    slot = db.session.get(Slot, slot_id) if type(slot_id) is int else None
+    if slot is None:
+        return redirect(url_for("core.home"))
+    return render_template(
+        "booking/check_email.html", slot=slot, clinic=slot.clinic, email=told.get("email")
     )
 
 
