@@ -296,6 +296,8 @@ def _samples(session) -> dict[str, object]:
             "manage": manage_token(booking),
             "waitlist.offer": waitlist_token(entry),
             "waitlist.leave": waitlist_token(entry),
+            "privacy.delete_booking": manage_token(booking),
+            "privacy.delete_waitlist_entry": waitlist_token(entry),
             "feedback.give": feedback_token(attended),
             "auth.set_password": password_token(officer),
             "schedule.calendar_feed": officer.calendar_token,
