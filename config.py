@@ -72,8 +72,23 @@ class Config:
     # Public booking forms: per address (Continue and Confirm together) and per email.
     BOOKING_LIMIT_PER_ADDRESS = os.environ.get("BOOKING_LIMIT_PER_ADDRESS", "60 per hour")
     BOOKING_LIMIT_PER_EMAIL = os.environ.get("BOOKING_LIMIT_PER_EMAIL", "10 per hour")
-    # Which privacy notice a parent agreed to; change it when the notice changes.
-    CONSENT_VERSION = "2026-11"
+    # Which privacy notice a parent agreed to (kept on each booking and waiting-list
+    # entry); change it whenever templates/core/privacy.html changes what it says.
+    CONSENT_VERSION = "2026-12"
+    # --- privacy (clinic/privacy; DESIGN rule 7) ---
+    # `flask privacy purge`: a clinic's bookings, waiting list, walk-ins and feedback
+    # comments are anonymised this many days after its date; sent emails lose their
+    # recipient, bodies and invite this many days after they went.
+    PRIVACY_KEEP_DAYS = int(os.environ.get("PRIVACY_KEEP_DAYS", "90"))
+    PRIVACY_KEEP_SENT_EMAIL_DAYS = int(os.environ.get("PRIVACY_KEEP_SENT_EMAIL_DAYS", "30"))
+    # Who holds parents' details (the data controller), and where to ask about them;
+    # shown on the privacy notice.
+    DATA_CONTROLLER = os.environ.get(
+        "DATA_CONTROLLER", "the police force that runs the Safer Schools clinics in your area"
+    )
+    PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "privacy@example.org")
+    # The answers typed into the booking form wait for Confirm on the server this long.
+    BOOKING_DRAFT_HOURS = int(os.environ.get("BOOKING_DRAFT_HOURS", "4"))
     WAITLIST_LIMIT_PER_ADDRESS = os.environ.get("WAITLIST_LIMIT_PER_ADDRESS", "10 per hour")
     # The longest a waiting-list offer lasts (shorter near the clinic).
     WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))

@@ -113,7 +113,7 @@ def _sort(figures: Figures, answer: tuple[int, str, str] | Exception) -> None:
         return
     status, url, body = answer
     figures.statuses[status] += 1
-    if status == 200 and url.endswith("/book/confirmation") and "Booking confirmed" in body:
+    if status == 200 and url.endswith("/book/confirmation") and "Check your email" in body:
         figures.successes += 1
     elif status == 409 and "Sorry, this time is now full" in body:
         figures.refusals += 1

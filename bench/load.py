@@ -201,7 +201,7 @@ def flow_queries(base_url: str, slot_id: int, email: str) -> list[int]:
     counts.append(queries)
     status, page, queries = browser.open("/book/confirmation")
     counts.append(queries)
-    if status != 200 or "Booking confirmed" not in page:
+    if status != 200 or "Check your email" not in page:
         raise RuntimeError(f"the probe booking ended with {status}")
     return counts
 

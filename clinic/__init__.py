@@ -75,6 +75,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .manage import views as manage_views
     from .outbox import service as outbox_service
     from .outbox import views as outbox_views
+    from .privacy import views as privacy_views
     from .schedule import views as schedule_views
     from .schools import views as schools_views
     from .waitlist import views as waitlist_views
@@ -93,6 +94,8 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         followup_views.bp,
         followup_views.guidance_bp,
         figures_views.bp,
+        privacy_views.bp,
+        privacy_views.admin_bp,
     ):
         app.register_blueprint(blueprint)
     outbox_service.register(app)
@@ -104,6 +107,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .demo import demo_cli
     from .followup.cli import followup_cli
     from .outbox.cli import outbox_cli
+    from .privacy.cli import privacy_cli
     from .waitlist.cli import waitlist_cli
 
     for command in (
@@ -114,6 +118,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         waitlist_cli,
         attendance_cli,
         followup_cli,
+        privacy_cli,
     ):
         app.cli.add_command(command)
 

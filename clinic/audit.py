@@ -1,8 +1,42 @@
-"""Audit events: who did what to which record, and when."""
+"""Audit events: who did what to which record, and when.
+
+An event names records by id; it should not hold a parent's details.  The keys of
+``details`` that can (a name, an address, words a person typed such as a cancellation
+reason) are named once here, in ``PERSONAL_KEYS``: ``flask privacy purge`` and an erasure
+take them out of old events (``without_personal``), keeping who did what and when.
+"""
+
+from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, User
+
+PERSONAL_KEYS = frozenset(
+    {
+        "parent_name",
+        "name",
+        "email",
+        "phone",
+        "recipient",
+        "to",
+        "other_topic",
+        "access_needs",
+        "comments",
+        "reason",
+    }
+)
+
+
+def has_personal(details: Mapping | None) -> bool:
+    return isinstance(details, Mapping) and not PERSONAL_KEYS.isdisjoint(details)
+
+
+def without_personal(details: Mapping | None) -> dict:
+    """The details with every personal key taken out."""
+    if not isinstance(details, Mapping):
+        return {}
+    return {key: value for key, value in details.items() if key not in PERSONAL_KEYS}
 
 
 def record(

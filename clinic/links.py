@@ -110,3 +110,9 @@ def keep_private(response: Response) -> Response:
 def link_not_found():
     """A tampered, truncated or unknown link: a friendly page, never another's record."""
     return render_template("manage/link_not_found.html"), 404
+
+
+def details_erased():
+    """A link to a record whose details were deleted (on request, or after the clinic by
+    ``flask privacy purge``): 410 Gone, with a page that says so."""
+    return render_template("privacy/erased.html"), 410

@@ -100,7 +100,8 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 ROLES = ("admin", "officer", "school")
 CLINIC_STATUSES = ("draft", "published", "cancelled")
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+# "withdrawn": never to be sent (its person erased their details before it went).
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "withdrawn")
 
 # A booking is live (holds its place; rule 2: one per household and clinic) until it is
 # cancelled.  Once marked attended or no-show its clinic has happened for it.
@@ -356,12 +357,14 @@ class WaitlistEntry(Household, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    consent_version: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default="waiting")
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint(_in("status", WAITLIST_STATUSES), name="status_known"),
@@ -412,6 +415,8 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When `flask privacy purge` (or an erasure) blanked its recipient, bodies and invite.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (CheckConstraint(_in("status", OUTBOX_STATUSES), name="status_known"),)
 
@@ -463,6 +468,7 @@ class Feedback(db.Model):
     useful: Mapped[int] = mapped_column(Integer)  # 1 (not at all) to 5 (very)
     comments: Mapped[str | None] = mapped_column(Lines)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (CheckConstraint("useful BETWEEN 1 AND 5", name="useful_in_range"),)
 
@@ -477,3 +483,18 @@ class GuidanceLink(db.Model):
     title: Mapped[str] = mapped_column(OneLine(200))
     url: Mapped[str] = mapped_column(OneLine(500))
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BookingDraft(db.Model):
+    """A parent's answers between the booking form and its Confirm button, kept here (not
+    in the cookie, which only holds this row's random id) so whoever uses the browser next
+    cannot read them.  Deleted when the booking is made, when the form is abandoned (a
+    new draft replaces it) and by ``flask privacy purge`` once ``expires_at`` has passed."""
+
+    __tablename__ = "booking_draft"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

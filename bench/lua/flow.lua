@@ -64,7 +64,7 @@ function response(status, response_headers, body)
   elseif step == 3 then
     ok = status == 302 and location:find("/book/confirmation") ~= nil
   else
-    ok = status == 200 and body:find("Booking confirmed") ~= nil
+    ok = status == 200 and body:find("Check your email") ~= nil
   end
   if ok then
     step = (step + 1) % 5

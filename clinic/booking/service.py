@@ -10,7 +10,7 @@ nothing is written.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,7 +21,16 @@ from .. import audit
 from ..errors import RuleError
 from ..filters import format_datetime
 from ..invites.notify import send_booking_email
-from ..models import Booking, Clinic, Slot, User, household_values, normalise_email, utcnow
+from ..models import (
+    AuditEvent,
+    Booking,
+    Clinic,
+    Slot,
+    User,
+    household_values,
+    normalise_email,
+    utcnow,
+)
 from .places import SlotFull, take_place
 from .signals import announces_new_booking, announces_refusals
 
@@ -276,3 +285,56 @@ def _clash(session: Session, submission_id: str, clinic_id: int, email: str) -> 
     if live_booking_exists(session, clinic_id, email):
         return AlreadyBooked()
     return None
+
+
+# --- "already booked", told to the address, not to whoever typed it --------------------
+
+ALREADY_BOOKED_NOTICE = "booking.already_booked_notice"
+# At most one such email per booking in this time, so the form cannot be used to spam.
+ALREADY_BOOKED_NOTICE_EVERY = timedelta(hours=1)
+
+
+def live_booking_for(session: Session, clinic_id: int, email: str) -> Booking | None:
+    return session.scalar(
+        select(Booking).where(
+            Booking.clinic_id == clinic_id,
+            Booking.email_normalised == normalise_email(email),
+            Booking.is_live,
+        )
+    )
+
+
+def tell_already_booked(
+    session: Session, clinic_id: int, email: str, *, now: datetime | None = None
+) -> bool:
+    """Someone tried to book again with the address of a household that has a booking at
+    this clinic.  The page they see says only "check your email" (the same as after a
+    booking), so it tells whoever typed the address nothing; the address's holder gets an
+    email with their booking's link (and its invite, unchanged: the same event again) —
+    at most once an hour per booking.  Returns whether the email was queued; the caller
+    commits."""
+    now = now or utcnow()
+    booking = live_booking_for(session, clinic_id, email)
+    if booking is None:
+        return False
+    recent = session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.action == ALREADY_BOOKED_NOTICE,
+            AuditEvent.object_type == "booking",
+            AuditEvent.object_id == booking.id,
+            AuditEvent.at > now - ALREADY_BOOKED_NOTICE_EVERY,
+        )
+    )
+    if recent is not None:
+        return False
+    send_booking_email(
+        session,
+        booking,
+        template="already_booked",
+        subject=f"You already have a place: {booking.clinic.title}",
+        kind="already_booked",
+    )
+    audit.record(
+        session, "parent", ALREADY_BOOKED_NOTICE, booking, school_id=booking.clinic.school_id
+    )
+    return True

@@ -2,10 +2,11 @@
 
 The booking takes three pages and works without JavaScript: the form (Continue), the
 check-your-answers page (Confirm booking), the confirmation.  The answers wait between
-the first two in the session — Flask's signed cookie, so the server keeps no state and
-any worker can take the next step; the cookie stays on the parent's own device and is
-cleared once the booking is made.  Keeping them there (rather than in hidden fields) lets
-the Change links on the check page be plain links back to a filled-in form.
+the first two on the server (``drafts``: the ``booking_draft`` table), and the session
+cookie holds only the draft's random id, so whoever uses the browser next cannot read
+them; any worker can take the next step.  The draft is deleted once the booking is made.
+Keeping the answers there (rather than in hidden fields) lets the Change links on the
+check page be plain links back to a filled-in form.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from ..forms import form_view
 from ..localtime import local_today
 from ..models import Booking, Slot, normalise_email, utcnow
 from ..outbox.service import external_url
-from . import finder, service
+from . import drafts, finder, service
 from .choices import TOPIC_LABELS
 from .forms import ConfirmBookingForm, HouseholdForm, StaffHouseholdForm
 
@@ -208,11 +209,9 @@ def _unavailable(flow: Flow, slot: Slot, error: service.BookingError):
 
 
 def _answers(flow: Flow, clinic_id: int) -> dict | None:
-    """The answers kept from the form for this clinic, if any."""
-    kept = session.get(flow.answers_key)
-    if isinstance(kept, dict) and kept.get("clinic_id") == clinic_id:
-        return kept.get("answers")
-    return None
+    """The answers kept from the form for this clinic, if any (the cookie holds only the
+    draft's id)."""
+    return drafts.answers(db.session, session.get(flow.answers_key), clinic_id)
 
 
 def _form_step(flow: Flow, slot_id: int):
@@ -227,18 +226,21 @@ def _form_step(flow: Flow, slot_id: int):
             current_app.logger.info("booking form refused: the hidden field was filled in")
             return render_template("booking/refused.html", slot=slot), 400
         answers = form.values()
-        if service.live_booking_exists(db.session, slot.clinic_id, answers["email"]):
+        # Staff are told at once; a parent's form goes on as usual, so it tells whoever
+        # typed an address nothing (``service.tell_already_booked`` at Confirm).
+        if flow.staff and service.live_booking_exists(db.session, slot.clinic_id, answers["email"]):
             form.email.errors.append(_already_booked_message(flow))
         else:
-            session[flow.answers_key] = {"clinic_id": slot.clinic_id, "answers": answers}
+            session[flow.answers_key] = drafts.save(
+                db.session, slot.clinic_id, answers, replaces=session.get(flow.answers_key)
+            )
+            db.session.commit()
             return redirect(url_for(flow.check, slot_id=slot.id))
     return render_template("booking/form.html", form=form, flow=flow, slot=slot, clinic=slot.clinic)
 
 
 def _already_booked_message(flow: Flow) -> str:
-    if flow.staff:
-        return "This email address already has a booking at this clinic"
-    return service.AlreadyBooked.message
+    return "This email address already has a booking at this clinic"
 
 
 def _check_step(flow: Flow, slot_id: int):
@@ -299,7 +301,12 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
         abort(404)
     except service.AlreadyBooked:
         db.session.rollback()
-        return render_template("booking/already_booked.html", flow=flow, slot=slot), 409
+        if flow.staff:
+            flash(_already_booked_message(flow) + ". Nothing new was booked.")
+            return redirect(url_for(flow.form, slot_id=slot.id))
+        service.tell_already_booked(db.session, slot.clinic_id, answers["email"])
+        db.session.commit()
+        return _told(flow, slot.id, answers["email"])
     except service.BookingError as exc:
         db.session.rollback()
         return _unavailable(flow, slot, exc)
@@ -308,9 +315,26 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
 
 
 def _booked(flow: Flow, booking: Booking):
-    session.pop(flow.answers_key, None)
+    if not flow.staff:
+        return _told(flow, booking.slot_id, booking.email)
+    _discard_draft(flow)
     session[flow.booked_key] = booking.id
     return redirect(url_for(flow.done))
+
+
+def _told(flow: Flow, slot_id: int, email: str):
+    """A parent's Confirm, booked or already booked: the same "check your email" page,
+    which says only what they typed themselves."""
+    _discard_draft(flow)
+    session[flow.booked_key] = {"slot_id": slot_id, "email": email}
+    return redirect(url_for(flow.done))
+
+
+def _discard_draft(flow: Flow) -> None:
+    draft_id = session.pop(flow.answers_key, None)
+    if draft_id is not None:
+        drafts.discard(db.session, draft_id)
+        db.session.commit()
 
 
 def _current_staff():
@@ -318,6 +342,8 @@ def _current_staff():
 
 
 def _done_step(flow: Flow):
+    if not flow.staff:
+        return _check_your_email()
     booking_id = session.get(flow.booked_key)
     booking = db.session.get(Booking, booking_id) if isinstance(booking_id, int) else None
     if booking is None:
@@ -330,6 +356,17 @@ def _done_step(flow: Flow):
         booking=booking,
         slot=booking.slot,
         clinic=booking.clinic,
+    )
+
+
+def _check_your_email():
+    told = session.get(PARENT.booked_key)
+    slot_id = told.get("slot_id") if isinstance(told, dict) else None
+    slot = db.session.get(Slot, slot_id) if type(slot_id) is int else None
+    if slot is None:
+        return redirect(url_for("core.home"))
+    return render_template(
+        "booking/check_email.html", slot=slot, clinic=slot.clinic, email=told.get("email")
     )
 
 
@@ -346,8 +383,8 @@ def _email_limit() -> str:
 
 def _email_key() -> str:
     """The email address the confirm button would book for (or, without one, the caller)."""
-    kept = session.get(PARENT.answers_key)
-    email = kept.get("answers", {}).get("email") if isinstance(kept, dict) else None
+    kept = drafts.answers(db.session, session.get(PARENT.answers_key))
+    email = kept.get("email") if kept else None
     if not email:
         return "booking-address:" + client_address()
     return "booking-email:" + normalise_email(email)[:254]

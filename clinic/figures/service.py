@@ -6,7 +6,10 @@ local (Europe/London) day.
 
 Everything is counted from columns that anonymisation keeps (booking status, topics and
 clinic; slot capacity; walk-ins; feedback scores), never from a parent's details, so the
-numbers stay the same after old bookings are anonymised.
+numbers stay the same after old bookings are anonymised (``flask privacy purge``; a test
+compares the figures before and after).  The written feedback comments shown with them are
+not counts: the purge removes them with the rest of a clinic's personal data, so they
+drop out of the list.
 
 The number of queries is fixed (one GROUP BY query per kind of record), whatever the number
 of clinics.  The apps and devices parents asked about are JSON lists; they are counted in

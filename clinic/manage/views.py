@@ -18,7 +18,13 @@ from ..filters import format_datetime
 from ..forms import ConfirmForm, Form, form_view, show_rule_error
 from ..invites.calendar import CONTENT_TYPE
 from ..invites.notify import booking_ics
-from ..links import InvalidLink, booking_for_token, keep_private, link_not_found
+from ..links import (
+    InvalidLink,
+    booking_for_token,
+    details_erased,
+    keep_private,
+    link_not_found,
+)
 from ..models import ROLES, Booking, utcnow
 from . import service as manage
 from .forms import MoveForm, StaffCancelForm
@@ -77,6 +83,8 @@ def show(token: str):
     booking = _booking_for(token)
     if booking is None:
         return link_not_found()
+    if booking.anonymised_at is not None:
+        return details_erased()
     return _show(booking, token)
 
 
@@ -87,6 +95,8 @@ def invite(token: str):
     booking = _booking_for(token)
     if booking is None:
         return link_not_found()
+    if booking.anonymised_at is not None:
+        return details_erased()
     if booking.status == "cancelled":
         return redirect(url_for(".show", token=token))
     filename = f"clinic-{booking.reference}.ics"
@@ -105,6 +115,8 @@ def move(token: str):
     booking = _booking_for(token)
     if booking is None:
         return link_not_found()
+    if booking.anonymised_at is not None:
+        return details_erased()
     now = utcnow()
     locked = manage.lock_reason(booking, now)
     if locked:
@@ -146,6 +158,8 @@ def cancel(token: str):
     booking = _booking_for(token)
     if booking is None:
         return link_not_found()
+    if booking.anonymised_at is not None:
+        return details_erased()
     locked = manage.lock_reason(booking, utcnow())
     if locked:
         return _locked(booking, token, locked)

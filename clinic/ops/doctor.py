@@ -251,7 +251,7 @@ def check_mail(config) -> list[Finding]:
 
 
 def scheduled_jobs(app: Flask) -> dict[str, float]:
-    """The cron commands this release has (a later one adds `privacy purge`), with the
+    """The cron commands this release has, with the
     hours within which each should have succeeded."""
     jobs_due = {}
     for name, hours in app.config["CRON_JOBS"].items():

@@ -126,6 +126,7 @@ def join(
         clinic_id=clinic.id,
         **household_values(details),
         consent_at=now,
+        consent_version=current_app.config["CONSENT_VERSION"],
         status="waiting",
         created_at=now,
     )

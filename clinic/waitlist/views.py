@@ -20,6 +20,7 @@ from ..forms import ConfirmForm, form_view, show_rule_error
 from ..invites.notify import place_of
 from ..links import (
     InvalidLink,
+    details_erased,
     keep_private,
     link_not_found,
     manage_token,
@@ -113,6 +114,8 @@ def offer(token: str):
     entry = _entry_for(token)
     if entry is None:
         return link_not_found()
+    if entry.anonymised_at is not None:
+        return details_erased()
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _show_entry(entry, token)
@@ -146,6 +149,8 @@ def leave(token: str):
     entry = _entry_for(token)
     if entry is None:
         return link_not_found()
+    if entry.anonymised_at is not None:
+        return details_erased()
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _show_entry(entry, token, refused=form.csrf_token.errors[0], status=400)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from clinic.booking import service
 from clinic.booking.places import SlotFull
 from clinic.extensions import db
-from clinic.models import AuditEvent, Booking, Clinic, OutboxMessage, Slot
+from clinic.links import manage_token
+from clinic.models import AuditEvent, Booking, Clinic, OutboxMessage, Slot, utcnow
 from tests.booking.support import confirm, details, fill_form, submission_id
 from tests.helpers import csrf_token
 
@@ -180,21 +181,67 @@ def test_same_household_may_book_another_clinic(session, make, clinic, school, o
     assert written(session)["bookings"] == 2
 
 
-def test_form_says_so_next_to_the_email(client, session, make, slot):
+def _page_after_confirm(client, slot_id, **changes) -> tuple[int, str]:
+    """What the typist sees: every step's status, then the last page's text."""
+    form = fill_form(client, slot_id, **changes)
+    done = confirm(client, slot_id)
+    final = client.get(done.headers["Location"]) if done.status_code == 302 else done
+    steps = (form.status_code, done.status_code, done.headers.get("Location"), final.status_code)
+    return steps, final.get_data(as_text=True).replace(changes.get("email", ""), "EMAIL")
+
+
+def test_the_typist_cannot_tell_whether_an_address_has_a_booking(app, session, make, clinic, smtp):
+    existing = make.booking(clinic.slots[0], email="alex.example@example.net")
+    smtp.clear()
+    already = _page_after_confirm(
+        app.test_client(), clinic.slots[1].id, email="Alex.Example@example.net"
+    )
+    fresh = _page_after_confirm(
+        app.test_client(), clinic.slots[1].id, email="someone.new@example.net"
+    )
+    assert already == fresh
+    assert already[0] == (302, 302, "/book/confirmation", 200)
+    assert "Check your email" in already[1] and "already a booking" not in already[1].lower()
+
+    # The holder of the address is told, with their booking's link.
+    (notice,) = smtp.to("alex.example@example.net")
+    assert "already have a place" in notice["Subject"]
+    body = notice.get_body(("plain",)).get_content()
+    assert manage_token(existing) in body and existing.reference in body
+    assert written(session)["bookings"] == 2  # the existing one, and someone.new's
+
+
+def test_the_notice_goes_at_most_once_an_hour_per_booking(app, session, make, clinic, smtp):
+    existing = make.booking(clinic.slots[0], email="alex.example@example.net")
+    smtp.clear()
+    for _ in range(3):
+        _page_after_confirm(app.test_client(), clinic.slots[1].id, email=existing.email)
+    assert len(smtp.to(existing.email)) == 1
+    assert service.tell_already_booked(
+        session, clinic.id, existing.email, now=utcnow() + timedelta(minutes=61)
+    )
+
+
+def test_staff_are_told_next_to_the_email(officer_client, session, make, slot):
     make.booking(slot, email="alex.example@example.net")
-    response = fill_form(client, slot.id, email="Alex.Example@example.net")
+    response = fill_form(officer_client, slot.id, "/staff", email="Alex.Example@example.net")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert 'id="email-error"' in html and "already a booking for this email address" in html
+    assert 'id="email-error"' in html and "already has a booking at this clinic" in html
 
 
-def test_confirm_refused_when_the_household_booked_meanwhile(client, session, make, clinic):
+def test_confirm_when_the_household_booked_meanwhile_books_nothing(
+    client, session, make, clinic, smtp
+):
     fill_form(client, clinic.slots[0].id)
     make.booking(clinic.slots[1], email="alex.example@example.net")  # e.g. in another tab
     response = confirm(client, clinic.slots[0].id)
-    assert response.status_code == 409
-    assert "There is already a booking for this email address" in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/book/confirmation"
+    )
+    assert "Check your email" in client.get("/book/confirmation").get_data(as_text=True)
     assert written(session)["bookings"] == 1
+    assert len(smtp.to("alex.example@example.net")) == 1  # the link to the booking they have
 
 
 # --- double submit -----------------------------------------------------------------------
@@ -215,7 +262,7 @@ def test_double_click_makes_one_booking(client, session, slot, smtp):
         assert response.status_code == 302
         assert response.headers["Location"].endswith("/book/confirmation")
     (booking,) = session.scalars(select(Booking)).all()
-    assert booking.reference in client.get("/book/confirmation").get_data(as_text=True)
+    assert "Check your email" in client.get("/book/confirmation").get_data(as_text=True)
     assert written(session) == {"bookings": 1, "emails": 1, "audit": 1, "places taken": 1}
     assert len(smtp.messages) == 1
 

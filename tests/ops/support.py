@@ -170,7 +170,7 @@ class Parent:
             ("submission_id", _SUBMISSION.search(check).group(1)),
         ]
         status, url, page = self._open(f"/book/{slot_id}/check", confirm)
-        return status == 200 and url.endswith("/book/confirmation") and "Booking confirmed" in page
+        return status == 200 and url.endswith("/book/confirmation") and "Check your email" in page
 
 
 @contextmanager

@@ -94,7 +94,7 @@ def test_each_unit_command_runs_as_the_unit_would(app, database_url, tmp_path):
         command = _command(service)
         name = " ".join(command[3:])
         if name not in doctor.scheduled_jobs(app) and "outbox worker" not in name:
-            continue  # a command this release does not have yet (privacy purge)
+            continue  # a command this release does not have yet
         if name == "outbox worker":
             command.append("--once")
         done = subprocess.run(

@@ -195,6 +195,7 @@ def test_gunicorn_logs_hold_no_token_or_personal_data(
         assert get(f"{base}/booking/{manage}/invite.ics", referrer)[0] == 200
         assert get(f"{base}/booking/{manage}/cancel?from=/booking/{manage}")[0] == 200
         assert get(f"{base}/feedback/{feedback}")[0] == 200
+        assert get(f"{base}/booking/{manage}/delete")[0] == 200  # "delete my details"
         assert get(f"{base}/booking/{manage}x")[0] == 404  # a mistyped link is logged too
         if mode == "development":  # (secure cookies need https in production)
             assert Parent(base, "new.parent@example.net").book(slot_id)
@@ -203,7 +204,7 @@ def test_gunicorn_logs_hold_no_token_or_personal_data(
         assert secret not in text, f"{secret!r} found in the {mode} logs"
     assert "new.parent@example.net" not in text
     access = server.out.read_text()
-    assert access.count("/booking/[token]") >= 3 and "/feedback/[token]" in access
+    assert access.count("/booking/[token]") >= 4 and "/feedback/[token]" in access
     if mode == "production":
         for line in access.splitlines():
             entry = json.loads(line)

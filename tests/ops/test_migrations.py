@@ -34,6 +34,7 @@ from clinic.links import feedback_token, manage_token, waitlist_token
 from clinic.models import (
     AuditEvent,
     Booking,
+    BookingDraft,
     Clinic,
     Feedback,
     OutboxMessage,
@@ -168,11 +169,21 @@ def _realistic_data(session) -> None:
                 status=status,
                 attempts=0 if status == "pending" else 1,
                 sent_at=now if status == "sent" else None,
+                purged_at=now if status == "sent" and n % 2 else None,
             )
         )
         session.add(
             AuditEvent(
                 actor_label="parent", action="booking.create", object_type="booking", object_id=n
+            )
+        )
+    for n, clinic in enumerate(clinics):
+        session.add(
+            BookingDraft(
+                id=f"draft-{n}",
+                clinic_id=clinic.id,
+                answers={"parent_name": f"Drafting {n}", "email": f"draft{n}@example.net"},
+                expires_at=now + timedelta(hours=4),
             )
         )
     session.commit()
@@ -285,6 +296,8 @@ def _samples(session) -> dict[str, object]:
             "manage": manage_token(booking),
             "waitlist.offer": waitlist_token(entry),
             "waitlist.leave": waitlist_token(entry),
+            "privacy.delete_booking": manage_token(booking),
+            "privacy.delete_waitlist_entry": waitlist_token(entry),
             "feedback.give": feedback_token(attended),
             "auth.set_password": password_token(officer),
             "schedule.calendar_feed": officer.calendar_token,

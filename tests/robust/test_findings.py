@@ -110,7 +110,7 @@ def test_confirm_with_the_database_away_is_the_friendly_503(tmp_path):
     client = away.test_client()
     token = csrf_token(client.get("/staff/sign-in"))
     with client.session_transaction() as cookie:
-        cookie["booking_answers"] = {"clinic_id": 1, "answers": {"email": "a@example.net"}}
+        cookie["booking_answers"] = "a-draft-id"
 
     response = client.post(
         "/book/1/check",

@@ -319,6 +319,9 @@ TARGETS = [
     Target("feedback.give", "parent", lambda w: w.feedback, public=True),
     Target("auth.sign_in", "anonymous", lambda w: "/staff/sign-in", public=True),
     Target("auth.set_password", "anonymous", lambda w: w.set_password, public=True),
+    # last of the public ones: once pressed, the booking's and the entry's links answer 410
+    Target("privacy.delete_booking", "parent", lambda w: w.manage + "/delete", public=True),
+    Target("privacy.delete_waitlist_entry", "parent", lambda w: w.offer + "/delete", public=True),
     # staff
     Target("booking.staff_book", "officer", lambda w: f"/staff/book/{w.slot.id}"),
     Target(
@@ -390,6 +393,16 @@ TARGETS = [
     ),
     # admin
     Target("schools.add_school", "admin", lambda w: "/admin/schools/new"),
+    Target("privacy_admin.index", "admin", lambda w: "/admin/privacy"),
+    Target(
+        "privacy_admin.download",
+        "admin",
+        lambda w: "/admin/privacy/download.json",
+        lambda w: "/admin/privacy",
+    ),
+    Target(
+        "privacy_admin.erase", "admin", lambda w: "/admin/privacy/erase", lambda w: "/admin/privacy"
+    ),
     Target("schools.edit_school", "admin", lambda w: f"/admin/schools/{w.school.id}/edit"),
     Target("schools.invite_staff", "admin", lambda w: "/admin/staff/invite"),
     Target("schools.change_staff_role", "admin", lambda w: f"/admin/staff/{w.colleague.id}/role"),

@@ -1,0 +1,337 @@
+"""A person's rights over their details (UK GDPR): erasure and access.
+
+- **A parent deletes their details** from their booking's link (``erase_booking``) or
+  their waiting-list link (``erase_waitlist_entry``), before or after the clinic.  A
+  booking that still holds a place is cancelled first through
+  ``manage.service.cancel_booking`` (the usual cancellation email with its METHOD:CANCEL
+  invite, the place offered on), a live waiting-list entry leaves the line through
+  ``waitlist.service.leave``; then the record is anonymised as ``flask privacy purge``
+  would (``clinic.privacy.purge``), with the feedback it gave and the waiting-list entry it
+  came from.  Emails to that address not yet sent are withdrawn (status ``withdrawn``,
+  which the sender never picks up) and those already sent are blanked — unless the address
+  still has another booking or waiting-list place, whose emails they may be.  The
+  cancellation email itself still goes (it was queued after the withdrawal) and is
+  blanked by the purge once sent and past its retention.
+- **An admin answers a request** for an email address: ``holdings`` finds everything kept
+  for it, ``export`` makes it a plain dict (JSON, and the readable page), and
+  ``erase_subject`` erases all of it.
+
+Every action is audited (``privacy.erase``, ``privacy.access``) with counts only: never
+the address or any value erased.  The caller commits; on an error it rolls back and
+nothing is half-done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..manage import service as manage
+from ..models import (
+    Booking,
+    BookingDraft,
+    Feedback,
+    OutboxMessage,
+    User,
+    WaitlistEntry,
+    normalise_email,
+    utcnow,
+)
+from ..waitlist import service as waitlist
+from . import purge
+
+ERASED = "privacy.erase"
+ACCESSED = "privacy.access"
+
+
+@dataclass
+class Holdings:
+    """Everything kept about one email address."""
+
+    email: str
+    bookings: list[Booking] = field(default_factory=list)
+    waitlist_entries: list[WaitlistEntry] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)
+    messages: list[OutboxMessage] = field(default_factory=list)
+    drafts: list[BookingDraft] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return (
+            len(self.bookings)
+            + len(self.waitlist_entries)
+            + len(self.feedback)
+            + len(self.messages)
+            + len(self.drafts)
+        )
+
+
+# --- one parent's own record ----------------------------------------------------------------
+
+
+def erase_booking(
+    session: Session, booking: Booking, *, actor: User | str = "parent", now: datetime | None = None
+) -> int:
+    """Delete the household's details from this booking (cancelling it first while it
+    still can be); returns the number of records erased (0 if it already was)."""
+    now = now or utcnow()
+    if booking.anonymised_at is not None:
+        return 0
+    email = booking.email_normalised
+    keep_messages = email is not None and _has_other_records(session, email, booking=booking)
+    if not keep_messages and email:
+        withdraw_unsent(session, email, now=now)
+    if manage.lock_reason(booking, now) is None:
+        manage.cancel_booking(session, booking, actor=actor, now=now)
+    erased = _erase_booking_records(session, booking.id, now=now)
+    if not keep_messages and email:
+        erased += blank_sent(session, email, now=now)
+    audit.record(
+        session, actor, ERASED, booking, school_id=booking.clinic.school_id, records=erased
+    )
+    session.expire_all()
+    return erased
+
+
+def erase_waitlist_entry(
+    session: Session,
+    entry: WaitlistEntry,
+    *,
+    actor: User | str = "parent",
+    now: datetime | None = None,
+) -> int:
+    """Delete the household's details from its waiting-list place (leaving the line first)."""
+    now = now or utcnow()
+    if entry.anonymised_at is not None:
+        return 0
+    email = entry.email_normalised
+    keep_messages = email is not None and _has_other_records(session, email, entry=entry)
+    if not keep_messages and email:
+        withdraw_unsent(session, email, now=now)
+    if entry.is_live:
+        waitlist.leave(session, entry, actor=actor, now=now)
+    erased = int(purge.anonymise_waitlist_entry(session, entry.id, now=now))
+    if not keep_messages and email:
+        erased += blank_sent(session, email, now=now)
+    audit.record(session, actor, ERASED, entry, school_id=entry.clinic.school_id, records=erased)
+    session.expire_all()
+    return erased
+
+
+def _erase_booking_records(session: Session, booking_id: int, *, now: datetime) -> int:
+    """The booking, its feedback, and the waiting-list entries it was claimed from."""
+    erased = int(purge.anonymise_booking(session, booking_id, now=now))
+    for feedback_id in session.scalars(
+        select(Feedback.id).where(Feedback.booking_id == booking_id)
+    ):
+        erased += purge.anonymise_feedback(session, feedback_id, now=now)
+    for entry_id in session.scalars(
+        select(WaitlistEntry.id).where(WaitlistEntry.booking_id == booking_id)
+    ):
+        erased += purge.anonymise_waitlist_entry(session, entry_id, now=now)
+    return erased
+
+
+def _has_other_records(
+    session: Session, email: str, *, booking: Booking | None = None, entry=None
+) -> bool:
+    """Whether the address has another booking or waiting-list place not being erased
+    (its emails may be about that one)."""
+    came_from = (
+        [
+            e.id
+            for e in session.scalars(
+                select(WaitlistEntry).where(WaitlistEntry.booking_id == booking.id)
+            )
+        ]
+        if booking is not None
+        else []
+    )
+    bookings = select(Booking.id).where(
+        Booking.email_normalised == email,
+        Booking.anonymised_at.is_(None),
+        Booking.id != (booking.id if booking is not None else -1),
+    )
+    entries = select(WaitlistEntry.id).where(
+        WaitlistEntry.email_normalised == email,
+        WaitlistEntry.anonymised_at.is_(None),
+        WaitlistEntry.id.not_in([*came_from, entry.id if entry is not None else -1]),
+    )
+    return session.scalar(bookings.limit(1)) is not None or (
+        session.scalar(entries.limit(1)) is not None
+    )
+
+
+def _to(email: str):
+    return func.lower(func.trim(OutboxMessage.recipient)) == email
+
+
+def withdraw_unsent(session: Session, email: str, *, now: datetime) -> int:
+    """Emails to this address still waiting to go are never sent (``withdrawn``)."""
+    return session.execute(
+        update(OutboxMessage)
+        .where(_to(email), OutboxMessage.status == "pending")
+        .values(status="withdrawn")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def blank_sent(session: Session, email: str, *, now: datetime) -> int:
+    """Emails to this address that went (or failed, or were withdrawn) are blanked now."""
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                _to(email),
+                OutboxMessage.purged_at.is_(None),
+                OutboxMessage.status.in_(purge.FINISHED_MESSAGES),
+            )
+        )
+    )
+    return sum(purge.purge_message(session, message_id, now=now) for message_id in ids)
+
+
+# --- an admin answering a request -----------------------------------------------------------
+
+
+def holdings(session: Session, email: str) -> Holdings:
+    """Everything kept for this email address (a subject access request)."""
+    wanted = normalise_email(email)
+    found = Holdings(email=wanted)
+    if not wanted:
+        return found
+    found.bookings = list(
+        session.scalars(
+            select(Booking).where(Booking.email_normalised == wanted).order_by(Booking.id)
+        )
+    )
+    found.waitlist_entries = list(
+        session.scalars(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.email_normalised == wanted)
+            .order_by(WaitlistEntry.id)
+        )
+    )
+    booking_ids = [booking.id for booking in found.bookings]
+    found.feedback = list(
+        session.scalars(
+            select(Feedback)
+            .where(Feedback.booking_id.in_(booking_ids), Feedback.anonymised_at.is_(None))
+            .order_by(Feedback.id)
+        )
+    )
+    found.messages = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(_to(wanted), OutboxMessage.purged_at.is_(None))
+            .order_by(OutboxMessage.id)
+        )
+    )
+    found.drafts = [
+        draft
+        for draft in session.scalars(select(BookingDraft).order_by(BookingDraft.created_at))
+        if normalise_email(str((draft.answers or {}).get("email") or "")) == wanted
+    ]
+    return found
+
+
+def _when(value):
+    return value.isoformat() if value is not None else None
+
+
+def export(session: Session, found: Holdings) -> dict:
+    """What is held, as plain values (the JSON download and the readable page)."""
+    household = ("parent_name", "email", "phone", "child_years", "topics", "other_topic")
+    return {
+        "email": found.email,
+        "bookings": [
+            {
+                "reference": b.reference,
+                "school": b.clinic.school.name,
+                "clinic": b.clinic.title,
+                "clinic_date": b.clinic.date.isoformat(),
+                "time": _when(b.slot.starts_at),
+                "status": b.status,
+                **{name: getattr(b, name) for name in household},
+                "access_needs": b.access_needs,
+                "privacy_notice_version": b.consent_version,
+                "agreed_at": _when(b.consent_at),
+                "made_at": _when(b.created_at),
+                "cancelled_at": _when(b.cancelled_at),
+                "checked_in_at": _when(b.checked_in_at),
+            }
+            for b in found.bookings
+            if b.anonymised_at is None
+        ],
+        "waiting_lists": [
+            {
+                "school": e.clinic.school.name,
+                "clinic": e.clinic.title,
+                "clinic_date": e.clinic.date.isoformat(),
+                "status": e.status,
+                **{name: getattr(e, name) for name in household},
+                "access_needs": e.access_needs,
+                "privacy_notice_version": e.consent_version,
+                "joined_at": _when(e.created_at),
+            }
+            for e in found.waitlist_entries
+            if e.anonymised_at is None
+        ],
+        "feedback": [
+            {"useful": f.useful, "comments": f.comments, "given_at": _when(f.created_at)}
+            for f in found.feedback
+        ],
+        "emails": [
+            {
+                "subject": m.subject,
+                "status": m.status,
+                "queued_at": _when(m.created_at),
+                "sent_at": _when(m.sent_at),
+                "text": m.text_body,
+            }
+            for m in found.messages
+        ],
+        "unfinished_booking_forms": [
+            {"answers": d.answers, "started_at": _when(d.created_at)} for d in found.drafts
+        ],
+    }
+
+
+def record_access(session: Session, actor: User, found: Holdings) -> None:
+    audit.record(session, actor, ACCESSED, None, records=found.count)
+
+
+def erase_subject(session: Session, email: str, *, actor: User, now: datetime | None = None) -> int:
+    """Erase everything held for this address; returns how many records were erased.
+    Live bookings are cancelled first (the parent gets the usual cancellation)."""
+    now = now or utcnow()
+    found = holdings(session, email)
+    wanted = found.email
+    erased = 0
+    if wanted:
+        withdraw_unsent(session, wanted, now=now)
+    for booking in found.bookings:
+        if booking.anonymised_at is None:
+            if manage.lock_reason(booking, now) is None:
+                manage.cancel_booking(session, booking, actor=actor, now=now)
+            erased += _erase_booking_records(session, booking.id, now=now)
+    for entry in found.waitlist_entries:
+        session.refresh(entry)
+        if entry.anonymised_at is None:
+            if entry.is_live:
+                waitlist.leave(session, entry, actor=actor, now=now)
+            erased += purge.anonymise_waitlist_entry(session, entry.id, now=now)
+    for draft in found.drafts:
+        erased += purge.delete_draft(session, draft.id)
+    if wanted:
+        erased += blank_sent(session, wanted, now=now)
+    audit.record(session, actor, ERASED, None, records=erased)
+    session.expire_all()
+    return erased
+
+
+def is_erased(record) -> bool:
+    return getattr(record, "anonymised_at", None) is not None
