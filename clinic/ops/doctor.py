@@ -322,7 +322,18 @@ def check_backup_folder(config) -> list[Finding]:
                 "give the service's user write access, or set BACKUP_DIR",
             )
         ]
-    return [ok("backups", f"copies go to {folder}, the newest {config['BACKUP_KEEP']} kept")]
+    keep, shortest = config["BACKUP_KEEP"], config.get("PRIVACY_KEEP_SENT_EMAIL_DAYS")
+    if shortest is not None and keep > shortest:
+        # One backup a day: purged or erased details would live on in a copy for longer
+        # than the privacy notice says (design rule 7).
+        return [
+            problem(
+                "backups",
+                f"BACKUP_KEEP={keep} daily copies outlive PRIVACY_KEEP_SENT_EMAIL_DAYS={shortest}",
+                f"set BACKUP_KEEP to {shortest} or fewer",
+            )
+        ]
+    return [ok("backups", f"copies go to {folder}, the newest {keep} kept")]
 
 
 def run_checks(app: Flask, now: datetime | None = None) -> list[Finding]:

@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from ..booking import signals
 from ..extensions import db
-from ..models import OutboxMessage, utcnow
+from ..models import OUTBOX_STATUSES, OutboxMessage, utcnow
 from .models import JobRun
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class DatabaseCollector:
         messages = GaugeMetricFamily(
             "clinic_outbox_messages", "Outbox messages by status.", labels=["status"]
         )
-        for status in ("pending", "sending", "sent", "failed"):
+        for status in OUTBOX_STATUSES:
             messages.add_metric([status], by_status.get(status, 0))
         yield messages
 

@@ -85,8 +85,7 @@ def erase_booking(
     keep_messages = email is not None and _has_other_records(session, email, booking=booking)
     if not keep_messages and email:
         withdraw_unsent(session, email, now=now)
-    if manage.lock_reason(booking, now) is None:
-        manage.cancel_booking(session, booking, actor=actor, now=now)
+    _cancel_if_live(session, booking, actor, now)
     erased = _erase_booking_records(session, booking.id, now=now)
     if not keep_messages and email:
         erased += blank_sent(session, email, now=now)
@@ -112,14 +111,32 @@ def erase_waitlist_entry(
     keep_messages = email is not None and _has_other_records(session, email, entry=entry)
     if not keep_messages and email:
         withdraw_unsent(session, email, now=now)
-    if entry.is_live:
-        waitlist.leave(session, entry, actor=actor, now=now)
+    _leave_if_live(session, entry, actor, now)
     erased = int(purge.anonymise_waitlist_entry(session, entry.id, now=now))
     if not keep_messages and email:
         erased += blank_sent(session, email, now=now)
     audit.record(session, actor, ERASED, entry, school_id=entry.clinic.school_id, records=erased)
     session.expire_all()
     return erased
+
+
+def _cancel_if_live(session: Session, booking: Booking, actor, now: datetime) -> None:
+    """A booking that still holds a place is cancelled the usual way (its email and
+    METHOD:CANCEL invite, the place offered on); one another request cancelled a moment
+    ago is simply erased."""
+    if manage.lock_reason(booking, now) is None:
+        try:
+            manage.cancel_booking(session, booking, actor=actor, now=now)
+        except manage.BookingLocked:
+            session.refresh(booking)
+
+
+def _leave_if_live(session: Session, entry: WaitlistEntry, actor, now: datetime) -> None:
+    if entry.is_live:
+        try:
+            waitlist.leave(session, entry, actor=actor, now=now)
+        except waitlist.WaitlistError:
+            session.refresh(entry)
 
 
 def _erase_booking_records(session: Session, booking_id: int, *, now: datetime) -> int:
@@ -315,14 +332,12 @@ def erase_subject(session: Session, email: str, *, actor: User, now: datetime | 
         withdraw_unsent(session, wanted, now=now)
     for booking in found.bookings:
         if booking.anonymised_at is None:
-            if manage.lock_reason(booking, now) is None:
-                manage.cancel_booking(session, booking, actor=actor, now=now)
+            _cancel_if_live(session, booking, actor, now)
             erased += _erase_booking_records(session, booking.id, now=now)
     for entry in found.waitlist_entries:
         session.refresh(entry)
         if entry.anonymised_at is None:
-            if entry.is_live:
-                waitlist.leave(session, entry, actor=actor, now=now)
+            _leave_if_live(session, entry, actor, now)
             erased += purge.anonymise_waitlist_entry(session, entry.id, now=now)
     for draft in found.drafts:
         erased += purge.delete_draft(session, draft.id)

@@ -191,3 +191,12 @@ def test_an_unreachable_database_is_one_line():
     assert (
         len(database) == 1 and database[0].startswith("PROBLEM") and "DATABASE_URL" in database[0]
     )
+
+
+def test_backups_kept_longer_than_the_retention_are_a_problem(app, tmp_path):
+    app.config["BACKUP_DIR"] = str(tmp_path / "backups")
+    app.config.update(BACKUP_KEEP=60, PRIVACY_KEEP_SENT_EMAIL_DAYS=30)
+    code, lines = _doctor(app)
+    (backups,) = [line for line in _problems(lines) if "backups:" in line]
+    assert "BACKUP_KEEP=60" in backups and "30 or fewer" in backups
+    assert code == 1

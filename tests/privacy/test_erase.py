@@ -215,3 +215,21 @@ def _count(session, condition) -> int:
 def test_only_admins_reach_the_privacy_page(officer_client, client):
     assert officer_client.get("/admin/privacy").status_code in (403, 404)
     assert client.get("/admin/privacy").status_code in (302, 401, 403, 404)
+
+
+def test_a_booking_cancelled_a_moment_before_is_still_erased(session, make, school, officer_user):
+    from clinic.privacy import service as privacy
+
+    clinic = make.clinic(school, officer_user, slots=1, capacity=1)
+    booking = make.booking(clinic.slots[0], parent_name=NAME, email=EMAIL)
+    # Another request cancels it while this one still holds the confirmed booking.
+    session.execute(
+        sa.update(Booking)
+        .where(Booking.id == booking.id)
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    assert booking.status == "confirmed"
+    assert privacy.erase_booking(session, booking, now=utcnow()) >= 1
+    session.commit()
+    assert find_everywhere() == []
