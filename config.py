@@ -32,6 +32,12 @@ def _database_url(default: str) -> str:
 class Config:
     SERVICE_NAME = "Parental controls clinics"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # Old keys, comma-separated, still accepted (never used to sign) after SECRET_KEY is
+    # rotated: parents' links and staff sessions made under them keep working. Drop a key
+    # once its links may go (the retention period after the last clinic it signed for).
+    SECRET_KEY_FALLBACKS = [
+        key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+    ]
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'clinic.sqlite3'}")
     # hide_parameters: a database error never carries the values (names, emails) into a log.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
@@ -65,6 +71,9 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Production refuses memory:// (each worker would count alone) unless this says that
+    # one process's counters are wanted on purpose (a single-worker trial).
+    RATELIMIT_ALLOW_MEMORY = _bool("RATELIMIT_ALLOW_MEMORY")
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
@@ -89,6 +98,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PASSWORD_TOKEN_MAX_AGE = 3 * 24 * 3600
     PASSWORD_MIN_LENGTH = 10
+    # Staff sessions (clinic/auth/sessions.py): signed out after this long without a
+    # request, and this long after signing in whatever happens.
+    STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("STAFF_SESSION_IDLE_MINUTES", "30"))
+    STAFF_SESSION_MAX_HOURS = int(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))
+    # How often "last seen" may be moved (the cookie's stamp, and the row on a POST).
+    STAFF_SESSION_TOUCH_SECONDS = 60
 
     # --- operations (clinic/ops; README "Running in production") ---
     PRODUCTION = False
@@ -121,6 +136,22 @@ class Config:
         "backup create": 26,
         "privacy purge": 26,
     }
+
+
+MEMORY_RATE_LIMITS = (
+    "RATELIMIT_STORAGE_URI is not set (or is memory://), so each process would keep its own "
+    "rate-limit counters: with several workers a guesser gets several times the limits, and "
+    "a restart forgets them"
+)
+MEMORY_RATE_LIMITS_FIX = (
+    "set RATELIMIT_STORAGE_URI to a Redis that every app server shares, e.g. "
+    "redis://cache:6379/0 (or RATELIMIT_ALLOW_MEMORY=1 to run with per-process limits on purpose)"
+)
+
+
+def memory_rate_limits(config) -> bool:
+    """Whether rate limits would be counted in one process's memory."""
+    return (config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://")
 
 
 class DevelopmentConfig(Config):
@@ -161,6 +192,8 @@ class ProductionConfig(Config):
                 "Set SECRET_KEY to a long random value (for example the output of "
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
+        if memory_rate_limits(app.config) and not app.config.get("RATELIMIT_ALLOW_MEMORY"):
+            raise RuntimeError(f"{MEMORY_RATE_LIMITS}. To start, {MEMORY_RATE_LIMITS_FIX}.")
 
 
 CONFIGS = {

@@ -13,7 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..errors import RuleError
+from ..links import signing_keys
 from ..models import ROLES, School, User, normalise_email, utcnow
+from . import sessions
 
 # A hash to compare against when the email is unknown, so a wrong email costs the same time
 # as a wrong password and the answer cannot be told apart by timing.
@@ -86,6 +88,8 @@ def check_password_rules(password: str) -> None:
 def set_password(session: Session, user: User, password: str) -> None:
     check_password_rules(password)
     user.password_hash = hash_password(password)
+    # Whoever may have had the old password may have a session: every one of them ends.
+    sessions.end_all(session, user, "password_changed")
     audit.record(session, user, "user.set_password", user)
 
 
@@ -93,7 +97,7 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="set-password")
+    return URLSafeTimedSerializer(signing_keys(), salt="set-password")
 
 
 def _fingerprint(user: User) -> str:

@@ -1,15 +1,18 @@
 """Sign in, sign out, and set a password from an emailed link."""
 
+from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..forms import ConfirmForm, form_view, show_rule_error
-from ..models import User, normalise_email
-from . import service
+from ..models import User, normalise_email, utcnow
+from ..sqlite import READ_METHODS
+from . import service, sessions
 from .forms import SetPasswordForm, SignInForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -19,10 +22,53 @@ login_manager.login_message = "Sign in to see that page."
 login_manager.login_message_category = "info"
 
 
+# The staff session's random id and the time this copy was last seen (epoch seconds),
+# in Flask's signed session cookie (see clinic/auth/sessions.py).
+SESSION_ID, SEEN = "staff_sid", "staff_seen"
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The signed-in user, if the cookie's staff session is still good (Flask-Login calls
+    this once a request, the first time ``current_user`` is needed)."""
+    token = cookie.get(SESSION_ID)
+    if not isinstance(token, str) or not user_id.isdigit():
+        _forget()
+        return None
+    now = utcnow()
+    stamp = cookie.get(SEEN)
+    seen = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int) else None
+    result = sessions.check(db.session, token, int(user_id), seen=seen, now=now)
+    if result.user is None:
+        _forget()
+        if result.problem == sessions.IDLE:
+            minutes = current_app.config["STAFF_SESSION_IDLE_MINUTES"]
+            flash(f"You were signed out after {minutes} minutes without activity.", "info")
+        elif result.problem == sessions.EXPIRED:
+            hours = current_app.config["STAFF_SESSION_MAX_HOURS"]
+            flash(f"You were signed out {hours} hours after signing in.", "info")
+        return None
+    if seen is None or now - seen >= sessions.touch_every():
+        cookie[SEEN] = int(now.timestamp())
+    if request.method not in READ_METHODS:
+        sessions.touch(db.session, result.row, now=now)
+    return result.user
+
+
+def _forget() -> None:
+    """Drop a dead sign-in from the cookie (it signs nobody in either way)."""
+    for key in (SESSION_ID, SEEN, "_user_id", "_fresh", "_id"):
+        cookie.pop(key, None)
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in with a new staff session.  Everything the cookie held before is
+    dropped, so an id planted before sign-in is never the signed-in one (fixation)."""
+    cookie.clear()
+    token = sessions.start(db.session, user)
+    login_user(user)
+    cookie[SESSION_ID] = token
+    cookie[SEEN] = int(utcnow().timestamp())
 
 
 def roles_required(*roles: str):
@@ -85,8 +131,8 @@ def sign_in():
     if form.validate_on_submit():
         user = service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
+            start_session(user)
             db.session.commit()
-            login_user(user)
             current_app.logger.info("staff sign-in user_id=%s", user.id)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
         # One message, the same for a wrong email and a wrong password.
@@ -105,7 +151,12 @@ def sign_out_page():
 
 @bp.post("/sign-out")
 def sign_out():
+    token = cookie.get(SESSION_ID)
+    if isinstance(token, str):
+        sessions.end(db.session, token)
+        db.session.commit()
     logout_user()
+    _forget()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
 
@@ -133,6 +184,7 @@ def set_password(token: str):
         else:
             db.session.commit()
             logout_user()
+            _forget()
             flash(
                 "Your password is set. Sign in with your email address and new password.", "success"
             )
