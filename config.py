@@ -75,15 +75,30 @@ class Config:
     # one process's counters are wanted on purpose (a single-worker trial).
     RATELIMIT_ALLOW_MEMORY = _bool("RATELIMIT_ALLOW_MEMORY")
     RATELIMIT_HEADERS_ENABLED = True
-    SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
-    SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    # Failed sign-ins (clinic/auth/views.py). One account from one address is slowed
+    # soonest; an address trying many accounts next; an account tried from many places
+    # last, and then its owner is offered a one-time sign-in link by email, so nobody can
+    # keep an officer out by typing their email address with wrong passwords.
+    SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get(
+        "SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes"
+    )
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "20 per hour")
+    # Emailed links (forgotten password, sign-in link): per address typed, per address.
+    EMAIL_LINK_LIMIT_PER_EMAIL = os.environ.get("EMAIL_LINK_LIMIT_PER_EMAIL", "3 per hour")
+    EMAIL_LINK_LIMIT_PER_ADDRESS = os.environ.get("EMAIL_LINK_LIMIT_PER_ADDRESS", "10 per hour")
 
-    # Public booking forms: per address (Continue and Confirm together) and per email.
-    BOOKING_LIMIT_PER_ADDRESS = os.environ.get("BOOKING_LIMIT_PER_ADDRESS", "60 per hour")
+    # Public booking forms (clinic/booking/limits.py says why each is keyed as it is):
+    # posts per address (Continue and Confirm together; far above a school's rush from one
+    # Wi-Fi or mobile network), per browser session, and bookings per email address.
+    BOOKING_LIMIT_PER_ADDRESS = os.environ.get("BOOKING_LIMIT_PER_ADDRESS", "1000 per hour")
+    BOOKING_LIMIT_PER_SESSION = os.environ.get("BOOKING_LIMIT_PER_SESSION", "20 per hour")
     BOOKING_LIMIT_PER_EMAIL = os.environ.get("BOOKING_LIMIT_PER_EMAIL", "10 per hour")
     # Which privacy notice a parent agreed to; change it when the notice changes.
     CONSENT_VERSION = "2026-11"
-    WAITLIST_LIMIT_PER_ADDRESS = os.environ.get("WAITLIST_LIMIT_PER_ADDRESS", "10 per hour")
+    WAITLIST_LIMIT_PER_ADDRESS = os.environ.get("WAITLIST_LIMIT_PER_ADDRESS", "500 per hour")
+    WAITLIST_LIMIT_PER_SESSION = os.environ.get("WAITLIST_LIMIT_PER_SESSION", "10 per hour")
+    WAITLIST_LIMIT_PER_EMAIL = os.environ.get("WAITLIST_LIMIT_PER_EMAIL", "5 per hour")
     # The longest a waiting-list offer lasts (shorter near the clinic).
     WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))
     # Reminders go to bookings whose slot starts between these many hours from now.
@@ -96,7 +111,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    PASSWORD_TOKEN_MAX_AGE = 3 * 24 * 3600
+    PASSWORD_TOKEN_MAX_AGE = 3 * 24 * 3600  # an invitation's set-password link
+    # A "Forgotten your password?" link; it works once, like every set-password link.
+    PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(3600)))
+    SIGN_IN_LINK_MAX_AGE = int(os.environ.get("SIGN_IN_LINK_MAX_AGE", str(15 * 60)))
     PASSWORD_MIN_LENGTH = 10
     # Staff sessions (clinic/auth/sessions.py): signed out after this long without a
     # request, and this long after signing in whatever happens.
