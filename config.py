@@ -32,6 +32,12 @@ def _database_url(default: str) -> str:
 class Config:
     SERVICE_NAME = "Parental controls clinics"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # Old keys, comma-separated, still accepted (never used to sign) after SECRET_KEY is
+    # rotated: parents' links and staff sessions made under them keep working. Drop a key
+    # once its links may go (the retention period after the last clinic it signed for).
+    SECRET_KEY_FALLBACKS = [
+        key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+    ]
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'clinic.sqlite3'}")
     # hide_parameters: a database error never carries the values (names, emails) into a log.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
@@ -65,12 +71,28 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Production refuses memory:// (each worker would count alone) unless this says that
+    # one process's counters are wanted on purpose (a single-worker trial).
+    RATELIMIT_ALLOW_MEMORY = _bool("RATELIMIT_ALLOW_MEMORY")
     RATELIMIT_HEADERS_ENABLED = True
-    SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
-    SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    # Failed sign-ins (clinic/auth/views.py). One account from one address is slowed
+    # soonest; an address trying many accounts next; an account tried from many places
+    # last, and then its owner is offered a one-time sign-in link by email, so nobody can
+    # keep an officer out by typing their email address with wrong passwords.
+    SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get(
+        "SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes"
+    )
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "20 per hour")
+    # Emailed links (forgotten password, sign-in link): per address typed, per address.
+    EMAIL_LINK_LIMIT_PER_EMAIL = os.environ.get("EMAIL_LINK_LIMIT_PER_EMAIL", "3 per hour")
+    EMAIL_LINK_LIMIT_PER_ADDRESS = os.environ.get("EMAIL_LINK_LIMIT_PER_ADDRESS", "10 per hour")
 
-    # Public booking forms: per address (Continue and Confirm together) and per email.
-    BOOKING_LIMIT_PER_ADDRESS = os.environ.get("BOOKING_LIMIT_PER_ADDRESS", "60 per hour")
+    # Public booking forms (clinic/booking/limits.py says why each is keyed as it is):
+    # posts per address (Continue and Confirm together; far above a school's rush from one
+    # Wi-Fi or mobile network), per browser session, and bookings per email address.
+    BOOKING_LIMIT_PER_ADDRESS = os.environ.get("BOOKING_LIMIT_PER_ADDRESS", "1000 per hour")
+    BOOKING_LIMIT_PER_SESSION = os.environ.get("BOOKING_LIMIT_PER_SESSION", "20 per hour")
     BOOKING_LIMIT_PER_EMAIL = os.environ.get("BOOKING_LIMIT_PER_EMAIL", "10 per hour")
     # Which privacy notice a parent agreed to (kept on each booking and waiting-list
     # entry); change it whenever templates/core/privacy.html changes what it says.
@@ -89,7 +111,9 @@ class Config:
     PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "privacy@example.org")
     # The answers typed into the booking form wait for Confirm on the server this long.
     BOOKING_DRAFT_HOURS = int(os.environ.get("BOOKING_DRAFT_HOURS", "4"))
-    WAITLIST_LIMIT_PER_ADDRESS = os.environ.get("WAITLIST_LIMIT_PER_ADDRESS", "10 per hour")
+    WAITLIST_LIMIT_PER_ADDRESS = os.environ.get("WAITLIST_LIMIT_PER_ADDRESS", "500 per hour")
+    WAITLIST_LIMIT_PER_SESSION = os.environ.get("WAITLIST_LIMIT_PER_SESSION", "10 per hour")
+    WAITLIST_LIMIT_PER_EMAIL = os.environ.get("WAITLIST_LIMIT_PER_EMAIL", "5 per hour")
     # The longest a waiting-list offer lasts (shorter near the clinic).
     WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))
     # Reminders go to bookings whose slot starts between these many hours from now.
@@ -102,8 +126,17 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    PASSWORD_TOKEN_MAX_AGE = 3 * 24 * 3600
+    PASSWORD_TOKEN_MAX_AGE = 3 * 24 * 3600  # an invitation's set-password link
+    # A "Forgotten your password?" link; it works once, like every set-password link.
+    PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(3600)))
+    SIGN_IN_LINK_MAX_AGE = int(os.environ.get("SIGN_IN_LINK_MAX_AGE", str(15 * 60)))
     PASSWORD_MIN_LENGTH = 10
+    # Staff sessions (clinic/auth/sessions.py): signed out after this long without a
+    # request, and this long after signing in whatever happens.
+    STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("STAFF_SESSION_IDLE_MINUTES", "30"))
+    STAFF_SESSION_MAX_HOURS = int(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))
+    # How often "last seen" may be moved (the cookie's stamp, and the row on a POST).
+    STAFF_SESSION_TOUCH_SECONDS = 60
 
     # --- operations (clinic/ops; README "Running in production") ---
     PRODUCTION = False
@@ -136,6 +169,22 @@ class Config:
         "backup create": 26,
         "privacy purge": 26,
     }
+
+
+MEMORY_RATE_LIMITS = (
+    "RATELIMIT_STORAGE_URI is not set (or is memory://), so each process would keep its own "
+    "rate-limit counters: with several workers a guesser gets several times the limits, and "
+    "a restart forgets them"
+)
+MEMORY_RATE_LIMITS_FIX = (
+    "set RATELIMIT_STORAGE_URI to a Redis that every app server shares, e.g. "
+    "redis://cache:6379/0 (or RATELIMIT_ALLOW_MEMORY=1 to run with per-process limits on purpose)"
+)
+
+
+def memory_rate_limits(config) -> bool:
+    """Whether rate limits would be counted in one process's memory."""
+    return (config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://")
 
 
 class DevelopmentConfig(Config):
@@ -176,6 +225,8 @@ class ProductionConfig(Config):
                 "Set SECRET_KEY to a long random value (for example the output of "
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
+        if memory_rate_limits(app.config) and not app.config.get("RATELIMIT_ALLOW_MEMORY"):
+            raise RuntimeError(f"{MEMORY_RATE_LIMITS}. To start, {MEMORY_RATE_LIMITS_FIX}.")
 
 
 CONFIGS = {

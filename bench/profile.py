@@ -52,6 +52,7 @@ def _app(database_url: str):
             "MAIL_SERVER": "",
             "BOOKING_LIMIT_PER_ADDRESS": "1000000 per hour",
             "BOOKING_LIMIT_PER_EMAIL": "1000000 per hour",
+            "BOOKING_LIMIT_PER_SESSION": "1000000 per hour",
         }
     )
 

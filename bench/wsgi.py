@@ -35,6 +35,7 @@ app = create_app(
         "MAIL_SERVER": "",
         "BOOKING_LIMIT_PER_ADDRESS": "1000000 per hour",
         "BOOKING_LIMIT_PER_EMAIL": "1000000 per hour",
+        "BOOKING_LIMIT_PER_SESSION": "1000000 per hour",
     }
 )
 

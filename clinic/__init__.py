@@ -68,6 +68,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from . import core, filters
     from .attendance import service as attendance_service
     from .attendance import views as attendance_views
+    from .audit_log import views as audit_log_views
     from .auth import views as auth_views
     from .booking import views as booking_views
     from .figures import views as figures_views
@@ -96,6 +97,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         figures_views.bp,
         privacy_views.bp,
         privacy_views.admin_bp,
+        audit_log_views.bp,
     ):
         app.register_blueprint(blueprint)
     outbox_service.register(app)

@@ -84,6 +84,8 @@ def register(app: Flask) -> None:
         if error.code == 405 and error.valid_methods:
             return (*response, {"Allow": ", ".join(error.valid_methods)})
         if error.code == 429:
+            if error.response is not None:  # a limit's own page (on_breach)
+                return error.response
             retry = getattr(error, "retry_after", None)
             return render_error(429, retry and f"Try again in {retry} seconds.")
         return response

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in ``create_app()``.
 
+``db`` is Flask-SQLAlchemy with one change, a quiet teardown (``_SQLAlchemy`` below).
 ``mail`` is Flask-Mail's extension, through the small subclass in ``clinic.outbox.mail``:
 its connections have a timeout and check the relay's certificate, and read the ``MAIL_*``
 settings per batch (that module says what each subclass there adds, and why).  Email goes
@@ -14,6 +15,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
 
 from .outbox.mail import Mail
@@ -32,7 +34,23 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class _SQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy, ending each app context's session quietly.
+
+    Its teardown closes the session, which rolls back; if the database went away after
+    the page was drawn, that ROLLBACK fails, and an error raised from a teardown turns a
+    finished page into gunicorn's bare 500 (seen in tests/robust/test_database_away.py).
+    SQLAlchemy has already invalidated the dead connection, so the pool replaces it and
+    there is nothing left to do but forget the session."""
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        try:
+            self.session.remove()
+        except sa_exc.DBAPIError:
+            self.session.registry.clear()
+
+
+db = _SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

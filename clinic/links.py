@@ -24,6 +24,15 @@ from sqlalchemy.orm import Session
 from .models import MAX_ID, Booking, WaitlistEntry
 
 
+def signing_keys() -> list[str]:
+    """The keys for itsdangerous, as Flask's own session uses them: the old keys of
+    ``SECRET_KEY_FALLBACKS`` first and ``SECRET_KEY`` last (it signs; all of them verify),
+    so rotating the key leaves links already in parents' inboxes working while the old
+    key stays in the fallbacks."""
+    config = current_app.config
+    return [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+
+
 class InvalidLink(Exception):
     """Tampered, truncated or unknown link (or one made for another purpose)."""
 
@@ -47,7 +56,7 @@ class _Purpose:
     binding: object  # record -> str
 
     def serializer(self) -> URLSafeSerializer:
-        return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=self.salt)
+        return URLSafeSerializer(signing_keys(), salt=self.salt)
 
     def dump(self, record) -> str:
         return self.serializer().dumps({self.id_key: record.id, "u": self.binding(record)})

@@ -33,3 +33,15 @@ class SetPasswordForm(Form):
         ],
     )
     submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
+class EmailLinkForm(Form):
+    """Ask for a link by email: a set-password link, or a one-time sign-in link."""
+
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        description="The email address you sign in with.",
+        validators=[DataRequired("Enter your email address"), Length(max=254)],
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())

@@ -10,14 +10,25 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from .. import audit
 from ..errors import RuleError
+from ..links import signing_keys
 from ..models import ROLES, School, User, normalise_email, utcnow
+from ..outbox.service import external_url, queue_email
+from . import sessions
 
 # A hash to compare against when the email is unknown, so a wrong email costs the same time
 # as a wrong password and the answer cannot be told apart by timing.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+# The common-password list zxcvbn ships (lower case, most common first).
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+# zxcvbn's score, 0-4: 3 is "safely unguessable" (about 10^8 guesses or more).
+PASSWORD_MIN_SCORE = 3
 
 
 class AccountError(RuleError):
@@ -65,7 +76,7 @@ def create_user(
         raise AccountError("There is already an account with this email address", "email")
     user = User(email=email, name=name.strip(), role=role, school=school, active=True)
     if password:
-        check_password_rules(password)
+        check_password_rules(password, user)
         user.password_hash = hash_password(password)
     session.add(user)
     session.flush()
@@ -75,17 +86,37 @@ def create_user(
     return user
 
 
-def check_password_rules(password: str) -> None:
+def check_password_rules(password: str, user: User | None = None) -> None:
+    """At least ``PASSWORD_MIN_LENGTH`` characters, not one of the 30,000 most common
+    passwords that zxcvbn ships, and not easy to guess by zxcvbn's estimate (a word with a
+    digit, a keyboard run, a date, the person's own name or email).  No rules about
+    capitals or symbols: length is what makes a password hard to guess."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         raise AccountError(f"Password must be {minimum} characters or more", "password")
     if len(password) > 200:
         raise AccountError("Password must be 200 characters or fewer", "password")
+    squashed = "".join(password.lower().split())
+    if password.lower() in COMMON_PASSWORDS or squashed in COMMON_PASSWORDS:
+        raise AccountError(
+            "This is one of the most common passwords, so it is easy to guess. Choose another",
+            "password",
+        )
+    own = [user.email, *user.email.split("@"), *user.name.split()] if user is not None else []
+    # zxcvbn's time grows with the length; the first 100 characters tell enough.
+    if zxcvbn(password[:100], user_inputs=own)["score"] < PASSWORD_MIN_SCORE:
+        raise AccountError(
+            "This password is easy to guess. Add another word or two, and avoid names, "
+            "dates and keyboard patterns",
+            "password",
+        )
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    check_password_rules(password)
+    check_password_rules(password, user)
     user.password_hash = hash_password(password)
+    # Whoever may have had the old password may have a session: every one of them ends.
+    sessions.end_all(session, user, "password_changed")
     audit.record(session, user, "user.set_password", user)
 
 
@@ -93,7 +124,7 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="set-password")
+    return URLSafeTimedSerializer(signing_keys(), salt="set-password")
 
 
 def _fingerprint(user: User) -> str:
@@ -101,21 +132,129 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:16]
 
 
-def password_token(user: User) -> str:
-    return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+def password_token(user: User, *, reset: bool = False) -> str:
+    """A set-password link's token: an invitation's (``PASSWORD_TOKEN_MAX_AGE``) or, asked
+    for on the "Forgotten your password?" page, a reset's (``PASSWORD_RESET_MAX_AGE``)."""
+    data = {"u": user.id, "f": _fingerprint(user)}
+    if reset:
+        data["r"] = 1
+    return _serializer().dumps(data)
 
 
 def user_for_token(session: Session, token: str) -> User:
+    config = current_app.config
+    longest = max(config["PASSWORD_TOKEN_MAX_AGE"], config["PASSWORD_RESET_MAX_AGE"])
     try:
-        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_TOKEN_MAX_AGE"])
+        data, signed_at = _serializer().loads(token, max_age=longest, return_timestamp=True)
     except SignatureExpired as exc:
         raise InvalidToken("expired") from exc
     except BadSignature as exc:
         raise InvalidToken("invalid") from exc
-    user = session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise InvalidToken("invalid")
+    max_age = config["PASSWORD_RESET_MAX_AGE" if data.get("r") else "PASSWORD_TOKEN_MAX_AGE"]
+    if (utcnow() - signed_at).total_seconds() > max_age:
+        raise InvalidToken("expired")
+    user_id = data.get("u")
+    user = session.get(User, user_id) if type(user_id) is int else None
     if user is None or not user.active or data.get("f") != _fingerprint(user):
         raise InvalidToken("used")
     return user
+
+
+# --- asking for a link by email: always the same answer ------------------------------
+
+
+def _active_user(session: Session, email: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    return user if user is not None and user.active else None
+
+
+def _lifetime_words(seconds: int) -> str:
+    """How long a link works, in words for an email ("3 days", "15 minutes")."""
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Email a set-password link if ``email`` is an active account; otherwise nothing.
+    The caller answers the same either way, so the page tells nobody who has an account."""
+    user = _active_user(session, email)
+    if user is None:
+        return
+    queue_email(
+        session,
+        to=user.email,
+        subject=f"Reset your password for {current_app.config['SERVICE_NAME']}",
+        template="staff_password_reset",
+        context={
+            "name": user.name,
+            "link": external_url("auth.set_password", token=password_token(user, reset=True)),
+            "valid_for": _lifetime_words(current_app.config["PASSWORD_RESET_MAX_AGE"]),
+        },
+        kind="staff_password_reset",
+    )
+    audit.record(session, "sign-in page", "user.request_password_reset", user)
+
+
+def request_sign_in_link(session: Session, email: str) -> None:
+    """Email a one-time sign-in link if ``email`` is an active account with a password
+    (for an account whose sign-ins are being throttled); otherwise nothing."""
+    user = _active_user(session, email)
+    if user is None or not user.password_hash:
+        return
+    queue_email(
+        session,
+        to=user.email,
+        subject=f"Your sign-in link for {current_app.config['SERVICE_NAME']}",
+        template="staff_sign_in_link",
+        context={
+            "name": user.name,
+            "link": external_url("auth.sign_in_with_link", token=sign_in_token(user)),
+            "valid_for": _lifetime_words(current_app.config["SIGN_IN_LINK_MAX_AGE"]),
+        },
+        kind="staff_sign_in_link",
+    )
+    audit.record(session, "sign-in page", "user.request_sign_in_link", user)
+
+
+def _sign_in_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(signing_keys(), salt="sign-in-link")
+
+
+def _sign_in_fingerprint(user: User) -> str:
+    """Changes at every sign-in (and password change), so the link works once."""
+    seen = user.last_sign_in_at.isoformat() if user.last_sign_in_at else "never"
+    return hashlib.sha256(f"{seen}|{user.password_hash}".encode()).hexdigest()[:16]
+
+
+def sign_in_token(user: User) -> str:
+    return _sign_in_serializer().dumps({"u": user.id, "f": _sign_in_fingerprint(user)})
+
+
+def user_for_sign_in_token(session: Session, token: str) -> User:
+    try:
+        data = _sign_in_serializer().loads(
+            token, max_age=current_app.config["SIGN_IN_LINK_MAX_AGE"]
+        )
+    except SignatureExpired as exc:
+        raise InvalidToken("expired") from exc
+    except BadSignature as exc:
+        raise InvalidToken("invalid") from exc
+    user_id = data.get("u") if isinstance(data, dict) else None
+    user = session.get(User, user_id) if type(user_id) is int else None
+    if user is None or not user.active or data.get("f") != _sign_in_fingerprint(user):
+        raise InvalidToken("used")
+    return user
+
+
+def sign_in_with_link(session: Session, user: User) -> None:
+    """The link's button was pressed: this counts as a sign-in, so the link is used up."""
+    user.last_sign_in_at = utcnow()
+    audit.record(session, user, "user.sign_in_with_link", user)
 
 
 # --- scope: the one place that decides what a staff member may touch --------------------

@@ -1,16 +1,19 @@
 """Sign in, sign out, and set a password from an emailed link."""
 
+from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db, limiter, login_manager
+from ..extensions import client_address, db, limiter, login_manager
 from ..forms import ConfirmForm, form_view, show_rule_error
-from ..models import User, normalise_email
-from . import service
-from .forms import SetPasswordForm, SignInForm
+from ..models import User, normalise_email, utcnow
+from ..sqlite import READ_METHODS
+from . import service, sessions
+from .forms import EmailLinkForm, SetPasswordForm, SignInForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -19,10 +22,53 @@ login_manager.login_message = "Sign in to see that page."
 login_manager.login_message_category = "info"
 
 
+# The staff session's random id and the time this copy was last seen (epoch seconds),
+# in Flask's signed session cookie (see clinic/auth/sessions.py).
+SESSION_ID, SEEN = "staff_sid", "staff_seen"
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The signed-in user, if the cookie's staff session is still good (Flask-Login calls
+    this once a request, the first time ``current_user`` is needed)."""
+    token = cookie.get(SESSION_ID)
+    if not isinstance(token, str) or not user_id.isdigit():
+        _forget()
+        return None
+    now = utcnow()
+    stamp = cookie.get(SEEN)
+    seen = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int) else None
+    result = sessions.check(db.session, token, int(user_id), seen=seen, now=now)
+    if result.user is None:
+        _forget()
+        if result.problem == sessions.IDLE:
+            minutes = current_app.config["STAFF_SESSION_IDLE_MINUTES"]
+            flash(f"You were signed out after {minutes} minutes without activity.", "info")
+        elif result.problem == sessions.EXPIRED:
+            hours = current_app.config["STAFF_SESSION_MAX_HOURS"]
+            flash(f"You were signed out {hours} hours after signing in.", "info")
+        return None
+    if seen is None or now - seen >= sessions.touch_every():
+        cookie[SEEN] = int(now.timestamp())
+    if request.method not in READ_METHODS:
+        sessions.touch(db.session, result.row, now=now)
+    return result.user
+
+
+def _forget() -> None:
+    """Drop a dead sign-in from the cookie (it signs nobody in either way)."""
+    for key in (SESSION_ID, SEEN, "_user_id", "_fresh", "_id"):
+        cookie.pop(key, None)
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in with a new staff session.  Everything the cookie held before is
+    dropped, so an id planted before sign-in is never the signed-in one (fixation)."""
+    cookie.clear()
+    token = sessions.start(db.session, user)
+    login_user(user)
+    cookie[SESSION_ID] = token
+    cookie[SEEN] = int(utcnow().timestamp())
 
 
 def roles_required(*roles: str):
@@ -40,13 +86,31 @@ def roles_required(*roles: str):
     return decorator
 
 
+def _typed_email() -> str:
+    return normalise_email(request.form.get("email", ""))[:254]
+
+
 def _account_key() -> str:
-    return "sign-in:" + normalise_email(request.form.get("email", ""))[:254]
+    return "sign-in:" + _typed_email()
+
+
+def _account_and_address_key() -> str:
+    return f"sign-in:{_typed_email()}|{client_address()}"
 
 
 def _failed(response) -> bool:
     """Only failed sign-ins count towards the limits (a success redirects)."""
     return response.status_code != 302
+
+
+def _offer_sign_in_link(limit):
+    """When an account's own limit is reached (someone, anywhere, keeps trying it), its
+    owner can still get in: the page offers a one-time sign-in link by email.  It says the
+    same for any address typed, so it tells nobody whether the account exists."""
+    form = EmailLinkForm(formdata=None, email=_typed_email())
+    return current_app.make_response(
+        (render_template("auth/sign_in_throttled.html", form=form), 429)
+    )
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -67,6 +131,12 @@ def home_for(user: User) -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS"],
+    key_func=_account_and_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+@limiter.limit(
     lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
     methods=["POST"],
     deduct_when=_failed,
@@ -76,6 +146,7 @@ def home_for(user: User) -> str:
     key_func=_account_key,
     methods=["POST"],
     deduct_when=_failed,
+    on_breach=_offer_sign_in_link,
 )
 @form_view
 def sign_in():
@@ -85,8 +156,8 @@ def sign_in():
     if form.validate_on_submit():
         user = service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
+            start_session(user)
             db.session.commit()
-            login_user(user)
             current_app.logger.info("staff sign-in user_id=%s", user.id)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
         # One message, the same for a wrong email and a wrong password.
@@ -105,7 +176,12 @@ def sign_out_page():
 
 @bp.post("/sign-out")
 def sign_out():
+    token = cookie.get(SESSION_ID)
+    if isinstance(token, str):
+        sessions.end(db.session, token)
+        db.session.commit()
     logout_user()
+    _forget()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
 
@@ -133,8 +209,68 @@ def set_password(token: str):
         else:
             db.session.commit()
             logout_user()
+            _forget()
             flash(
                 "Your password is set. Sign in with your email address and new password.", "success"
             )
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+# --- links by email: a forgotten password, a one-time sign-in ------------------------------
+
+
+def _email_limits(view):
+    """Links by email are limited per address typed (nobody's inbox is flooded) and per
+    caller's address; every request counts, answered or not."""
+    view = limiter.limit(
+        lambda: current_app.config["EMAIL_LINK_LIMIT_PER_ADDRESS"], methods=["POST"]
+    )(view)
+    return limiter.limit(
+        lambda: current_app.config["EMAIL_LINK_LIMIT_PER_EMAIL"],
+        key_func=lambda: f"email-link:{request.endpoint}:{_typed_email()}",
+        methods=["POST"],
+    )(view)
+
+
+def _email_link_page(template: str, ask):
+    form = EmailLinkForm()
+    if form.validate_on_submit():
+        ask(db.session, form.email.data)
+        db.session.commit()
+        # The same answer whether or not there is such an account.
+        return render_template("auth/check_email.html", email=form.email.data)
+    return render_template(template, form=form)
+
+
+@bp.route("/forgotten-password", methods=["GET", "POST"])
+@_email_limits
+@form_view
+def forgotten_password():
+    return _email_link_page("auth/forgotten_password.html", service.request_password_reset)
+
+
+@bp.route("/sign-in-link", methods=["GET", "POST"])
+@_email_limits
+@form_view
+def sign_in_link():
+    return _email_link_page("auth/sign_in_link.html", service.request_sign_in_link)
+
+
+@bp.route("/sign-in-link/<token>", methods=["GET", "POST"])
+@form_view
+def sign_in_with_link(token: str):
+    """Opening the link shows a button; pressing it signs in (a mail scanner that follows
+    the link uses nothing up: rule 5)."""
+    try:
+        user = service.user_for_sign_in_token(db.session, token)
+    except service.InvalidToken as exc:
+        return render_template("auth/link_expired.html", reason=str(exc), kind="sign-in"), 410
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        service.sign_in_with_link(db.session, user)
+        start_session(user)
+        db.session.commit()
+        current_app.logger.info("staff sign-in with link user_id=%s", user.id)
+        return redirect(home_for(user))
+    return render_template("auth/sign_in_with_link.html", form=form, user=user)

@@ -33,12 +33,12 @@ from markupsafe import Markup
 
 from ..auth.service import may_access_school, require_school_access
 from ..auth.views import roles_required
-from ..extensions import client_address, db, limiter
+from ..extensions import db
 from ..forms import form_view
 from ..localtime import local_today
-from ..models import Booking, Slot, normalise_email, utcnow
+from ..models import Booking, Slot, utcnow
 from ..outbox.service import external_url
-from . import drafts, finder, service
+from . import drafts, finder, limits, service
 from .choices import TOPIC_LABELS
 from .forms import ConfirmBookingForm, HouseholdForm, StaffHouseholdForm
 
@@ -370,28 +370,18 @@ def _check_your_email():
     )
 
 
-# --- rate limits on the parents' POSTs -------------------------------------------------
+# --- rate limits on the parents' POSTs (what each is keyed on: clinic/booking/limits.py) --
 
 
-def _address_limit() -> str:
-    return current_app.config["BOOKING_LIMIT_PER_ADDRESS"]
-
-
-def _email_limit() -> str:
-    return current_app.config["BOOKING_LIMIT_PER_EMAIL"]
-
-
-def _email_key() -> str:
-    """The email address the confirm button would book for (or, without one, the caller)."""
+def _kept_email() -> str | None:
+    """The email address the confirm button would book for (the answers wait on the server)."""
     kept = drafts.answers(db.session, session.get(PARENT.answers_key))
-    email = kept.get("email") if kept else None
-    if not email:
-        return "booking-address:" + client_address()
-    return "booking-email:" + normalise_email(email)[:254]
+    return kept.get("email") if kept else None
 
 
-_per_address = limiter.shared_limit(_address_limit, scope="booking-address", methods=["POST"])
-_per_email = limiter.limit(_email_limit, key_func=_email_key, methods=["POST"])
+_per_address = limits.per_address("BOOKING_LIMIT_PER_ADDRESS", "booking-address")
+_per_session = limits.per_session("BOOKING_LIMIT_PER_SESSION", "booking-session")
+_per_email = limits.per_email("BOOKING_LIMIT_PER_EMAIL", _kept_email)
 
 
 # --- routes: parents -------------------------------------------------------------------
@@ -402,6 +392,7 @@ SLOT = "<int:slot_id>"
 
 @bp.route(f"/book/{SLOT}", methods=["GET", "POST"])
 @_per_address
+@_per_session
 @form_view
 def book(slot_id: int):
     return _form_step(PARENT, slot_id)
@@ -409,6 +400,7 @@ def book(slot_id: int):
 
 @bp.route(f"/book/{SLOT}/check", methods=["GET", "POST"])
 @_per_address
+@_per_session
 @_per_email
 @form_view
 def check(slot_id: int):

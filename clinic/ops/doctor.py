@@ -20,6 +20,8 @@ from flask.cli import with_appcontext
 from limits.storage import storage_from_string
 from sqlalchemy import text
 
+from config import MEMORY_RATE_LIMITS, MEMORY_RATE_LIMITS_FIX, memory_rate_limits
+
 from ..extensions import db
 from ..models import utcnow
 from . import health, jobs
@@ -92,18 +94,19 @@ def check_settings(config) -> list[Finding]:
 
 
 def check_rate_limits(config) -> list[Finding]:
+    """The same rule as production's start (``config.ProductionConfig.check``)."""
     uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    if uri.startswith("memory://"):
-        if config.get("PRODUCTION", False):
+    if memory_rate_limits(config):
+        if not config.get("PRODUCTION", False):
+            return [ok("rate limits", "memory:// (one process only; fine for trying the service)")]
+        if config.get("RATELIMIT_ALLOW_MEMORY"):
             return [
-                problem(
+                ok(
                     "rate limits",
-                    "kept in each process's memory (memory://), so every worker counts alone",
-                    "set RATELIMIT_STORAGE_URI to a Redis shared by all app servers, "
-                    "e.g. redis://cache:6379/0",
+                    "memory:// on purpose (RATELIMIT_ALLOW_MEMORY=1): each process counts alone",
                 )
             ]
-        return [ok("rate limits", "memory:// (one process only; fine for trying the service)")]
+        return [problem("rate limits", MEMORY_RATE_LIMITS, MEMORY_RATE_LIMITS_FIX)]
     scheme = uri.split("://", 1)[0]
     try:
         reachable = storage_from_string(uri).check()

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
+from ..auth import sessions
 from ..auth.service import AccountError, create_user, password_token
 from ..errors import RuleError
 from ..models import ROLES, School, User
@@ -318,6 +319,8 @@ def set_active(session: Session, actor: User | str, user: User, active: bool) ->
     if user.active == active:
         return
     user.active = active
+    if not active:
+        sessions.end_all(session, user, "deactivated")
     audit.record(session, actor, "user.reactivate" if active else "user.deactivate", user)
 
 

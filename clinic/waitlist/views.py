@@ -8,14 +8,23 @@ already sent point.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ..auth.service import require_school_access
 from ..auth.views import roles_required
+from ..booking import limits
 from ..booking.forms import HouseholdForm
 from ..booking.places import SlotFull
 from ..booking.service import AlreadyBooked, BookingError
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import ConfirmForm, form_view, show_rule_error
 from ..invites.notify import place_of
 from ..links import (
@@ -43,10 +52,9 @@ def _public_clinic_or_404(clinic_id: int) -> Clinic:
 
 
 @bp.route("/clinics/<int:clinic_id>/waitlist", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["WAITLIST_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-)
+@limits.per_address("WAITLIST_LIMIT_PER_ADDRESS", "waitlist-address")
+@limits.per_session("WAITLIST_LIMIT_PER_SESSION", "waitlist-session")
+@limits.per_email("WAITLIST_LIMIT_PER_EMAIL", lambda: request.form.get("email"))
 @form_view
 def join(clinic_id: int):
     clinic = _public_clinic_or_404(clinic_id)

@@ -67,3 +67,49 @@ def test_wrong_password_shows_the_errors(page, live_server, make):
     summary.get_by_role("link", name=message).click()
     expect(email).to_be_focused()
     expect(page.get_by_role("link", name="Sign out")).to_have_count(0)
+
+
+def test_forgotten_password_and_a_throttled_account(page, live_server, make, smtp):
+    """The reset page, its answer, and the page offering a sign-in link pass axe."""
+    officer = make.user(role="officer", email="pat@example.org", name="Pat Officer")
+    page.goto("/staff/sign-in")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    expect(page.get_by_role("heading", name="Forgotten your password?", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Email address").fill(officer.email)
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("heading", name="Check your email", level=1)).to_be_visible()
+    assert_accessible(page)
+
+    live_server.app.config["SIGN_IN_LIMIT_PER_ACCOUNT"] = "1 per hour"
+    page.goto("/staff/sign-in")
+    fill_sign_in(page, officer.email, "not the password")
+    fill_sign_in(page, officer.email, PASSWORD)
+    expect(page.get_by_role("heading", name="Too many attempts to sign in")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    expect(page.get_by_role("heading", name="Check your email", level=1)).to_be_visible()
+    link = re.search(r"http://\S+/staff/sign-in-link/\S+", _last_text(smtp, officer.email))[0]
+    page.goto(link)
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name="Sign out")).to_have_count(1)
+
+
+def _last_text(smtp, address):
+    return smtp.to(address)[-1].get_body(("plain",)).get_content()
+
+
+def test_the_audit_log_page(page, live_server, make):
+    from tests.browser.helpers import sign_in
+
+    admin = make.user(role="admin", email="ada@example.org", name="Ada Admin")
+    sign_in(page, admin.email)
+    page.get_by_role("link", name="Audit log").first.click()
+    expect(page.get_by_role("heading", name="Audit log", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("From").fill("2026-11-12")
+    page.get_by_label("To", exact=True).fill("2026-11-10")
+    page.get_by_role("button", name="Show events").click()
+    expect(page.locator("#end-error")).to_contain_text("must be the same as or after")
+    assert_accessible(page)

@@ -59,6 +59,7 @@ def app_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
             "OUTBOX_SEND_MODE": "off",
             "BOOKING_LIMIT_PER_ADDRESS": "100000 per hour",
             "BOOKING_LIMIT_PER_EMAIL": "100000 per hour",
+            "BOOKING_LIMIT_PER_SESSION": "100000 per hour",
             "PYTHONPATH": str(ROOT),
         }
     )

@@ -9,6 +9,7 @@ is run as the unit would run it, on the test's database.
 from __future__ import annotations
 
 import configparser
+import os
 import shlex
 import shutil
 import subprocess
@@ -142,6 +143,7 @@ def test_gunicorn_serves_with_the_production_settings_file(app, database_url, tm
         SECRET_KEY="0123456789abcdef" * 4,
         BASE_URL="https://clinics.example.org",
         RUNTIME_DIRECTORY=str(tmp_path / "run"),
+        RATELIMIT_STORAGE_URI=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
     )
     with gunicorn(tmp_path, env, workers=2, threads=2, own_control_socket=False) as server:
         status, headers, body = get(server.base_url + "/healthz")

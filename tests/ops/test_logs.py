@@ -186,6 +186,7 @@ def test_gunicorn_logs_hold_no_token_or_personal_data(
             "CLINIC_CONFIG": "production",
             "BASE_URL": "https://clinics.example.org",
             "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_ALLOW_MEMORY": "1",  # one gunicorn worker's counters are enough here
         }
     env = app_env(tmp_path, database_url, **extra)
     with gunicorn(tmp_path, env) as server:

@@ -28,7 +28,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 
 from clinic import create_app
-from clinic.auth.service import password_token
+from clinic.auth.service import password_token, sign_in_token
 from clinic.extensions import db
 from clinic.links import feedback_token, manage_token, waitlist_token
 from clinic.models import (
@@ -300,6 +300,7 @@ def _samples(session) -> dict[str, object]:
             "privacy.delete_waitlist_entry": waitlist_token(entry),
             "feedback.give": feedback_token(attended),
             "auth.set_password": password_token(officer),
+            "auth.sign_in_with_link": sign_in_token(officer),
             "schedule.calendar_feed": officer.calendar_token,
         },
     }

@@ -30,7 +30,12 @@ def _no_booking_limits(request):
         app = request.getfixturevalue("app")
         for name in (
             "BOOKING_LIMIT_PER_ADDRESS",
+            "BOOKING_LIMIT_PER_SESSION",
             "BOOKING_LIMIT_PER_EMAIL",
             "WAITLIST_LIMIT_PER_ADDRESS",
+            "WAITLIST_LIMIT_PER_SESSION",
+            "WAITLIST_LIMIT_PER_EMAIL",
+            "EMAIL_LINK_LIMIT_PER_EMAIL",
+            "EMAIL_LINK_LIMIT_PER_ADDRESS",
         ):
             app.config[name] = "1000000 per hour"

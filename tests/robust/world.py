@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from clinic.auth.service import password_token
+from clinic.auth.service import password_token, sign_in_token
 from clinic.links import feedback_token, manage_token, waitlist_token
 from clinic.localtime import local_today
 from clinic.models import GuidanceLink, OutboxMessage, WalkIn, utcnow
@@ -268,6 +268,10 @@ class World:
     def set_password(self) -> str:
         return f"/staff/set-password/{password_token(self.colleague)}"
 
+    @property
+    def sign_in_link(self) -> str:
+        return f"/staff/sign-in-link/{sign_in_token(self.colleague)}"
+
 
 @dataclass(frozen=True)
 class Target:
@@ -319,6 +323,11 @@ TARGETS = [
     Target("feedback.give", "parent", lambda w: w.feedback, public=True),
     Target("auth.sign_in", "anonymous", lambda w: "/staff/sign-in", public=True),
     Target("auth.set_password", "anonymous", lambda w: w.set_password, public=True),
+    Target(
+        "auth.forgotten_password", "anonymous", lambda w: "/staff/forgotten-password", public=True
+    ),
+    Target("auth.sign_in_link", "anonymous", lambda w: "/staff/sign-in-link", public=True),
+    Target("auth.sign_in_with_link", "anonymous", lambda w: w.sign_in_link, public=True),
     # last of the public ones: once pressed, the booking's and the entry's links answer 410
     Target("privacy.delete_booking", "parent", lambda w: w.manage + "/delete", public=True),
     Target("privacy.delete_waitlist_entry", "parent", lambda w: w.offer + "/delete", public=True),

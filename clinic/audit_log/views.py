@@ -1,0 +1,34 @@
+"""/admin/audit: the audit log, for coordinators only; a GET page, nothing to change."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+
+from ..auth.views import roles_required
+from ..extensions import db
+from ..localtime import clinic_zone
+from . import service
+from .forms import AuditFilter
+
+bp = Blueprint("audit_log", __name__, url_prefix="/admin/audit")
+
+
+@bp.before_request
+@roles_required("admin")
+def admin_only():
+    """Coordinators only; anyone else signed in gets the not-found page."""
+
+
+@bp.get("")
+def index():
+    form = AuditFilter(service.actions(db.session), service.object_types(db.session))
+    form.validate()
+    page_asked = request.args.get("page", "1")
+    number = int(page_asked) if page_asked.isdigit() and len(page_asked) < 7 else 1
+    page = service.search(db.session, form.filters(), page=number, zone=clinic_zone())
+    args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
+
+    def page_url(n: int) -> str:
+        return url_for(".index", **args, page=n)
+
+    return render_template("audit_log/index.html", form=form, page=page, page_url=page_url)
