@@ -42,7 +42,10 @@ def run_axe(page, *, context: str | None = None, tags=TAGS) -> list[dict]:
         missing = AXE_JS.relative_to(ROOT)
         pytest.fail(f"axe-core is missing ({missing}): run npm install", pytrace=False)
     if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(AXE_JS))
+        # Evaluated through the DevTools protocol, which the page's Content-Security-Policy
+        # does not govern; add_script_tag would add an inline <script> that the CSP refuses
+        # (and the browser tests fail on every CSP violation, see conftest.py).
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     options = {"runOnly": {"type": "tag", "values": list(tags)}, "resultTypes": ["violations"]}
     return page.evaluate(_RUN, {"context": context, "options": options})
 
