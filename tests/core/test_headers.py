@@ -119,15 +119,15 @@ def test_downloads(app, make, school, officer_user, officer_client, client, sess
 @pytest.mark.parametrize("over_https", [True, False])
 def test_hsts_only_in_production_over_https(monkeypatch, tmp_path, over_https):
     monkeypatch.setenv("CLINIC_CONFIG", "production")
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     app = create_app(
         {
             "SECRET_KEY": "a-long-random-value-for-this-test-only-0123456789",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
             "SQLALCHEMY_ENGINE_OPTIONS": {},
             "MAIL_FILE_DIR": str(tmp_path / "mail"),
+            "BASE_URL": "https://clinics.example.org",
             "RATELIMIT_STORAGE_URI": "memory://",
-            "ALLOW_MEMORY_RATELIMIT_STORAGE": True,
+            "RATELIMIT_ALLOW_MEMORY": True,  # per-process limits on purpose (one test app)
         }
     )
     base = "https://clinics.example.org" if over_https else "http://clinics.example.org"
