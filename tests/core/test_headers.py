@@ -135,12 +135,21 @@ def test_hsts_only_in_production_over_https(monkeypatch, tmp_path, over_https):
     assert answer.status_code == 200
     hsts = answer.headers.get("Strict-Transport-Security")
     if over_https:
-        assert hsts == "max-age=31536000"
+        assert hsts == "max-age=31536000; includeSubDomains"
     else:
         assert hsts is None  # a browser ignores HSTS over plain HTTP anyway
     assert answer.headers["X-Frame-Options"] == "DENY"
     # Talisman leaves the cookie settings to config.py: production's stay secure.
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_staff_pages_are_not_kept_by_the_browser(officer_client, client, make, school):
+    clinics = officer_client.get("/staff/clinics/")
+    assert clinics.status_code == 200
+    assert clinics.headers["Cache-Control"] == "no-store"
+    assert "Cache-Control" not in client.get("/").headers  # a public page may be kept
+    static = officer_client.get("/static/js/app.js")
+    assert "no-store" not in static.headers["Cache-Control"]  # files keep their own rule
 
 
 def test_development_cookies_still_work_over_plain_http(client, admin_user):
