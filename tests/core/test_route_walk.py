@@ -269,6 +269,7 @@ VALUES: dict[str, Callable[[RouteWorld], object]] = {
     "walk_in_id": lambda w: w.walk_in.id,
     "slug": lambda w: w.school.slug,
     "filename": lambda w: "js/app.js",
+    "kind": lambda w: "json",  # a download's format (/admin/privacy/download.<kind>)
 }
 # Endpoints that need other records than VALUES gives (as tests/robust/world.py's TARGETS).
 OVERRIDES: dict[str, dict[str, Callable[[RouteWorld], object]]] = {
@@ -289,7 +290,9 @@ OVERRIDES: dict[str, dict[str, Callable[[RouteWorld], object]]] = {
 }
 # POSTs that end or change what later requests rely on go last, in this order.
 LAST = ["manage.cancel", "waitlist.leave", "schedule.remove_slot", "schedule.cancel_clinic"]
-LAST += ["attendance.close", "guidance.delete", "schools.deactivate_staff", "auth.sign_out"]
+LAST += ["attendance.close", "guidance.delete"]
+LAST += ["privacy.delete_booking", "privacy.delete_waitlist_entry", "privacy_admin.erase"]
+LAST += ["schools.deactivate_staff", "auth.sign_out"]
 # Endpoints whose answer, when allowed, is a redirect to sign-in: allowed when the actor is
 # then signed out (their account page sends them to sign in).
 SIGN_OUTS = {"auth.sign_out"}
