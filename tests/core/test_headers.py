@@ -164,7 +164,9 @@ def test_development_cookies_still_work_over_plain_http(client, admin_user):
 
 TEMPLATES = ROOT / "templates"
 # Not pages a browser is sent: emails (their styles must be inline) and the PDF's HTML.
-NOT_PAGES = ("email/", "attendance/sheet_pdf.html")
+# privacy/export.html (privacy branch) is the subject-access copy, downloaded as an
+# attachment and read from disk, where no CSP applies.
+NOT_PAGES = ("email/", "attendance/sheet_pdf.html", "privacy/export.html")
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
 
