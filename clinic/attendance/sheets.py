@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from weasyprint import CSS, HTML
-
 STATUS_LABELS = {
     "confirmed": "Booked",
     "attended": "Attended",
@@ -167,5 +165,8 @@ def build_pdf(html: str) -> bytes:
     """The sheet's HTML as an A4 PDF, with the print styles of ``PRINT_CSS``.
 
     No base URL is given, so WeasyPrint fetches nothing the HTML names: the one stylesheet
-    is read from the package here."""
+    is read from the package here. WeasyPrint is imported here, not at the top: it is slow
+    to load, and only the PDF needs it."""
+    from weasyprint import CSS, HTML
+
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))])
