@@ -14,7 +14,10 @@ from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
-from . import sqlite  # noqa: F401 - SQLite pragmas and how transactions begin
+from . import (
+    headers,
+    sqlite,  # noqa: F401 - SQLite pragmas and how transactions begin
+)
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .models import MAX_ID
 
@@ -61,6 +64,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    headers.register(app)  # security headers on every response (Flask-Talisman)
     limiter.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)

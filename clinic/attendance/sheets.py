@@ -11,8 +11,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from weasyprint import HTML
+from pathlib import Path
 
 STATUS_LABELS = {
     "confirmed": "Booked",
@@ -158,8 +157,16 @@ def build_csv(sheet: Sheet) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def build_pdf(html: str) -> bytes:
-    """The sheet's HTML (with its own print styles) as an A4 PDF.
+# The print styles shared with the list page (which links them with media="print").
+PRINT_CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "sheet-print.css"
 
-    No base URL is given, so WeasyPrint fetches nothing: the HTML must carry its styles."""
-    return HTML(string=html).write_pdf()
+
+def build_pdf(html: str) -> bytes:
+    """The sheet's HTML as an A4 PDF, with the print styles of ``PRINT_CSS``.
+
+    No base URL is given, so WeasyPrint fetches nothing the HTML names: the one stylesheet
+    is read from the package here. WeasyPrint is imported here, not at the top: it is slow
+    to load, and only the PDF needs it."""
+    from weasyprint import CSS, HTML
+
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))])

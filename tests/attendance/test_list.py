@@ -120,8 +120,11 @@ def test_the_page_prints_as_a_sign_in_sheet(officer_client, clinic, make):
 
     html = officer_client.get(url(clinic)).get_data(as_text=True)
 
-    print_css = html[html.index('<style media="print">') :]
-    print_css = print_css[: print_css.index("</style>")]
+    # The print styles are a static file the page links for print (the CSP allows no
+    # inline <style>); the PDF is laid out with the same file.
+    link = re.search(r'<link rel="stylesheet" media="print" href="([^"]+)">', html)
+    assert link, "the page links no print stylesheet"
+    print_css = officer_client.get(link.group(1)).get_data(as_text=True)
     assert "size: A4" in print_css
     assert "break-inside: avoid" in print_css
     assert "display: table-header-group" in print_css

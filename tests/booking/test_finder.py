@@ -160,5 +160,8 @@ def test_poster_has_a_qr_code_for_the_short_link(client, school, clinic):
     svg = re.search(r"<svg[^>]*>.*?</svg>", html, re.S).group(0)
     assert 'role="img"' in svg and f'aria-label="QR code for {link}"' in svg
     assert "<path" in svg and "viewBox" in svg
-    assert "size: A4" in html  # the print stylesheet
+    # The print stylesheet: a static file the page links (the CSP allows no inline style).
+    sheet = re.search(r'<link rel="stylesheet" href="(/static/css/poster\.css)">', html)
+    assert sheet, "the poster links no stylesheet of its own"
+    assert "size: A4" in client.get(sheet.group(1)).get_data(as_text=True)
     assert "Parental controls clinic" in html

@@ -14,6 +14,10 @@ Fixtures (each documented below):
 ``new_page``     a factory for more pages, each in its own browser context (its own cookies),
                  e.g. a parent on a phone and an officer on a desktop in one test.
 
+Any Content-Security-Policy violation Chromium reports on a page's console (an inline
+script or style, a resource from elsewhere) fails the test at teardown, like an error the
+live server logs: every page must work under the policy of clinic/headers.py.
+
 On failure, a screenshot of every open page is saved under test-results/failures/.
 """
 
@@ -60,6 +64,9 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
+# How Chromium words a Content-Security-Policy refusal on the console ("Refused to execute
+# inline script because it violates the following Content Security Policy directive: ...").
+CSP_VIOLATION = re.compile(r"Content Security Policy|Content-Security-Policy", re.IGNORECASE)
 # Timeouts for actions and navigation (Playwright's default of 30 s only slows failures down).
 TIMEOUT_MS = 10_000
 
@@ -242,6 +249,13 @@ def new_page(browser, live_server, session, request):
                 f"the live server. Call session.commit() (or rollback()) before browser actions."
             )
 
+    def check_no_csp_violation(message):
+        """Every page must work under the Content-Security-Policy (clinic/headers.py):
+        Chromium reports each script, style or image the policy refused on the console."""
+        if message.type == "error" and CSP_VIOLATION.search(message.text):
+            location = message.location.get("url") or (message.page.url if message.page else "")
+            live_server.problems.append(f"CSP violation on {location}: {message.text}")
+
     def open_page(*, phone: bool = False, **options):
         settings = (PHONE if phone else DESKTOP) | {
             "base_url": live_server.url,
@@ -251,6 +265,7 @@ def new_page(browser, live_server, session, request):
         context = browser.new_context(**(settings | options))
         context.set_default_timeout(TIMEOUT_MS)
         context.on("request", check_no_open_transaction)
+        context.on("console", check_no_csp_violation)
         contexts.append(context)
         return context.new_page()
 
