@@ -10,6 +10,7 @@ the Change links on the check page be plain links back to a filled-in form.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -21,6 +22,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -34,6 +36,7 @@ from ..auth.service import may_access_school, require_school_access
 from ..auth.views import roles_required
 from ..extensions import client_address, db, limiter
 from ..forms import form_view
+from ..links import keep_private, manage_token
 from ..localtime import local_today
 from ..models import Booking, Slot, normalise_email, utcnow
 from ..outbox.service import external_url
@@ -128,6 +131,7 @@ class Flow:
     form_class: type[HouseholdForm]
     answers_key: str
     booked_key: str
+    recent_key: str
     staff: bool
     roles: tuple[str, ...] = ()
 
@@ -139,6 +143,7 @@ PARENT = Flow(
     form_class=HouseholdForm,
     answers_key="booking_answers",
     booked_key="booking_made",
+    recent_key="booked_here",
     staff=False,
 )
 STAFF = Flow(
@@ -148,6 +153,7 @@ STAFF = Flow(
     form_class=StaffHouseholdForm,
     answers_key="staff_booking_answers",
     booked_key="staff_booking_made",
+    recent_key="staff_booked_here",
     staff=True,
     roles=("officer", "school"),
 )
@@ -215,8 +221,74 @@ def _answers(flow: Flow, clinic_id: int) -> dict | None:
     return None
 
 
+# How many bookings made in this browser are remembered (pairs of ints: a small cookie).
+RECENT_BOOKINGS = 5
+
+
+def _remember_booked(flow: Flow, booking: Booking) -> None:
+    """Note in this browser's session that it booked ``booking`` (newest last)."""
+    kept = [pair for pair in session.get(flow.recent_key, []) if pair[1] != booking.id]
+    session[flow.recent_key] = [*kept, [booking.slot_id, booking.id]][-RECENT_BOOKINGS:]
+
+
+def _booked_here(flow: Flow, slot: Slot) -> Booking | None:
+    """The live booking this same browser made for ``slot``, if any.
+
+    Keyed on the browser's own (signed) session only, never on an email address: a
+    parent who goes Back, reloads or sends the form twice after booking sees the booking
+    they made, and nobody learns from this whether someone else booked."""
+    kept = session.get(flow.recent_key)
+    if not isinstance(kept, list):
+        return None
+    for pair in reversed(kept):
+        if isinstance(pair, list) and len(pair) == 2 and pair[0] == slot.id:
+            booking = db.session.get(Booking, pair[1]) if isinstance(pair[1], int) else None
+            if booking is not None and booking.slot_id == slot.id and booking.is_live:
+                return booking
+    return None
+
+
+def _already_booked_here(flow: Flow, slot: Slot, *, instead_of_form: bool):
+    """The "you have already booked this" page, when this browser just booked ``slot``.
+
+    A parent's household has one booking per clinic, so they always see it.  Staff book
+    for one family after another: they see it only where the form would not be shown
+    anyway (the slot is full now, or there are no answers left to check)."""
+    booking = _booked_here(flow, slot)
+    if booking is None:
+        return None
+    if flow.staff and instead_of_form and slot.places_left > 0:
+        return None
+    if flow.staff:
+        require_school_access(booking.clinic.school_id)
+    page = render_template(
+        "booking/booked_here.html",
+        flow=flow,
+        booking=booking,
+        slot=slot,
+        clinic=slot.clinic,
+        manage_url=None if flow.staff else url_for("manage.show", token=manage_token(booking)),
+    )
+    return page
+
+
+def _private(step):
+    """The form and check pages hold the household's answers (and, once booked, the
+    booking's own link): no cache keeps them, so Back asks again and sees what is true now."""
+
+    @functools.wraps(step)
+    def wrapper(flow: Flow, slot_id: int):
+        return keep_private(make_response(step(flow, slot_id)))
+
+    return wrapper
+
+
+@_private
 def _form_step(flow: Flow, slot_id: int):
     slot = _slot_for(flow, slot_id)
+    booked_here = _already_booked_here(flow, slot, instead_of_form=True)
+    if booked_here is not None:
+        return booked_here
     refused = _refusal(flow, slot)
     if refused is not None:
         return refused
@@ -241,11 +313,16 @@ def _already_booked_message(flow: Flow) -> str:
     return service.AlreadyBooked.message
 
 
+@_private
 def _check_step(flow: Flow, slot_id: int):
     slot = _slot_for(flow, slot_id)
     form = ConfirmBookingForm()
     if request.method == "POST" and form.validate():
         return _confirm(flow, slot, form.submission_id.data)
+    if _answers(flow, slot.clinic_id) is None or not flow.staff:
+        booked_here = _already_booked_here(flow, slot, instead_of_form=False)
+        if booked_here is not None:
+            return booked_here
     refused = _refusal(flow, slot)
     if refused is not None:
         return refused
@@ -278,6 +355,9 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
         return _booked(flow, made)
     answers = _answers(flow, slot.clinic_id)
     if answers is None:
+        booked_here = _already_booked_here(flow, slot, instead_of_form=False)
+        if booked_here is not None:  # Back to an old check page, then Confirm again
+            return booked_here
         flash("Your answers were not kept (the page was open too long). Enter them again.")
         return redirect(url_for(flow.form, slot_id=slot.id))
     try:
@@ -310,6 +390,7 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
 def _booked(flow: Flow, booking: Booking):
     session.pop(flow.answers_key, None)
     session[flow.booked_key] = booking.id
+    _remember_booked(flow, booking)
     return redirect(url_for(flow.done))
 
 
