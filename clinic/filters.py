@@ -5,6 +5,7 @@ from datetime import date, datetime
 from flask import Flask
 
 from .localtime import local
+from .text import joined, sentence
 
 
 def format_time(value: datetime) -> str:
@@ -32,3 +33,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(joined, "joined")
+    app.add_template_filter(sentence, "sentence")

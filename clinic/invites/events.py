@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..text import joined
 from .calendar import CalendarEvent, Person
 
 WHAT_TO_BRING = (
@@ -27,9 +28,7 @@ class Place:
     postcode: str = ""
 
     def one_line(self) -> str:
-        venue = " ".join(self.venue.split()).rstrip(".")  # "Library. Sign in first." reads on
-        parts = [venue, self.school_name, self.address, self.postcode]
-        return ", ".join(p.strip() for p in parts if p and p.strip())
+        return joined([self.venue, self.school_name, self.address, self.postcode])
 
 
 def booking_event(
