@@ -477,3 +477,15 @@ class GuidanceLink(db.Model):
     title: Mapped[str] = mapped_column(OneLine(200))
     url: Mapped[str] = mapped_column(OneLine(500))
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BringAdvice(db.Model):
+    """What a parent who asked about one topic brings to the clinic: the accounts and
+    passwords that device or app needs, one thing per line.  Edited by coordinators on
+    the guidance pages; the defaults come with the migration that made the table."""
+
+    __tablename__ = "bring_advice"
+
+    topic: Mapped[str] = mapped_column(String(60), primary_key=True)  # as in the booking form
+    text: Mapped[str] = mapped_column(Lines, default="")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)

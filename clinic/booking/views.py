@@ -36,6 +36,7 @@ from ..auth.service import may_access_school, require_school_access
 from ..auth.views import roles_required
 from ..extensions import client_address, db, limiter
 from ..forms import form_view
+from ..invites.bring import bring_for
 from ..links import keep_private, manage_token
 from ..localtime import local_today
 from ..models import Booking, Slot, normalise_email, utcnow
@@ -411,6 +412,7 @@ def _done_step(flow: Flow):
         booking=booking,
         slot=booking.slot,
         clinic=booking.clinic,
+        bring=bring_for(db.session, booking),
     )
 
 

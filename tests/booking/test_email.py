@@ -81,7 +81,8 @@ def test_bodies_say_when_where_what_to_bring_and_how_to_change(app, session, boo
         assert "Alex Example" in body
         assert booking.reference in body
         assert booking.clinic.school.name in body and "School library" in body
-        assert "Apple ID" in body and "Google Family Link" in body and "charged" in body
+        assert "Apple ID" in body and "Roblox username" in body and "charged" in body
+        assert "Google Family Link" not in body  # not asked about
         assert "cancel" in body
     link = next(word for word in text.split() if "/booking/" in word)
     assert link.startswith("http://localhost/booking/")

@@ -152,6 +152,7 @@ def world(make, session):
         "slug": school.slug,
         "user_id": officer.id,
         "link_id": link.id,
+        "topic": "home-broadband",
         "message_id": failed.id,
         "walk_in_id": walk_in.id,
         "token": {
