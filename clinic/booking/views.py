@@ -228,7 +228,9 @@ RECENT_BOOKINGS = 5
 
 def _remember_booked(flow: Flow, booking: Booking) -> None:
     """Note in this browser's session that it booked ``booking`` (newest last)."""
-    kept = [pair for pair in session.get(flow.recent_key, []) if pair[1] != booking.id]
+    kept = session.get(flow.recent_key)
+    kept = kept if isinstance(kept, list) else []
+    kept = [pair for pair in kept if isinstance(pair, list) and pair[1:] != [booking.id]]
     session[flow.recent_key] = [*kept, [booking.slot_id, booking.id]][-RECENT_BOOKINGS:]
 
 
@@ -260,9 +262,7 @@ def _already_booked_here(flow: Flow, slot: Slot, *, instead_of_form: bool):
         return None
     if flow.staff and instead_of_form and slot.places_left > 0:
         return None
-    if flow.staff:
-        require_school_access(booking.clinic.school_id)
-    page = render_template(
+    return render_template(
         "booking/booked_here.html",
         flow=flow,
         booking=booking,
@@ -270,7 +270,6 @@ def _already_booked_here(flow: Flow, slot: Slot, *, instead_of_form: bool):
         clinic=slot.clinic,
         manage_url=None if flow.staff else url_for("manage.show", token=manage_token(booking)),
     )
-    return page
 
 
 def _private(step):
