@@ -1,10 +1,11 @@
 """Template filters: times are stored in UTC and shown in the clinic's time zone."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 
 from .localtime import local
+from .text import joined, sentence
 
 
 def format_time(value: datetime) -> str:
@@ -28,7 +29,20 @@ def format_datetime(value: datetime) -> str:
     return f"{format_date(value)} at {format_time(value)}"
 
 
+def format_duration(value: timedelta) -> str:
+    """15 minutes, 1 hour, 1 hour 30 minutes — how long a slot is, in words."""
+    minutes = max(round(value.total_seconds() / 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(joined, "joined")
+    app.add_template_filter(sentence, "sentence")

@@ -498,3 +498,15 @@ class BookingDraft(db.Model):
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class BringAdvice(db.Model):
+    """What a parent who asked about one topic brings to the clinic: the accounts and
+    passwords that device or app needs, one thing per line.  Edited by coordinators on
+    the guidance pages; the defaults come with the migration that made the table."""
+
+    __tablename__ = "bring_advice"
+
+    topic: Mapped[str] = mapped_column(String(60), primary_key=True)  # as in the booking form
+    text: Mapped[str] = mapped_column(Lines, default="")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)

@@ -63,3 +63,30 @@ def has_control(value: str) -> bool:
     """Any control character or line break at all (for values where removing one would
     change what they mean, like an email address or a web address: refuse those)."""
     return any(unicodedata.category(ch) == "Cc" or ch in _BREAKS for ch in value)
+
+
+# --- typed text put together for reading -------------------------------------------------
+
+
+def _phrase(value) -> str:
+    """One piece of typed text as part of a longer line: its runs of spaces and line
+    breaks as one space, and without the full stop it ended with."""
+    return " ".join(str(value).split()).rstrip(".").rstrip() if value else ""
+
+
+def joined(parts, separator: str = ", ") -> str:
+    """Pieces of typed text as one line, blanks left out: the venue "Hall, by reception."
+    and the school "Oakfield Primary School" read "Hall, by reception, Oakfield Primary
+    School", never "reception., Oakfield".  The one place pages, sheets, emails and
+    calendar invites join such text (the ``joined`` template filter)."""
+    return separator.join(piece for piece in map(_phrase, parts) if piece)
+
+
+def sentence(value) -> str:
+    """Typed text as a sentence ending in one full stop ("reception." stays "reception.",
+    never "reception.."); a question or exclamation keeps its own mark; blank stays blank
+    (the ``sentence`` template filter)."""
+    text = " ".join(str(value).split()) if value else ""
+    if not text or text.endswith(("?", "!", ".")):
+        return text
+    return text + "."

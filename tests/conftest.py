@@ -143,11 +143,26 @@ def postgres_url(_smtp_controller) -> str:
     app = create_app({"SQLALCHEMY_DATABASE_URI": test_url})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
+        _MIGRATION_ROWS[test_url] = _rows_the_migrations_wrote(db.engine)
         db.engine.dispose()
     yield test_url
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+# Rows a migration writes (defaults such as bring_advice's), put back after each TRUNCATE
+# so a PostgreSQL test starts from what a fresh SQLite copy of the template holds.
+_MIGRATION_ROWS: dict[str, dict[str, list[dict]]] = {}
+
+
+def _rows_the_migrations_wrote(engine) -> dict[str, list[dict]]:
+    with engine.connect() as conn:
+        found = {
+            t.name: [dict(r._mapping) for r in conn.execute(t.select())]
+            for t in db.metadata.sorted_tables
+        }
+    return {name: rows for name, rows in found.items() if rows}
 
 
 def _truncate_postgres(url: str) -> None:
@@ -156,6 +171,8 @@ def _truncate_postgres(url: str) -> None:
         tables = [t.name for t in db.metadata.sorted_tables]
         quoted = ", ".join(f'"{t}"' for t in tables)
         conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        for name, rows in _MIGRATION_ROWS.get(url, {}).items():
+            conn.execute(db.metadata.tables[name].insert(), rows)
     engine.dispose()
 
 

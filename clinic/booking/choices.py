@@ -15,6 +15,7 @@ TOPICS = [
     ("whatsapp", "WhatsApp"),
     ("snapchat", "Snapchat"),
     ("instagram", "Instagram"),
+    ("home-broadband", "Home broadband and Wi-Fi (filters on your router)"),
     ("other", "Something else"),
 ]
 TOPIC_LABELS = dict(TOPICS)

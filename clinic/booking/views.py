@@ -11,6 +11,7 @@ check page be plain links back to a filled-in form.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -22,6 +23,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -35,6 +37,8 @@ from ..auth.service import may_access_school, require_school_access
 from ..auth.views import roles_required
 from ..extensions import db
 from ..forms import form_view
+from ..invites.bring import advice_by_topic, bring_for, bring_list
+from ..links import keep_private
 from ..localtime import local_today
 from ..models import Booking, Slot, utcnow
 from ..outbox.service import external_url
@@ -129,6 +133,7 @@ class Flow:
     form_class: type[HouseholdForm]
     answers_key: str
     booked_key: str
+    recent_key: str
     staff: bool
     roles: tuple[str, ...] = ()
 
@@ -140,6 +145,7 @@ PARENT = Flow(
     form_class=HouseholdForm,
     answers_key="booking_answers",
     booked_key="booking_made",
+    recent_key="booked_here",
     staff=False,
 )
 STAFF = Flow(
@@ -149,6 +155,7 @@ STAFF = Flow(
     form_class=StaffHouseholdForm,
     answers_key="staff_booking_answers",
     booked_key="staff_booking_made",
+    recent_key="staff_booked_here",
     staff=True,
     roles=("officer", "school"),
 )
@@ -214,8 +221,81 @@ def _answers(flow: Flow, clinic_id: int) -> dict | None:
     return drafts.answers(db.session, session.get(flow.answers_key), clinic_id)
 
 
+# How many bookings made in this browser are remembered (pairs of ints: a small cookie).
+RECENT_BOOKINGS = 5
+
+
+def _remember_confirmed(flow: Flow, slot_id: int, booking_id: int | None) -> None:
+    """Note in this browser's session that it pressed Confirm for ``slot_id`` (newest
+    last), with the booking it made (0 when the address already had one)."""
+    kept = session.get(flow.recent_key)
+    kept = kept if isinstance(kept, list) else []
+    kept = [pair for pair in kept if isinstance(pair, list) and pair[:1] != [slot_id]]
+    session[flow.recent_key] = [*kept, [slot_id, booking_id or 0]][-RECENT_BOOKINGS:]
+
+
+def _confirmed_here(flow: Flow, slot: Slot) -> tuple[bool, Booking | None]:
+    """Whether this same browser confirmed ``slot``, and the booking that made if it is
+    still live there.  A booking since cancelled or moved counts as not confirmed, so the
+    form comes back.
+
+    Keyed on the browser's own (signed) session only, never on an email address, so
+    nobody learns from it whether someone else booked."""
+    kept = session.get(flow.recent_key)
+    for pair in reversed(kept if isinstance(kept, list) else []):
+        if not (isinstance(pair, list) and len(pair) == 2 and pair[0] == slot.id):
+            continue
+        if type(pair[1]) is not int:
+            continue
+        if pair[1] == 0:
+            return True, None
+        booking = db.session.get(Booking, pair[1])
+        if booking is not None and booking.slot_id == slot.id and booking.is_live:
+            return True, booking
+        return False, None
+    return False, None
+
+
+def _already_booked_here(flow: Flow, slot: Slot, *, instead_of_form: bool):
+    """What Back, a reload or a second Confirm shows once this browser has confirmed
+    ``slot``: never the form again nor "this time is now full".
+
+    A parent sees the same "check your email" page as after Confirm, whether that booked
+    the place or the address already had a booking (the page tells the typist nothing;
+    the email has the link).  Staff book for one family after another: they see the
+    booking they made, only where the form would not be shown anyway (the slot is full
+    now, or there are no answers left to check)."""
+    confirmed, booking = _confirmed_here(flow, slot)
+    if not confirmed:
+        return None
+    if not flow.staff:
+        told = session.get(flow.booked_key)
+        same = isinstance(told, dict) and told.get("slot_id") == slot.id
+        return _check_your_email_page(slot, told if same else {})
+    if booking is None or (instead_of_form and slot.places_left > 0):
+        return None
+    return render_template(
+        "booking/booked_here.html", flow=flow, booking=booking, slot=slot, clinic=slot.clinic
+    )
+
+
+def _private(step):
+    """The form and check pages hold the household's answers (and, once booked, the
+    booking's own link): no cache keeps them, so Back asks again and sees what is true now."""
+
+    @functools.wraps(step)
+    def wrapper(flow: Flow, slot_id: int):
+        return keep_private(make_response(step(flow, slot_id)))
+
+    return wrapper
+
+
+@_private
 def _form_step(flow: Flow, slot_id: int):
     slot = _slot_for(flow, slot_id)
+    booked_here = _already_booked_here(flow, slot, instead_of_form=True)
+    if booked_here is not None:
+        return booked_here
     refused = _refusal(flow, slot)
     if refused is not None:
         return refused
@@ -243,11 +323,16 @@ def _already_booked_message(flow: Flow) -> str:
     return "This email address already has a booking at this clinic"
 
 
+@_private
 def _check_step(flow: Flow, slot_id: int):
     slot = _slot_for(flow, slot_id)
     form = ConfirmBookingForm()
     if request.method == "POST" and form.validate():
         return _confirm(flow, slot, form.submission_id.data)
+    if _answers(flow, slot.clinic_id) is None or not flow.staff:
+        booked_here = _already_booked_here(flow, slot, instead_of_form=False)
+        if booked_here is not None:
+            return booked_here
     refused = _refusal(flow, slot)
     if refused is not None:
         return refused
@@ -280,6 +365,9 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
         return _booked(flow, made)
     answers = _answers(flow, slot.clinic_id)
     if answers is None:
+        booked_here = _already_booked_here(flow, slot, instead_of_form=False)
+        if booked_here is not None:  # Back to an old check page, then Confirm again
+            return booked_here
         flash("Your answers were not kept (the page was open too long). Enter them again.")
         return redirect(url_for(flow.form, slot_id=slot.id))
     try:
@@ -306,7 +394,7 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
             return redirect(url_for(flow.form, slot_id=slot.id))
         service.tell_already_booked(db.session, slot.clinic_id, answers["email"])
         db.session.commit()
-        return _told(flow, slot.id, answers["email"])
+        return _told(flow, slot.id, answers["email"], answers.get("topics"))
     except service.BookingError as exc:
         db.session.rollback()
         return _unavailable(flow, slot, exc)
@@ -316,17 +404,21 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
 
 def _booked(flow: Flow, booking: Booking):
     if not flow.staff:
-        return _told(flow, booking.slot_id, booking.email)
+        return _told(flow, booking.slot_id, booking.email, booking.topics, booking.id)
     _discard_draft(flow)
     session[flow.booked_key] = booking.id
+    _remember_confirmed(flow, booking.slot_id, booking.id)
     return redirect(url_for(flow.done))
 
 
-def _told(flow: Flow, slot_id: int, email: str):
+def _told(flow: Flow, slot_id: int, email: str, topics, booking_id: int | None = None):
     """A parent's Confirm, booked or already booked: the same "check your email" page,
-    which says only what they typed themselves."""
+    which says only what they typed themselves (the address, what to bring for the
+    topics they chose)."""
     _discard_draft(flow)
-    session[flow.booked_key] = {"slot_id": slot_id, "email": email}
+    topics = [topic for topic in topics or () if isinstance(topic, str)]
+    session[flow.booked_key] = {"slot_id": slot_id, "email": email, "topics": topics}
+    _remember_confirmed(flow, slot_id, booking_id)
     return redirect(url_for(flow.done))
 
 
@@ -356,6 +448,7 @@ def _done_step(flow: Flow):
         booking=booking,
         slot=booking.slot,
         clinic=booking.clinic,
+        bring=bring_for(db.session, booking),
     )
 
 
@@ -365,8 +458,17 @@ def _check_your_email():
     slot = db.session.get(Slot, slot_id) if type(slot_id) is int else None
     if slot is None:
         return redirect(url_for("core.home"))
+    return _check_your_email_page(slot, told)
+
+
+def _check_your_email_page(slot: Slot, told: dict):
+    topics = told.get("topics")
     return render_template(
-        "booking/check_email.html", slot=slot, clinic=slot.clinic, email=told.get("email")
+        "booking/check_email.html",
+        slot=slot,
+        clinic=slot.clinic,
+        email=told.get("email"),
+        bring=bring_list(topics if isinstance(topics, list) else None, advice_by_topic(db.session)),
     )
 
 

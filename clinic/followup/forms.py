@@ -95,3 +95,21 @@ class GuidanceForm(Form):
             "url": self.url.data,
             "position": int(self.position.data) if self.position.data else 0,
         }
+
+
+class BringAdviceForm(Form):
+    text = TextAreaField(
+        "What to bring",
+        widget=GovCharacterCount(),
+        description="One thing a line, like “Your child's Discord login”. Leave it empty "
+        "if nothing extra is needed.",
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(
+                max=followup.BRING_MAX,
+                message=f"Keep this to {followup.BRING_MAX} characters or fewer",
+            ),
+        ],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())

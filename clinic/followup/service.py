@@ -33,7 +33,7 @@ from ..booking.choices import TOPICS
 from ..errors import RuleError
 from ..invites.notify import send_booking_email
 from ..links import InvalidLink, booking_for_feedback_token, feedback_token
-from ..models import Booking, Clinic, Feedback, GuidanceLink, User, utcnow
+from ..models import Booking, BringAdvice, Clinic, Feedback, GuidanceLink, User, utcnow
 from ..outbox.service import external_url
 
 GENERAL = "general"
@@ -44,6 +44,7 @@ SEED_FILE = Path(__file__).with_name("guidance_seed.json")
 TITLE_MAX = 200
 URL_MAX = 500
 COMMENTS_MAX = 1000
+BRING_MAX = 1000
 # A clinic closed longer ago than this gets no follow-up: a "thank you for coming" weeks
 # late (say, the first run of the cron job after going live) would puzzle parents.
 FOLLOW_UP_WITHIN = timedelta(days=14)
@@ -178,6 +179,50 @@ def seed_guidance(session: Session, actor: User | str = "cli", path: Path = SEED
         session.add(GuidanceLink(**_clean_guidance(**entry)))
     audit.record(session, actor, "guidance.seed", None, count=len(entries), source=path.name)
     return len(entries)
+
+
+# --- what to bring (shown with the guidance links; read by invites.bring) ------------------
+
+
+@dataclass(frozen=True)
+class BringTopic:
+    topic: str
+    label: str
+    text: str
+
+
+def bring_label(topic: str) -> str:
+    return "Every family" if topic == GENERAL else GUIDANCE_TOPIC_LABELS[topic]
+
+
+def list_bring_advice(session: Session) -> list[BringTopic]:
+    """What to bring for every topic, in the booking form's order (blank: nothing extra)."""
+    texts = dict(session.execute(select(BringAdvice.topic, BringAdvice.text)).all())
+    return [
+        BringTopic(topic=topic, label=bring_label(topic), text=texts.get(topic, ""))
+        for topic in GUIDANCE_TOPIC_LABELS
+    ]
+
+
+def bring_text(session: Session, topic: str) -> str:
+    advice = session.get(BringAdvice, topic)
+    return advice.text if advice is not None else ""
+
+
+def update_bring_advice(session: Session, actor: User | str, *, topic: str, text: str) -> None:
+    """Save what parents who ask about ``topic`` bring: one thing a line, blank for nothing."""
+    if topic not in GUIDANCE_TOPIC_LABELS:
+        raise GuidanceError("Choose which app or device this is for", "topic")
+    text = "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
+    if len(text) > BRING_MAX:
+        raise GuidanceError(f"Keep this to {BRING_MAX} characters or fewer", "text")
+    advice = session.get(BringAdvice, topic)
+    if advice is None:
+        advice = BringAdvice(topic=topic, text="")
+        session.add(advice)
+    if advice.text != text:
+        advice.text = text
+        audit.record(session, actor, "guidance.bring", None, topic=topic)
 
 
 def guides_by_topic(session: Session) -> dict[str, tuple[Guide, ...]]:

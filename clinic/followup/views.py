@@ -6,7 +6,7 @@ from __future__ import annotations
 from itertools import groupby
 from operator import attrgetter
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.views import roles_required
@@ -16,7 +16,7 @@ from ..forms import ConfirmForm, form_view, show_rule_error
 from ..links import InvalidLink, keep_private
 from ..models import GuidanceLink
 from . import service as followup
-from .forms import FeedbackForm, GuidanceForm
+from .forms import BringAdviceForm, FeedbackForm, GuidanceForm
 
 bp = Blueprint("feedback", __name__)
 bp.after_request(keep_private)
@@ -78,7 +78,34 @@ def index():
     ]
     covered = {link.topic for link in links}
     missing = [label for topic, label in labels.items() if topic not in covered]
-    return render_template("followup/guidance_list.html", sections=sections, missing=missing)
+    return render_template(
+        "followup/guidance_list.html",
+        sections=sections,
+        missing=missing,
+        bring=followup.list_bring_advice(db.session),
+    )
+
+
+@guidance_bp.route("/bring/<topic>", methods=["GET", "POST"])
+@form_view
+def edit_bring(topic: str):
+    """What parents who ask about ``topic`` bring (the confirmation and the reminder)."""
+    if topic not in followup.GUIDANCE_TOPIC_LABELS:
+        abort(404)
+    form = BringAdviceForm(
+        data=None if request.method == "POST" else {"text": followup.bring_text(db.session, topic)}
+    )
+    if form.validate_on_submit():
+        try:
+            followup.update_bring_advice(db.session, current_user, topic=topic, text=form.text.data)
+        except followup.GuidanceError as error:
+            db.session.rollback()
+            show_rule_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"What to bring for “{followup.bring_label(topic)}” has been saved.", "success")
+            return redirect(url_for(".index") + "#what-to-bring")
+    return render_template("followup/bring_form.html", form=form, label=followup.bring_label(topic))
 
 
 @guidance_bp.route("/new", methods=["GET", "POST"])

@@ -6,15 +6,12 @@ bytes. A parent's event carries only that parent; an officer's feed event carrie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..text import joined
 from .calendar import CalendarEvent, Person
-
-WHAT_TO_BRING = (
-    "Bring your child's phone, tablet or games console (charged) and the passwords for "
-    "their accounts, your Apple ID, Google Family Link or console account."
-)
 
 
 @dataclass(frozen=True)
@@ -27,9 +24,7 @@ class Place:
     postcode: str = ""
 
     def one_line(self) -> str:
-        venue = " ".join(self.venue.split()).rstrip(".")  # "Library. Sign in first." reads on
-        parts = [venue, self.school_name, self.address, self.postcode]
-        return ", ".join(p.strip() for p in parts if p and p.strip())
+        return joined([self.venue, self.school_name, self.address, self.postcode])
 
 
 def booking_event(
@@ -44,17 +39,15 @@ def booking_event(
     organizer: Person,
     manage_url: str,
     reference: str,
+    bring: Sequence[str] = (),
     cancelled: bool = False,
 ) -> CalendarEvent:
-    """The parent's own appointment, with a reminder the day before."""
-    lines = [
-        f"{title} at {place.school_name}.",
-        f"Booking reference: {reference}.",
-        "",
-        WHAT_TO_BRING,
-        "",
-        f"To change or cancel your booking: {manage_url}",
-    ]
+    """The parent's own appointment, with a reminder the day before; ``bring`` is what to
+    bring (``invites.bring.bring_list``), one thing an item."""
+    lines = [f"{title} at {place.school_name}.", f"Booking reference: {reference}.", ""]
+    if bring:
+        lines += ["What to bring:", *(f"- {item}" for item in bring), ""]
+    lines.append(f"To change or cancel your booking: {manage_url}")
     if cancelled:
         lines = [f"This booking has been cancelled ({title} at {place.school_name})."]
     return CalendarEvent(

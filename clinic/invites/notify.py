@@ -11,12 +11,13 @@ from __future__ import annotations
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..links import manage_token
 from ..localtime import zone_name
 from ..models import Booking, Clinic, OutboxMessage
 from ..outbox.service import external_url, queue_email
+from .bring import bring_for
 from .calendar import Person, build_invite
 from .events import Place, booking_event
 
@@ -55,6 +56,7 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST") -> bytes:
         organizer=organizer(),
         manage_url=manage_url(booking),
         reference=booking.reference,
+        bring=() if method == "CANCEL" else bring_for(object_session(booking), booking),
         cancelled=method == "CANCEL",
     )
     return build_invite(event, method=method, timezone=zone_name())
@@ -73,7 +75,7 @@ def send_booking_email(
     """Queue an email to the booking's parent (commits with the caller's change).
 
     ``templates/email/<template>.txt|.html`` get ``booking``, ``clinic``, ``slot``,
-    ``school``, ``place`` and ``manage_url`` plus ``context``.
+    ``school``, ``place``, ``manage_url`` and ``bring`` (what to bring) plus ``context``.
     """
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
     clinic = booking.clinic
@@ -90,6 +92,7 @@ def send_booking_email(
             "school": clinic.school,
             "place": place_of(clinic),
             "manage_url": manage_url(booking),
+            "bring": bring_for(session, booking),
             **context,
         },
         calendar=(method, booking_ics(booking, method=method)) if with_invite else None,

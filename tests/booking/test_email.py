@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic.filters import format_datetime
+from clinic.filters import format_datetime, format_duration
 from clinic.links import booking_for_token
 from clinic.models import Booking
 from tests.booking.support import book, wait_for_mail
@@ -81,7 +81,8 @@ def test_bodies_say_when_where_what_to_bring_and_how_to_change(app, session, boo
         assert "Alex Example" in body
         assert booking.reference in body
         assert booking.clinic.school.name in body and "School library" in body
-        assert "Apple ID" in body and "Google Family Link" in body and "charged" in body
+        assert "Apple ID" in body and "Roblox username" in body and "charged" in body
+        assert "Google Family Link" not in body  # not asked about
         assert "cancel" in body
     link = next(word for word in text.split() if "/booking/" in word)
     assert link.startswith("http://localhost/booking/")
@@ -104,3 +105,31 @@ def test_parents_never_see_each_other(client, app, session, clinic, slot, smtp):
     # Nor the pages: Sam's confirmation shows Sam's booking only.
     page = other.get("/book/confirmation").get_data(as_text=True)
     assert "sam.sample@example.net" in page and "alex.example" not in page
+
+
+@pytest.mark.parametrize(("minutes", "said"), [(15, "15 minutes"), (45, "45 minutes")])
+def test_confirmation_says_how_long_the_booked_slot_is(
+    client, session, make, school, officer, smtp, minutes, said
+):
+    clinic = make.clinic(school, officer, slots=2, length_minutes=minutes)
+    assert book(client, clinic.slots[1].id).status_code == 302
+    (message,) = wait_for_mail(smtp, "alex.example@example.net")
+    for kind in ("plain", "html"):
+        body = message.get_body(preferencelist=(kind,)).get_content()
+        assert f"It takes {said}." in body
+        assert "15 to 30" not in body
+
+
+@pytest.mark.parametrize(
+    ("minutes", "said"),
+    [
+        (1, "1 minute"),
+        (15, "15 minutes"),
+        (60, "1 hour"),
+        (90, "1 hour 30 minutes"),
+        (120, "2 hours"),
+        (0, "0 minutes"),
+    ],
+)
+def test_duration_in_words(minutes, said):
+    assert format_duration(timedelta(minutes=minutes)) == said

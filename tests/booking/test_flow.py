@@ -81,9 +81,10 @@ def test_parent_books_a_place(client, session, clinic, slot, smtp):
     assert event.school_id == clinic.school_id
     assert "alex" not in str(event.details).lower()  # no personal data in the audit trail
 
-    # The answers are gone from the session: the check page sends back to the form.
+    # The answers are gone from the session; Back to the check page shows the same page.
     again = client.get(f"/book/{slot.id}/check")
-    assert again.status_code == 302 and again.headers["Location"].endswith(f"/book/{slot.id}")
+    assert again.status_code == 200
+    assert "Check your email" in again.get_data(as_text=True)
 
 
 def test_change_link_brings_the_answers_back(client, clinic, slot):
@@ -160,3 +161,100 @@ def test_unknown_slot_is_not_found(client, slot_id):
     assert client.get(f"/book/{slot_id}").status_code == 404
     assert client.get(f"/book/{slot_id}/check").status_code == 404
     assert client.post(f"/book/{slot_id}/check", data={"submission_id": "x"}).status_code == 404
+
+
+# --- Back, reload or a second click after booking: the booking, never "now full" ---------
+
+
+@pytest.fixture
+def one_to_one(make, school, officer):
+    """One-to-one slots: the parent's own booking fills the slot."""
+    return make.clinic(school, officer, slots=2, capacity=1)
+
+
+def _shows_own_booking(response, booking) -> str:
+    """The "check your email" page again, with the time booked: never "now full", and
+    never the booking's reference or link (those go by email only, issue 12)."""
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html[:2000]
+    assert "Check your email" in html
+    assert "now full" not in html and "Nothing has been booked for you" not in html
+    assert booking.reference not in html and "/booking/" not in html
+    assert booking.clinic.venue in html
+    return html
+
+
+def test_back_after_booking_a_one_to_one_slot_shows_the_booking(client, session, one_to_one):
+    slot = one_to_one.slots[0]
+    check = (fill_form(client, slot.id), client.get(f"/book/{slot.id}/check"))[1]
+    first_id = submission_id(check)
+    token = csrf_token(check)
+    done = client.post(
+        f"/book/{slot.id}/check", data={"csrf_token": token, "submission_id": first_id}
+    )
+    assert done.status_code == 302
+    booking = session.scalars(select(Booking)).one()
+
+    # Back to the check page, Back to the form, and a reload of either.
+    for url in (f"/book/{slot.id}/check", f"/book/{slot.id}"):
+        _shows_own_booking(client.get(url), booking)
+        assert client.get(url).headers["Cache-Control"] == "no-store"
+
+    # The same press again (double click, or resubmitting the old page): its confirmation.
+    again = client.post(
+        f"/book/{slot.id}/check", data={"csrf_token": token, "submission_id": first_id}
+    )
+    assert again.status_code == 302 and again.headers["Location"].endswith("/book/confirmation")
+    # A check page with another submission id (opened before, sent after): the booking.
+    _shows_own_booking(
+        client.post(
+            f"/book/{slot.id}/check",
+            data={"csrf_token": token, "submission_id": "5f0c2a9e-1b1d-4c1e-9d7e-2c3b4a5d6e7f"},
+        ),
+        booking,
+    )
+    assert count(session, Booking) == 1
+
+    # Another browser is told the slot is full; it does not see the booking.
+    other = client.application.test_client()
+    full = other.get(f"/book/{slot.id}")
+    assert full.status_code == 409
+    assert booking.reference not in full.get_data(as_text=True)
+
+
+def test_back_after_confirming_an_address_already_booked_reads_the_same(
+    client, session, one_to_one
+):
+    """The typist of an address that already had a booking sees, on Back or reload, the
+    same page as one whose Confirm booked: neither the form nor "now full"."""
+    first, second = one_to_one.slots[0], one_to_one.slots[1]
+    other = client.application.test_client()
+    assert book(other, first.id).status_code == 302  # the address's holder booked
+    assert book(client, second.id).status_code == 302  # the same address, typed again
+    assert count(session, Booking) == 1
+    for url in (f"/book/{second.id}/check", f"/book/{second.id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Check your email" in html and "now full" not in html
+        assert "Your details" not in html
+
+
+def test_after_cancelling_the_browser_may_book_again(client, session, one_to_one):
+    slot = one_to_one.slots[0]
+    assert book(client, slot.id).status_code == 302
+    booking = session.scalars(select(Booking)).one()
+    _shows_own_booking(client.get(f"/book/{slot.id}"), booking)
+    booking.status = "cancelled"
+    session.get(Slot, slot.id).booked = 0
+    session.commit()
+    assert "Your details" in client.get(f"/book/{slot.id}").get_data(as_text=True)
+
+
+def test_the_session_key_is_the_slot_not_the_email(client, session, clinic):
+    first, second = clinic.slots[0], clinic.slots[1]
+    assert book(client, first.id).status_code == 302
+    # Another time at the same clinic opens the form; the rule on the email applies there.
+    assert "Your details" in client.get(f"/book/{second.id}").get_data(as_text=True)
+    # A tampered session value is ignored, not an error.
+    with client.session_transaction() as kept:
+        kept["booked_here"] = [["x", None], 7, [second.id, "y"]]
+    assert client.get(f"/book/{second.id}").status_code == 200

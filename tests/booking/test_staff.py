@@ -109,3 +109,25 @@ def test_staff_form_errors_are_next_to_the_fields(staff_client, session, slot):
     assert 'id="email-error"' in html
     session.commit()
     assert session.scalars(select(Booking)).all() == []
+
+
+def test_staff_back_after_booking_shows_it_and_the_next_family_can_be_booked(
+    staff_client, session, make, school, officer
+):
+    clinic = make.clinic(school, officer, slots=2, capacity=2)
+    slot = clinic.slots[0]
+    assert book(staff_client, slot.id, STAFF).status_code == 302
+    booking = session.scalars(select(Booking)).one()
+
+    back = staff_client.get(f"{STAFF}/book/{slot.id}/check")  # Back from the confirmation
+    html = back.get_data(as_text=True)
+    assert back.status_code == 200 and "This time is booked for them" in html
+    assert booking.reference in html and "/booking/" not in html  # no parent's link to staff
+    # A place is left: the form is there for the next family's phone call.
+    assert "Book for a parent or carer" in staff_client.get(f"{STAFF}/book/{slot.id}").get_data(
+        as_text=True
+    )
+    assert book(staff_client, slot.id, STAFF, email="sam.other@example.net").status_code == 302
+    # Now full: Back shows the booking just made, not "Sorry, this time is now full".
+    full = staff_client.get(f"{STAFF}/book/{slot.id}")
+    assert full.status_code == 200 and "This time is booked for them" in full.get_data(as_text=True)

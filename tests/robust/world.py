@@ -448,6 +448,7 @@ TARGETS = [
     Target("guidance.add", "admin", lambda w: "/admin/guidance/new"),
     Target("guidance.edit", "admin", lambda w: f"/admin/guidance/{w.link.id}/edit"),
     Target("guidance.delete", "admin", lambda w: f"/admin/guidance/{w.link.id}/delete"),
+    Target("guidance.edit_bring", "admin", lambda w: "/admin/guidance/bring/discord"),
     # last: it ends the officer's session
     Target("auth.sign_out", "officer", lambda w: "/staff/sign-out"),
 ]
