@@ -98,6 +98,33 @@ def test_custom_pattern_uses_the_officers_numbers(officer_client, school, sessio
     assert slots[1].starts_at - slots[0].starts_at == timedelta(minutes=30)
 
 
+@pytest.mark.parametrize("format_", ["one_to_one", "group"])
+def test_a_preset_ignores_the_own_numbers_whatever_they_say(
+    officer_client, school, session, format_
+):
+    """Without JavaScript the own-number boxes are on the page under every choice; only
+    "custom" reads them, so a preset saves its own numbers even when they are nonsense."""
+    form = new_clinic_form(school.id, format=format_, length="lots", gap="-1", capacity="900")
+    assert post_page(officer_client, NEW, form).status_code == 302
+    slots = session.scalars(select(Slot).order_by(Slot.starts_at)).all()
+    if format_ == "one_to_one":
+        assert [s.ends_at - s.starts_at for s in slots] == [timedelta(minutes=15)] * 4
+        assert {s.capacity for s in slots} == {1}
+    else:
+        assert len(slots) == 1 and slots[0].capacity == 20
+
+
+def test_the_own_numbers_are_revealed_under_custom_only(officer_client, school):
+    html = officer_client.get(NEW).get_data(as_text=True)
+    # GOV.UK conditional reveal: the boxes sit inside the "custom" radio's hidden panel.
+    assert 'data-aria-controls="conditional-format-3"' in html
+    panel = html[html.index('id="conditional-format-3"') :]
+    panel = panel[: panel.index("</fieldset>")]
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden"' in html
+    for name in ("length", "gap", "capacity"):
+        assert f'name="{name}"' in panel
+
+
 def test_the_booking_window_can_be_set(officer_client, school, session):
     day = future_day()
     opens = day - timedelta(days=10)
