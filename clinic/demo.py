@@ -19,6 +19,7 @@ from .extensions import db
 from .followup.service import seed_guidance
 from .localtime import clinic_zone
 from .models import Booking, Clinic, Feedback, School, Slot, User, WalkIn, normalise_email
+from .workdays import working_day_on_or_after
 
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
 
@@ -75,10 +76,8 @@ def _local(day: date, at: time) -> datetime:
 
 
 def _school_day(day: date) -> date:
-    """The first weekday on or after ``day``: clinics run when schools are open."""
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
+    """The first working day on or after ``day``: clinics run when schools are open."""
+    return working_day_on_or_after(day)
 
 
 def _clinic(school: School, officer: User, day: date, *, group: bool) -> Clinic:

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from clinic.models import Clinic
+from clinic.workdays import working_day_on_or_after
 from tests.browser.axe import assert_accessible
 from tests.browser.helpers import screenshot, sign_in
 
@@ -22,7 +23,9 @@ def test_officer_creates_previews_and_publishes_a_clinic(page, live_server, make
     )
     make.clinic(school, officer, days_ahead=3, title="Earlier clinic")
     session.commit()
-    day = (datetime.now(UTC) + timedelta(days=30)).astimezone(ZoneInfo("Europe/London")).date()
+    day = working_day_on_or_after(
+        (datetime.now(UTC) + timedelta(days=30)).astimezone(ZoneInfo("Europe/London")).date()
+    )
 
     sign_in(page, officer.email)
     page.get_by_role("navigation", name="Staff menu").get_by_role("link", name="Clinics").click()
@@ -156,7 +159,9 @@ def test_the_own_slot_numbers_show_only_for_custom(
     school = make.school()
     officer = make.user(role="officer", email="pat@example.org", schools=[school])
     session.commit()
-    day = (datetime.now(UTC) + timedelta(days=30)).astimezone(ZoneInfo("Europe/London")).date()
+    day = working_day_on_or_after(
+        (datetime.now(UTC) + timedelta(days=30)).astimezone(ZoneInfo("Europe/London")).date()
+    )
     page = new_page(java_script_enabled=javascript)
     sign_in(page, officer.email)
     page.goto("/staff/clinics/new")
