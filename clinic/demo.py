@@ -295,7 +295,7 @@ def seed_command(if_empty: bool) -> None:
     saved.write_text(json.dumps(rows, indent=2) + "\n")
     notes = saved.with_suffix(".txt")
     notes.write_text("Demo staff accounts (sign in at /staff/sign-in):\n" + table + "\n")
-    click.echo("Demo data added. Sign in at /staff/sign-in with:")
+    click.echo(f"Demo data added. Sign in at {current_app.config['BASE_URL']}/staff/sign-in with:")
     click.echo(table)
     click.echo(f"(Passwords were made up just now; they are also in {notes}")
     click.echo(" and on the sign-in page while the development settings are on.)")

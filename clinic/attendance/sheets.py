@@ -12,8 +12,6 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from weasyprint import HTML
-
 STATUS_LABELS = {
     "confirmed": "Booked",
     "attended": "Attended",
@@ -161,5 +159,9 @@ def build_csv(sheet: Sheet) -> bytes:
 def build_pdf(html: str) -> bytes:
     """The sheet's HTML (with its own print styles) as an A4 PDF.
 
-    No base URL is given, so WeasyPrint fetches nothing: the HTML must carry its styles."""
+    No base URL is given, so WeasyPrint fetches nothing: the HTML must carry its styles.
+    WeasyPrint is imported here, not at the top: it takes about a third of a second to load,
+    which every ``flask`` command and worker start would otherwise pay."""
+    from weasyprint import HTML  # noqa: PLC0415 - heavy; only PDFs need it
+
     return HTML(string=html).write_pdf()
