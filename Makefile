@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
+# make run PORT=5123 serves there; BASE_URL (the address in emailed links) follows unless set.
+PORT ?= 5000
 # The PostgreSQL server the tests use (a database is created per test run).
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
@@ -10,14 +12,17 @@ export TEST_DATABASE_URL
 .PHONY: run test lint format setup bench clean
 
 ## run: set everything up and serve the app with demo data on http://127.0.0.1:5000
+##      (`make run PORT=5123` for another port; emailed links follow)
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
 	@echo "Emails are written to instance/mail/ as .eml files (open them in any mail program)."
+	@echo "Serving on $(BASE_URL)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/flask outbox worker & \
-	GUNICORN_BIND=127.0.0.1:5000 GUNICORN_WORKERS=3 \
-	$(BIN)/gunicorn --config deploy/gunicorn.conf.py --control-socket instance/gunicorn.ctl
+	GUNICORN_BIND=127.0.0.1:$(PORT) GUNICORN_WORKERS=3 \
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py
 
 ## test: set everything up, then lint and run the whole test suite
 test: setup lint

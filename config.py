@@ -138,6 +138,12 @@ class Config:
     # How often "last seen" may be moved (the cookie's stamp, and the row on a POST).
     STAFF_SESSION_TOUCH_SECONDS = 60
 
+    SHOW_DEMO_ACCOUNTS = False  # on in DevelopmentConfig only
+    # Where `flask demo seed` writes the demo accounts it made (and a .txt beside it).
+    DEMO_ACCOUNTS_FILE = os.environ.get(
+        "DEMO_ACCOUNTS_FILE", str(INSTANCE_DIR / "demo-accounts.json")
+    )
+
     # --- operations (clinic/ops; README "Running in production") ---
     PRODUCTION = False
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json": one JSON object a line
@@ -189,6 +195,9 @@ def memory_rate_limits(config) -> bool:
 
 class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # The sign-in page lists the demo accounts `flask demo seed` made (DEMO_ACCOUNTS_FILE).
+    # Development only: never on in the test or production settings.
+    SHOW_DEMO_ACCOUNTS = _bool("SHOW_DEMO_ACCOUNTS", True)
 
 
 class TestConfig(Config):
@@ -206,6 +215,7 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     PRODUCTION = True
+    SHOW_DEMO_ACCOUNTS = False
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True

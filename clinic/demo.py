@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -16,7 +18,8 @@ from .auth.service import hash_password
 from .extensions import db
 from .followup.service import seed_guidance
 from .localtime import clinic_zone
-from .models import Booking, Clinic, School, Slot, User, normalise_email
+from .models import Booking, Clinic, Feedback, School, Slot, User, WalkIn, normalise_email
+from .workdays import working_day_on_or_after
 
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
 
@@ -38,15 +41,43 @@ PARENTS = [
 ]
 
 
+# Past clinics, so the figures page has something to show on a fresh clone. Invented and
+# deterministic: the same day seeds the same clinics, bookings, walk-ins and answers.
+PAST_MONTHS = 6
+FIRST_NAMES = ["Ash", "Bea", "Cal", "Dee", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lou"]
+LAST_NAMES = ["Example", "Sample", "Test", "Demo", "Placeholder", "Madeup"]
+# How often parents ask about each topic (weights, roughly as the partnership sees it).
+TOPIC_WEIGHTS = {
+    "roblox": 9,
+    "tiktok": 8,
+    "iphone-ipad": 8,
+    "youtube": 7,
+    "android": 6,
+    "consoles": 5,
+    "discord": 4,
+    "snapchat": 4,
+    "whatsapp": 3,
+    "random-chat": 3,
+    "instagram": 2,
+    "other": 1,
+}
+COMMENTS = [
+    "I did not know the console had its own family settings. Thank you.",
+    "Very patient officer. Screen Time is set up on both phones now.",
+    "Useful, but I would like a longer slot next time.",
+    "Helpful to know what Discord is and how to check who my son talks to.",
+    None,
+    None,
+]
+
+
 def _local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=clinic_zone()).astimezone(UTC)
 
 
 def _school_day(day: date) -> date:
-    """The first weekday on or after ``day``: clinics run when schools are open."""
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
+    """The first working day on or after ``day``: clinics run when schools are open."""
+    return working_day_on_or_after(day)
 
 
 def _clinic(school: School, officer: User, day: date, *, group: bool) -> Clinic:
@@ -75,7 +106,81 @@ def _clinic(school: School, officer: User, day: date, *, group: bool) -> Clinic:
     return clinic
 
 
-def seed(session: Session) -> dict[str, str]:
+def _past_clinics(session: Session, schools, officers, today: date) -> None:
+    """One clinic a month at each school for the last months, with bookings in every
+    outcome, walk-ins and feedback (what the figures count), all invented."""
+    rng = random.Random(20261202)
+    officer_of = {0: officers[0], 1: officers[0], 2: officers[1]}
+    topics, weights = list(TOPIC_WEIGHTS), list(TOPIC_WEIGHTS.values())
+    number = 100
+    first_of_month = today.replace(day=1)
+    for months_ago in range(PAST_MONTHS, 0, -1):
+        month = (first_of_month - timedelta(days=28 * months_ago)).replace(day=1)
+        for index, school in enumerate(schools):
+            day = _school_day(month + timedelta(days=7 + 4 * index))
+            if day >= today:
+                continue
+            clinic = _clinic(school, officer_of[index], day, group=index == 1)
+            clinic.booking_opens_at = _local(day, time(9, 0)) - timedelta(days=21)
+            clinic.closed_at = _local(day, time(20, 0))
+            clinic.list_sent_at = _local(day, time(9, 0)) - timedelta(days=1)
+            session.add(clinic)
+            session.flush()
+            seats = [slot for slot in clinic.slots for _ in range(slot.capacity)]
+            if index == 1:  # the group session
+                taken = rng.randint(8, 16)
+            else:
+                taken = rng.randint(len(seats) * 5 // 8, len(seats))
+            for seat, slot in enumerate(seats[:taken]):
+                number += 1
+                outcome = rng.choices(["attended", "no_show", "cancelled"], [78, 12, 10])[0]
+                name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+                email = f"parent{number}@example.net"
+                if outcome != "cancelled":
+                    slot.booked += 1
+                booking = Booking(
+                    reference=f"DEMO{number:04d}",
+                    clinic_id=clinic.id,
+                    slot=slot,
+                    parent_name=name,
+                    email=email,
+                    email_normalised=normalise_email(email),
+                    child_years=[f"Year {rng.randint(1, 6)}"],
+                    topics=sorted(set(rng.choices(topics, weights, k=rng.randint(1, 3)))),
+                    consent_at=clinic.booking_opens_at + timedelta(days=seat % 14),
+                    consent_version="demo",
+                    status=outcome,
+                    # The reminder and follow-up went at the time: none is sent now.
+                    reminder_sent_at=slot.starts_at - timedelta(days=1),
+                    follow_up_sent_at=clinic.closed_at,
+                    cancelled_at=slot.starts_at - timedelta(days=2)
+                    if outcome == "cancelled"
+                    else None,
+                    checked_in_at=slot.starts_at if outcome == "attended" else None,
+                )
+                session.add(booking)
+                if outcome == "attended" and rng.random() < 0.4:
+                    session.flush()
+                    session.add(
+                        Feedback(
+                            clinic_id=clinic.id,
+                            booking_id=booking.id,
+                            useful=rng.choices([5, 4, 3, 2], [6, 3, 1, 0.3])[0],
+                            comments=rng.choice(COMMENTS),
+                        )
+                    )
+            for _ in range(rng.randint(0, 3)):
+                session.add(
+                    WalkIn(
+                        clinic_id=clinic.id,
+                        parent_name="Walk-in parent",
+                        child_years=[f"Year {rng.randint(1, 6)}"],
+                        topics=sorted(set(rng.choices(topics, weights, k=rng.randint(1, 2)))),
+                    )
+                )
+
+
+def seed(session: Session, today: date | None = None) -> dict[str, str]:
     """Fill an empty database; returns the staff emails with their new passwords."""
     schools = [
         School(
@@ -103,7 +208,7 @@ def seed(session: Session) -> dict[str, str]:
         elif role == "school":
             user.school = schools[where]
         session.add(user)
-    today = datetime.now(UTC).date()
+    today = today or datetime.now(UTC).date()
     clinics = [
         _clinic(schools[0], officers[0], _school_day(today + timedelta(days=10)), group=False),
         _clinic(schools[1], officers[0], _school_day(today + timedelta(days=17)), group=True),
@@ -128,9 +233,50 @@ def seed(session: Session) -> dict[str, str]:
                 consent_version="demo",
             )
         )
+    _past_clinics(session, schools, officers, today)
     seed_guidance(session, actor="demo")
     session.commit()
     return passwords
+
+
+ROLE_NAMES = {"admin": "Coordinator", "officer": "Officer", "school": "School staff"}
+
+
+def accounts(session: Session, passwords: dict[str, str]) -> list[dict[str, str]]:
+    """Who each demo account is: role, schools, email and password (in STAFF's order)."""
+    rows = []
+    for email, password in passwords.items():
+        user = session.scalar(select(User).where(User.email == email))
+        if user.role == "admin":
+            where = "All schools"
+        elif user.role == "officer":
+            where = ", ".join(school.name for school in user.schools)
+        else:
+            where = user.school.name
+        rows.append(
+            {"role": ROLE_NAMES[user.role], "schools": where, "email": email, "password": password}
+        )
+    return rows
+
+
+def accounts_table(rows: list[dict[str, str]]) -> str:
+    """The accounts as a plain-text table (the seed prints it)."""
+    header = {"role": "Role", "schools": "Schools", "email": "Email", "password": "Password"}
+    columns = list(header)
+    widths = {c: max(len(r[c]) for r in [header, *rows]) for c in columns}
+    return "\n".join(
+        "  " + "  ".join(row[c].ljust(widths[c]) for c in columns).rstrip()
+        for row in [header, *rows]
+    )
+
+
+def saved_accounts(path: str) -> list[dict[str, str]]:
+    """The accounts the last seed wrote, for the sign-in page of a development copy."""
+    try:
+        rows = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return []
+    return rows if isinstance(rows, list) else []
 
 
 @demo_cli.command("seed")
@@ -142,10 +288,14 @@ def seed_command(if_empty: bool) -> None:
             click.echo("Demo data: the database already has schools; left as it is.")
             return
         raise click.ClickException("The database is not empty; demo data goes in an empty one.")
-    passwords = seed(db.session)
-    lines = [f"  {email:32} {password}" for email, password in passwords.items()]
-    notes = Path(current_app.instance_path) / "demo-accounts.txt"
-    notes.write_text("Demo staff accounts (sign in at /staff/sign-in):\n" + "\n".join(lines) + "\n")
-    click.echo("Demo data added. Sign in at /staff/sign-in with:")
-    click.echo("\n".join(lines))
-    click.echo(f"(Passwords were made up just now; they are also in {notes}.)")
+    rows = accounts(db.session, seed(db.session))
+    table = accounts_table(rows)
+    saved = Path(current_app.config["DEMO_ACCOUNTS_FILE"])
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps(rows, indent=2) + "\n")
+    notes = saved.with_suffix(".txt")
+    notes.write_text("Demo staff accounts (sign in at /staff/sign-in):\n" + table + "\n")
+    click.echo(f"Demo data added. Sign in at {current_app.config['BASE_URL']}/staff/sign-in with:")
+    click.echo(table)
+    click.echo(f"(Passwords were made up just now; they are also in {notes}")
+    click.echo(" and on the sign-in page while the development settings are on.)")

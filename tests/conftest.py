@@ -98,6 +98,7 @@ def _base_config(url: str, smtp_port: int, tmp_path: Path) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "DEMO_ACCOUNTS_FILE": str(tmp_path / "demo-accounts.json"),
         "SERVER_NAME": "localhost",
     }
 

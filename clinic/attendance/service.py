@@ -27,6 +27,7 @@ from ..filters import format_date, format_time
 from ..localtime import clinic_zone, local_today
 from ..models import Booking, Clinic, Slot, User, WalkIn, normalise_email, utcnow
 from ..outbox.service import Attachment, external_url, queue_email
+from ..workdays import working_day_before
 from . import sheets
 
 MARKS = ("attended", "no_show", "confirmed")  # "confirmed" undoes a mark
@@ -243,12 +244,7 @@ def send_time() -> time:
         raise ValueError(message) from exc
 
 
-def working_day_before(day: date) -> date:
-    """The last weekday before ``day``: Monday's clinic gets its list on Friday."""
-    day -= timedelta(days=1)
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
+LIST_LOOKAHEAD_DAYS = 14
 
 
 def list_due_at(clinic_date: date, at: time, tz: ZoneInfo) -> datetime:
@@ -261,14 +257,15 @@ def due_clinic_ids(session: Session, now: datetime) -> list[int]:
     tz = clinic_zone()
     today = local_today(now)
     at = send_time()
-    # The working day before is at most three days before (Friday for Monday).
+    # The working day before is at most a few days before (Friday for Monday; over
+    # Christmas or Easter, up to five); a fortnight is plenty.
     candidates = session.execute(
         select(Clinic.id, Clinic.date)
         .where(
             Clinic.status == "published",
             Clinic.list_sent_at.is_(None),
             Clinic.date >= today,
-            Clinic.date <= today + timedelta(days=3),
+            Clinic.date <= today + timedelta(days=LIST_LOOKAHEAD_DAYS),
         )
         .order_by(Clinic.date, Clinic.id)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
 from flask import abort, current_app
 from flask_login import current_user
@@ -20,9 +21,13 @@ from ..models import ROLES, School, User, normalise_email, utcnow
 from ..outbox.service import external_url, queue_email
 from . import sessions
 
-# A hash to compare against when the email is unknown, so a wrong email costs the same time
-# as a wrong password and the answer cannot be told apart by timing.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to compare against when the email is unknown, so a wrong email costs the same
+    time as a wrong password and the answer cannot be told apart by timing.  Made on first
+    use (scrypt is slow on purpose), not when the app is imported."""
+    return generate_password_hash("not-a-real-password", method="scrypt")
 
 
 # The common-password list zxcvbn ships (lower case, most common first).
@@ -46,7 +51,7 @@ def hash_password(password: str) -> str:
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same path either way)."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     ok = check_password_hash(stored, password)
     if user is None or not user.password_hash or not ok or not user.active:
         return None

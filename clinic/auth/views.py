@@ -163,7 +163,16 @@ def sign_in():
         # One message, the same for a wrong email and a wrong password.
         form.email.errors.append("Enter a correct email address and password")
         current_app.logger.info("failed staff sign-in")
-    return render_template("auth/sign_in.html", form=form)
+    return render_template("auth/sign_in.html", form=form, demo_accounts=_demo_accounts())
+
+
+def _demo_accounts() -> list[dict[str, str]]:
+    """The demo seed's accounts, shown on the sign-in page of a development copy only."""
+    if not current_app.config.get("SHOW_DEMO_ACCOUNTS"):
+        return []
+    from ..demo import saved_accounts  # development only: not loaded in production
+
+    return saved_accounts(current_app.config["DEMO_ACCOUNTS_FILE"])
 
 
 @bp.get("/sign-out")

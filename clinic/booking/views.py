@@ -16,8 +16,6 @@ import uuid
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-import qrcode
-import qrcode.image.svg
 from flask import (
     Blueprint,
     abort,
@@ -110,6 +108,9 @@ def poster(slug: str):
 
 def qr_svg(data: str, label: str) -> Markup:
     """An inline SVG QR code that scales with its box and is named for screen readers."""
+    import qrcode  # noqa: PLC0415 - with Pillow, heavy; only the poster needs it
+    import qrcode.image.svg  # noqa: PLC0415
+
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
     svg = image.get_image()
     for size in ("width", "height"):

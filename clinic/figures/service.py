@@ -63,6 +63,13 @@ class Row:
         return self.booked / self.places if self.places else None
 
     @property
+    def no_show_rate(self) -> float | None:
+        """Of the bookings whose attendance was marked, the share that did not come (None
+        when none was marked: a clinic nobody checked in says nothing about no-shows)."""
+        marked = self.attended + self.no_shows
+        return self.no_shows / marked if marked else None
+
+    @property
     def mean_useful(self) -> float | None:
         """The average answer to "was the clinic useful?", 1 to 5."""
         return self.useful_total / self.feedback if self.feedback else None
@@ -321,6 +328,7 @@ CSV_HEADER = [
     "Fill rate (%)",
     "Attended",
     "No-shows",
+    "No-show rate (%)",
     "Cancellations",
     "Walk-ins",
     "Feedback answers",
@@ -345,6 +353,7 @@ def figures_csv(result: Figures) -> bytes:
             _number(fill * 100 if fill is not None else None, 1),
             row.attended,
             row.no_shows,
+            _number(row.no_show_rate * 100 if row.no_show_rate is not None else None, 1),
             row.cancellations,
             row.walk_ins,
             row.feedback,

@@ -15,7 +15,7 @@ from ..auth.service import require_school_access
 from ..auth.views import roles_required
 from ..extensions import db
 from ..localtime import local_today
-from . import service
+from . import pictures, service
 from .forms import FiguresFilter
 
 bp = Blueprint("figures", __name__, url_prefix="/staff/figures")
@@ -58,6 +58,7 @@ def index():
         result=result,
         topic_label=service.topic_label,
         most_common=service.most_common,
+        charts=pictures,
         csv_url=url_for("figures.csv", **request.args),
     )
 

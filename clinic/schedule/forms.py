@@ -249,6 +249,9 @@ class _DetailsFields(BookingWindowMixin, Form):
         validators=_required("Enter the date of the clinic"),
     )
     allow_overlap = BooleanField("Save it anyway: I can run both", widget=GovCheckboxInput())
+    allow_closed_day = BooleanField(
+        "Save it anyway: the school is open that day", widget=GovCheckboxInput()
+    )
 
     def details(self, opens_at: datetime | None, closes_at: datetime | None) -> ClinicDetails:
         return ClinicDetails(
@@ -353,6 +356,9 @@ class CopyClinicForm(BookingWindowMixin, Form):
         validators=_required("Enter the date of the new clinic"),
     )
     allow_overlap = BooleanField("Save it anyway: I can run both", widget=GovCheckboxInput())
+    allow_closed_day = BooleanField(
+        "Save it anyway: the school is open that day", widget=GovCheckboxInput()
+    )
     submit = SubmitField("Save as draft", widget=GovSubmitInput())
 
 

@@ -26,6 +26,7 @@ from ..manage import service as manage
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
 from ..outbox.service import external_url
 from ..waitlist import service as waitlist
+from ..workdays import why_not_working
 from .slots import (
     MAX_SLOTS,
     SlotPattern,
@@ -39,6 +40,13 @@ from .slots import (
 STATUSES = ("draft", "published", "cancelled", "past")
 DEFAULT_TITLE = "Parental controls clinic"
 CLOSE_BEFORE_START = timedelta(hours=24)
+_HOURS = int(CLOSE_BEFORE_START.total_seconds() // 3600)
+# What the booking-window boxes say when left blank: the rule of booking_window(), in words.
+DEFAULT_WINDOW_HINT = (
+    f"Leave these blank and booking opens as soon as you publish, and closes {_HOURS} hours "
+    f"before the first slot. A clinic you make less than {_HOURS} hours before it starts "
+    "can be booked until it starts."
+)
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -64,6 +72,11 @@ class OverlapWarning(ClinicError):
     """The officer already runs a clinic at that time; saved only when they say so."""
 
     clinics: list[Clinic]
+
+
+class ClosedDayWarning(ClinicError):
+    """The clinic falls on a weekend or a bank holiday, when schools are usually closed;
+    saved only when the officer says the school is open."""
 
 
 class StaleClinic(Exception):
@@ -349,6 +362,17 @@ def _check_overlaps(
         )
 
 
+def check_school_day(day: date) -> None:
+    """A clinic on a weekend or an England bank holiday needs the officer's "save anyway"."""
+    reason = why_not_working(day)
+    if reason is not None:
+        raise ClosedDayWarning.on(
+            "date",
+            f"{format_date(day)} is {reason}, when schools are usually closed. "
+            "Check the school is open that day, or choose another date",
+        )
+
+
 def _check_version(clinic: Clinic, expected_version: int | None) -> None:
     if expected_version != clinic.version:
         raise StaleClinic(clinic.id)
@@ -396,9 +420,13 @@ def create_clinic(
     details: ClinicDetails,
     pattern: SlotPattern,
     allow_overlap: bool = False,
+    allow_closed_day: bool = False,
     now: datetime | None = None,
 ) -> Clinic:
-    """A draft clinic run by ``actor`` at ``school`` with its slots laid out by ``pattern``."""
+    """A draft clinic run by ``actor`` at ``school`` with its slots laid out by ``pattern``.
+
+    Two warnings need the officer's "save anyway": ``OverlapWarning`` (they run another
+    clinic then) and ``ClosedDayWarning`` (a weekend or a bank holiday)."""
     now = now or utcnow()
     times = plan_slots(details, pattern, now)
     return _new_clinic(
@@ -408,6 +436,7 @@ def create_clinic(
         details,
         [(start, end, pattern.capacity) for start, end in times],
         allow_overlap=allow_overlap,
+        allow_closed_day=allow_closed_day,
         now=now,
         action="clinic.create",
     )
@@ -422,6 +451,7 @@ def copy_clinic(
     booking_opens_at: datetime | None = None,
     booking_closes_at: datetime | None = None,
     allow_overlap: bool = False,
+    allow_closed_day: bool = False,
     now: datetime | None = None,
 ) -> Clinic:
     """A new draft on ``day`` with the source's details and the same slots by the clock."""
@@ -455,6 +485,7 @@ def copy_clinic(
         details,
         slots,
         allow_overlap=allow_overlap,
+        allow_closed_day=allow_closed_day,
         now=now,
         action="clinic.copy",
     )
@@ -470,6 +501,7 @@ def _new_clinic(
     slots: list[tuple[datetime, datetime, int]],
     *,
     allow_overlap: bool,
+    allow_closed_day: bool,
     now: datetime,
     action: str,
 ) -> Clinic:
@@ -477,6 +509,8 @@ def _new_clinic(
     opens_at, closes_at = booking_window(
         details.booking_opens_at, details.booking_closes_at, slots[0][0], now
     )
+    if not allow_closed_day:
+        check_school_day(details.date)
     if not allow_overlap:
         _check_overlaps(session, actor.id, [(s, e) for s, e, _ in slots])
     clinic = Clinic(
@@ -533,6 +567,7 @@ def update_clinic(
     expected_version: int | None,
     confirmed: bool = False,
     allow_overlap: bool = False,
+    allow_closed_day: bool = False,
     now: datetime | None = None,
 ) -> Changed:
     """Change a clinic's details; a new date moves every slot to the same times that day.
@@ -554,6 +589,8 @@ def update_clinic(
         first_start,
         now,
     )
+    if details.date != clinic.date and not allow_closed_day:
+        check_school_day(details.date)
     if details.date != clinic.date and moves and not allow_overlap:
         _check_overlaps(
             session, clinic.officer_id, sorted(moves.values()), exclude_clinic_id=clinic.id

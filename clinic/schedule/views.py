@@ -64,6 +64,7 @@ def labels():
         "status_labels": STATUS_LABELS,
         "format_labels": FORMAT_LABELS,
         "format_hints": FORMAT_HINTS,
+        "default_window_hint": service.DEFAULT_WINDOW_HINT,
         "can_manage": current_user.is_authenticated and current_user.role in MANAGERS,
     }
 
@@ -169,7 +170,7 @@ def new_clinic():
     form = NewClinicForm(schools)
     if request.method == "GET" and chosen:
         form.school.data = chosen
-    preview, overlap = None, False
+    preview, overlap, closed_day = None, False, False
     if form.validate_on_submit() and (window := form.booking_window()) is not None:
         details, pattern = form.details(*window), form.pattern()
         try:
@@ -183,6 +184,7 @@ def new_clinic():
                     details=details,
                     pattern=pattern,
                     allow_overlap=form.allow_overlap.data,
+                    allow_closed_day=form.allow_closed_day.data,
                 )
                 db.session.commit()
                 flash(
@@ -195,11 +197,13 @@ def new_clinic():
             db.session.rollback()
             show_rule_error(form, error)
             overlap = isinstance(error, service.OverlapWarning)
+            closed_day = isinstance(error, service.ClosedDayWarning)
     return render_template(
         "schedule/new_clinic.html",
         form=form,
         preview=preview,
         overlap=overlap or form.allow_overlap.data,
+        closed_day=closed_day or form.allow_closed_day.data,
         has_schools=bool(schools),
     )
 
@@ -210,7 +214,7 @@ def new_clinic():
 def copy_clinic(clinic_id: int):
     source = _clinic_or_404(clinic_id)
     form = CopyClinicForm()
-    overlap = False
+    overlap = closed_day = False
     if form.validate_on_submit() and (window := form.booking_window()) is not None:
         try:
             clinic = service.copy_clinic(
@@ -221,11 +225,13 @@ def copy_clinic(clinic_id: int):
                 booking_opens_at=window[0],
                 booking_closes_at=window[1],
                 allow_overlap=form.allow_overlap.data,
+                allow_closed_day=form.allow_closed_day.data,
             )
         except service.ClinicError as error:
             db.session.rollback()
             show_rule_error(form, error)
             overlap = isinstance(error, service.OverlapWarning)
+            closed_day = isinstance(error, service.ClosedDayWarning)
         else:
             db.session.commit()
             flash("Copy saved as a draft. Check it, then publish it.", "success")
@@ -235,6 +241,7 @@ def copy_clinic(clinic_id: int):
         form=form,
         clinic=source,
         overlap=overlap or form.allow_overlap.data,
+        closed_day=closed_day or form.allow_closed_day.data,
     )
 
 
@@ -276,7 +283,7 @@ def edit_clinic(clinic_id: int):
     form = EditClinicForm()
     if "back" in request.form:
         return _edit_page(form, clinic)
-    overlap = False
+    overlap = closed_day = False
     if form.validate_on_submit() and (window := form.booking_window()) is not None:
         try:
             changed = service.update_clinic(
@@ -287,6 +294,7 @@ def edit_clinic(clinic_id: int):
                 expected_version=form.version.data,
                 confirmed=request.form.get("confirmed") == "yes",
                 allow_overlap=form.allow_overlap.data,
+                allow_closed_day=form.allow_closed_day.data,
             )
         except service.NeedsConfirmation as need:
             return _confirm_page(need, clinic)
@@ -298,16 +306,29 @@ def edit_clinic(clinic_id: int):
             db.session.rollback()
             show_rule_error(form, error)
             overlap = isinstance(error, service.OverlapWarning)
+            closed_day = isinstance(error, service.ClosedDayWarning)
         else:
             db.session.commit()
             flash(_saved_message("Clinic details saved.", len(changed.told)), "success")
             return redirect(url_for(".show_clinic", clinic_id=clinic_id))
-    return _edit_page(form, clinic, overlap=overlap or form.allow_overlap.data)
+    return _edit_page(
+        form,
+        clinic,
+        overlap=overlap or form.allow_overlap.data,
+        closed_day=closed_day or form.allow_closed_day.data,
+    )
 
 
-def _edit_page(form: EditClinicForm, clinic: Clinic, *, stale=False, overlap=False):
+def _edit_page(
+    form: EditClinicForm, clinic: Clinic, *, stale=False, overlap=False, closed_day=False
+):
     return render_template(
-        "schedule/edit_clinic.html", form=form, clinic=clinic, stale=stale, overlap=overlap
+        "schedule/edit_clinic.html",
+        form=form,
+        clinic=clinic,
+        stale=stale,
+        overlap=overlap,
+        closed_day=closed_day,
     )
 
 

@@ -47,6 +47,12 @@ def run_worker(app):
         (date(2026, 12, 8), date(2026, 12, 7)),  # Tuesday -> Monday
         (date(2026, 12, 12), date(2026, 12, 11)),  # Saturday -> Friday
         (date(2026, 12, 13), date(2026, 12, 11)),  # Sunday -> Friday
+        # Bank holidays in England are not working days, substitute days included:
+        (date(2026, 12, 29), date(2026, 12, 24)),  # after Christmas, Boxing Day (Mon 28)
+        (date(2026, 12, 28), date(2026, 12, 24)),  # the substitute day itself
+        (date(2027, 3, 30), date(2027, 3, 25)),  # after Easter Monday -> before Good Friday
+        (date(2026, 5, 26), date(2026, 5, 22)),  # after the Spring bank holiday
+        (date(2027, 1, 4), date(2026, 12, 31)),  # after New Year's Day (a Friday)
     ],
 )
 def test_the_list_is_due_at_9am_on_the_working_day_before(clinic_day, sent_on):
@@ -70,6 +76,19 @@ def test_a_clinic_becomes_due_at_its_time_and_not_before(app, session, clinic):
     assert service.due_clinic_ids(session, due - timedelta(minutes=1)) == []
     assert service.due_clinic_ids(session, due) == [clinic.id]
     assert service.due_clinic_ids(session, due + timedelta(days=1)) == [clinic.id]
+
+
+def test_a_list_due_long_before_a_holiday_clinic_is_found(app, session, make, school):
+    """Tuesday 29 December 2026: the list is due on Thursday 24th, five days before."""
+    officer = make.user(role="officer", schools=[school])
+    clinic = make.clinic(school, officer, status="published")
+    clinic.date = date(2026, 12, 29)
+    session.commit()
+    due = service.list_due_at(clinic.date, time(9, 0), LONDON)
+    assert due.astimezone(LONDON).date() == date(2026, 12, 24)
+
+    assert clinic.id not in service.due_clinic_ids(session, due - timedelta(minutes=1))
+    assert clinic.id in service.due_clinic_ids(session, due)
 
 
 def test_the_send_time_can_be_set(app, session, clinic):

@@ -130,6 +130,7 @@ def live_server(sqlite_template, smtp, tmp_path):
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp.port,
             "MAIL_FILE_DIR": str(tmp_path / "mail"),
+            "DEMO_ACCOUNTS_FILE": str(tmp_path / "demo-accounts.json"),
             # The browser sees the friendly 500 page a user would; the error is recorded.
             "PROPAGATE_EXCEPTIONS": False,
         }

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from clinic.demo import seed
 from clinic.followup import service as followup
 from clinic.models import Feedback
 from tests.browser.axe import assert_accessible
@@ -79,3 +80,49 @@ def test_an_officer_reads_the_figures(page, live_server, session, make):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download these figures as a spreadsheet (CSV)").click()
     assert download.value.suggested_filename.startswith("clinic-figures-")
+
+
+def test_a_coordinator_sees_the_demo_figures_at_a_glance(page, live_server, session):
+    """On a fresh clone's demo data the page has charts, each a named image with its
+    numbers in a table too; readable without JavaScript."""
+    passwords = seed(session)
+    session.commit()
+    sign_in(page, "coordinator@example.org", passwords["coordinator@example.org"])
+    page.goto("/staff/figures")
+
+    for name in (
+        "Households booked and attended, by month",
+        "Households booked and attended, by school",
+        "No-show rate, by school",
+        "Apps and devices parents asked about",
+    ):
+        expect(page.get_by_role("img", name=name)).to_be_visible()
+    by_school = page.get_by_role("img", name="Households booked and attended, by school")
+    table = page.get_by_role("table", name="By school: the numbers")
+    for school in ("Oakfield Primary School", "Riverside Academy"):
+        row = table.get_by_role("row", name=school)
+        booked = row.get_by_role("cell").nth(2).inner_text()
+        # The chart's number for the school is the table's.
+        expect(by_school).to_contain_text(f"{booked} booked")
+    expect(page.get_by_text("No clinics have happened")).to_have_count(0)
+    screenshot(page, "figures-demo")
+    assert_accessible(page)
+
+    page.set_viewport_size({"width": 320, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320
+    screenshot(page, "figures-demo-320")
+
+
+def test_the_figures_charts_need_no_javascript(new_page, live_server, session):
+    passwords = seed(session)
+    session.commit()
+    page = new_page(java_script_enabled=False)
+    sign_in(page, "morgan.reyes@example.org", passwords["morgan.reyes@example.org"])
+    page.goto("/staff/figures")
+    chart = page.get_by_role("img", name="Apps and devices parents asked about")
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text("families")
+    by_school = page.get_by_role("img", name="Households booked and attended, by school")
+    expect(by_school).to_contain_text("Riverside Academy")
+    screenshot(page, "figures-demo-no-js")

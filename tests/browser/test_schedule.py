@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from clinic.models import Clinic
+from clinic.workdays import working_day_on_or_after
 from tests.browser.axe import assert_accessible
 from tests.browser.helpers import screenshot, sign_in
 
@@ -22,7 +23,9 @@ def test_officer_creates_previews_and_publishes_a_clinic(page, live_server, make
     )
     make.clinic(school, officer, days_ahead=3, title="Earlier clinic")
     session.commit()
-    day = (datetime.now(UTC) + timedelta(days=30)).astimezone(ZoneInfo("Europe/London")).date()
+    day = working_day_on_or_after(
+        (datetime.now(UTC) + timedelta(days=30)).astimezone(ZoneInfo("Europe/London")).date()
+    )
 
     sign_in(page, officer.email)
     page.get_by_role("navigation", name="Staff menu").get_by_role("link", name="Clinics").click()
@@ -147,3 +150,51 @@ def test_officer_turns_on_the_calendar_feed(page, live_server, make, session):
     feed = page.locator("dd span").inner_text()
     response = page.request.get(feed)
     assert response.ok and response.headers["content-type"] == "text/calendar; charset=utf-8"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_the_own_slot_numbers_show_only_for_custom(
+    new_page, live_server, make, session, javascript
+):
+    school = make.school()
+    officer = make.user(role="officer", email="pat@example.org", schools=[school])
+    session.commit()
+    day = working_day_on_or_after(
+        (datetime.now(UTC) + timedelta(days=30)).astimezone(ZoneInfo("Europe/London")).date()
+    )
+    page = new_page(java_script_enabled=javascript)
+    sign_in(page, officer.email)
+    page.goto("/staff/clinics/new")
+    page.get_by_label("Where in the school").fill("School library")
+    page.locator("#date-day").fill(str(day.day))
+    page.locator("#date-month").fill(str(day.month))
+    page.locator("#date-year").fill(str(day.year))
+    page.get_by_label("Start time").fill("3pm")
+    page.get_by_label("End time").fill("4pm")
+    minutes = page.get_by_label("Minutes per slot")
+    expect(page.get_by_label("One-to-one appointments")).to_be_checked()
+    if javascript:
+        # Only what applies: the 20-minute box is not shown beside the 15-minute preset.
+        expect(minutes).to_be_hidden()
+        page.get_by_label("Set my own slot length and size").check()
+        expect(minutes).to_be_visible()
+        screenshot(page, "schedule-create-custom-revealed")
+        assert_accessible(page)
+        page.get_by_label("One-to-one appointments").check()
+        expect(minutes).to_be_hidden()
+        screenshot(page, "schedule-create-one-to-one")
+    else:
+        # Without JavaScript the boxes show under "custom", and only "custom" reads them.
+        expect(minutes).to_be_visible()
+        screenshot(page, "schedule-create-no-js")  # (axe needs JavaScript: run above)
+    page.get_by_role("button", name="Preview slots").click()
+    preview = page.locator("#slot-preview")
+    expect(preview.get_by_role("heading", name="4 slots, 4 places")).to_be_visible()
+    expect(preview.get_by_role("listitem").first).to_have_text("3pm to 3:15pm")
+
+    page.get_by_label("Set my own slot length and size").check()
+    minutes.fill("30")
+    page.get_by_role("button", name="Preview slots").click()
+    expect(preview.get_by_role("heading", name="2 slots, 2 places")).to_be_visible()
+    expect(minutes).to_be_visible()  # custom is chosen: its numbers stay in view
+    expect(minutes).to_have_value("30")

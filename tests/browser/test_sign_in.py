@@ -1,5 +1,6 @@
 """A staff member signs in and out in a real browser; the sign-in page passes axe."""
 
+import json
 import re
 
 import pytest
@@ -113,3 +114,34 @@ def test_the_audit_log_page(page, live_server, make):
     page.get_by_role("button", name="Show events").click()
     expect(page.locator("#end-error")).to_contain_text("must be the same as or after")
     assert_accessible(page)
+
+
+def test_the_demo_sign_in_page_lists_the_seeded_accounts(phone_page, live_server, session):
+    """Development settings: the table the seed printed is under the form, and works."""
+    from clinic.demo import accounts, seed
+
+    rows = accounts(session, seed(session))
+    session.commit()
+    live_server.app.config["SHOW_DEMO_ACCOUNTS"] = True
+    path = live_server.app.config["DEMO_ACCOUNTS_FILE"]
+    with open(path, "w") as saved:
+        json.dump(rows, saved)
+    page = phone_page
+
+    page.goto("/staff/sign-in")
+    table = page.get_by_role("table", name="Demo accounts")
+    expect(table.get_by_role("row")).to_have_count(5)
+    school = table.get_by_role("row", name=re.compile("School staff"))
+    expect(school).to_contain_text("Oakfield Primary School")
+    screenshot(page, "sign-in-demo-accounts-phone")
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    officer = rows[2]
+    fill_sign_in(page, officer["email"], officer["password"])
+    expect(page).to_have_url(re.compile("/staff/clinics"))
+
+    live_server.app.config["SHOW_DEMO_ACCOUNTS"] = False
+    page.goto("/staff/sign-out")
+    page.get_by_role("main").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("table", name="Demo accounts")).to_have_count(0)

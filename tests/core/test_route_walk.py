@@ -224,6 +224,7 @@ ROUTES: dict[str, Rule] = {
     "guidance.add": ADMIN_ONLY,
     "guidance.edit": ADMIN_ONLY,
     "guidance.delete": ADMIN_ONLY,
+    "guidance.edit_bring": ADMIN_ONLY,
 }
 
 
@@ -283,6 +284,7 @@ VALUES: dict[str, Callable[[RouteWorld], object]] = {
     "slug": lambda w: w.school.slug,
     "filename": lambda w: "js/app.js",
     "kind": lambda w: "json",  # a download's format (/admin/privacy/download.<kind>)
+    "topic": lambda w: "iphone-ipad",  # a booking-form topic (/admin/guidance/bring/<topic>)
 }
 # Endpoints that need other records than VALUES gives (as tests/robust/world.py's TARGETS).
 OVERRIDES: dict[str, dict[str, Callable[[RouteWorld], object]]] = {

@@ -158,11 +158,28 @@ def test_gunicorn_serves_with_the_production_settings_file(app, database_url, tm
     assert "Using worker: gthread" in logs
 
 
+def test_two_servers_side_by_side_each_have_their_own_control_socket(app, database_url, tmp_path):
+    """As two `make run PORT=...` in one checkout: the same folders, two ports."""
+    env = app_env(tmp_path, database_url, RUNTIME_DIRECTORY=str(tmp_path / "run"))
+    with (
+        gunicorn(tmp_path, env, workers=1, threads=2, own_control_socket=False) as first,
+        gunicorn(tmp_path, env, workers=1, threads=2, own_control_socket=False) as second,
+    ):
+        for server in (first, second):
+            assert get(server.base_url + "/healthz")[0] == 200
+            port = server.base_url.rsplit(":", 1)[1]
+            assert (tmp_path / "run" / f"gunicorn-{port}.ctl").exists()
+
+
 def test_make_run_and_the_documented_command_use_the_settings_file():
     makefile = (ROOT / "Makefile").read_text()
     run = next(line for line in makefile.splitlines() if "gunicorn" in line and "BIN" in line)
     assert "--config deploy/gunicorn.conf.py" in run
-    assert "--control-socket" in run
+    # The settings file names the control socket after the port; a fixed path given here
+    # would make two `make run PORT=...` of one checkout take each other's.
+    assert "--control-socket" not in run
+    assert "GUNICORN_BIND=127.0.0.1:$(PORT)" in makefile
+    assert "run: export BASE_URL ?= http://127.0.0.1:$(PORT)" in makefile
     readme = (ROOT / "README.md").read_text()
     assert "gunicorn --config deploy/gunicorn.conf.py" in readme
     assert "--access-logfile" not in run  # the settings file's redacting logger does it

@@ -12,13 +12,17 @@ import pytest
 from sqlalchemy import select
 
 from clinic.models import AuditEvent, OutboxMessage
+from clinic.workdays import working_day_on_or_after
 from tests.helpers import csrf_token
 
 LONDON = ZoneInfo("Europe/London")
 
 
 def future_day(days: int = 30) -> date:
-    return (datetime.now(UTC) + timedelta(days=days)).astimezone(LONDON).date()
+    """The first working day ``days`` or more from now (a weekend or a bank holiday would
+    need the officer's "save anyway"; tests of that warning pick their days)."""
+    day = (datetime.now(UTC) + timedelta(days=days)).astimezone(LONDON).date()
+    return working_day_on_or_after(day) if days >= 0 else day
 
 
 def date_parts(day: date) -> list[str]:

@@ -34,6 +34,7 @@ def test_a_clinic_on_a_clock_change_day(
         school=school,
         details=ClinicDetails("Parental controls clinic", "", "School library", day),
         pattern=SlotPattern(time(15, 15), time(16, 15), 15, 0, 1),
+        allow_closed_day=True,  # clocks change on Sundays
         now=now,
     )
     service.publish_clinic(session, officer_user, clinic, expected_version=clinic.version, now=now)

@@ -1,6 +1,7 @@
 """Creating a clinic: preview, save as a draft, the presets, bad input, copying."""
 
-from datetime import UTC, datetime, time, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -98,6 +99,33 @@ def test_custom_pattern_uses_the_officers_numbers(officer_client, school, sessio
     assert slots[1].starts_at - slots[0].starts_at == timedelta(minutes=30)
 
 
+@pytest.mark.parametrize("format_", ["one_to_one", "group"])
+def test_a_preset_ignores_the_own_numbers_whatever_they_say(
+    officer_client, school, session, format_
+):
+    """Without JavaScript the own-number boxes are on the page under every choice; only
+    "custom" reads them, so a preset saves its own numbers even when they are nonsense."""
+    form = new_clinic_form(school.id, format=format_, length="lots", gap="-1", capacity="900")
+    assert post_page(officer_client, NEW, form).status_code == 302
+    slots = session.scalars(select(Slot).order_by(Slot.starts_at)).all()
+    if format_ == "one_to_one":
+        assert [s.ends_at - s.starts_at for s in slots] == [timedelta(minutes=15)] * 4
+        assert {s.capacity for s in slots} == {1}
+    else:
+        assert len(slots) == 1 and slots[0].capacity == 20
+
+
+def test_the_own_numbers_are_revealed_under_custom_only(officer_client, school):
+    html = officer_client.get(NEW).get_data(as_text=True)
+    # GOV.UK conditional reveal: the boxes sit inside the "custom" radio's hidden panel.
+    assert 'data-aria-controls="conditional-format-3"' in html
+    panel = html[html.index('id="conditional-format-3"') :]
+    panel = panel[: panel.index("</fieldset>")]
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden"' in html
+    for name in ("length", "gap", "capacity"):
+        assert f'name="{name}"' in panel
+
+
 def test_the_booking_window_can_be_set(officer_client, school, session):
     day = future_day()
     opens = day - timedelta(days=10)
@@ -139,7 +167,10 @@ def test_the_booking_window_can_be_set(officer_client, school, session):
             "a clinic can have up to 60",
         ),
         (
-            {"booking_closes_date": date_parts(future_day(31)), "booking_closes_time": "9am"},
+            {
+                "booking_closes_date": date_parts(future_day() + timedelta(days=1)),
+                "booking_closes_time": "9am",
+            },
             "booking_closes_date",
             "Booking must close before the clinic starts",
         ),
@@ -213,7 +244,7 @@ def test_overlapping_clinic_warns_then_saves_when_told(
 def test_a_colleagues_clinic_at_the_same_time_is_no_overlap(make, school, officer_user, session):
     colleague = make.user(role="officer", schools=[school])
     make.clinic(school, colleague)
-    day = (datetime.now(UTC) + timedelta(days=14)).date()
+    day = future_day(14)
     service.create_clinic(
         session,
         officer_user,
@@ -252,3 +283,146 @@ def test_copy_to_a_past_date_is_refused(officer_client, clinic, session):
     response = post_page(officer_client, url, {"date": date_parts(future_day(-1))})
     assert "must be today or in the future" in field_error(response.get_data(as_text=True), "date")
     assert clinic_count(session) == 1
+
+
+# --- weekends and bank holidays ---------------------------------------------------------------
+
+NOVEMBER = datetime(2026, 11, 2, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        (date(2026, 12, 25), "Friday 25 December 2026 is a bank holiday (Christmas Day)"),
+        (
+            date(2026, 12, 28),
+            "Monday 28 December 2026 is a bank holiday (the substitute day for Boxing Day)",
+        ),
+        (date(2026, 12, 26), "Saturday 26 December 2026 is a bank holiday (Boxing Day)"),
+        (date(2026, 12, 6), "Sunday 6 December 2026 is a Sunday"),
+        (date(2027, 3, 29), "Monday 29 March 2027 is a bank holiday (Easter Monday)"),
+    ],
+)
+def test_a_clinic_on_a_closed_day_warns_then_saves_when_told(
+    session, school, officer_user, day, reason
+):
+    def create(**options):
+        return service.create_clinic(
+            session,
+            officer_user,
+            school=school,
+            details=ClinicDetails("Clinic", "", "Hall", day),
+            pattern=SlotPattern(time(15), time(16), 15, 0, 1),
+            now=NOVEMBER,
+            **options,
+        )
+
+    with pytest.raises(service.ClosedDayWarning) as warned:
+        create()
+    assert warned.value.field == "date"
+    assert str(warned.value).startswith(reason + ", when schools are usually closed")
+    assert clinic_count(session) == 0
+    assert create(allow_closed_day=True).date == day
+
+
+@pytest.mark.parametrize("day", [date(2026, 12, 24), date(2026, 12, 29), date(2027, 3, 30)])
+def test_a_working_day_next_to_a_holiday_does_not_warn(session, school, officer_user, day):
+    clinic = service.create_clinic(
+        session,
+        officer_user,
+        school=school,
+        details=ClinicDetails("Clinic", "", "Hall", day),
+        pattern=SlotPattern(time(15), time(16), 15, 0, 1),
+        now=NOVEMBER,
+    )
+    assert clinic.date == day
+
+
+def test_the_create_page_warns_about_a_bank_holiday_with_save_anyway(
+    officer_client, school, session
+):
+    christmas = date(date.today().year + 1, 12, 25)
+    form = new_clinic_form(school.id, christmas)
+    warned = post_page(officer_client, NEW, form)
+    html = warned.get_data(as_text=True)
+    assert warned.status_code == 200
+    assert "is a bank holiday (Christmas Day)" in field_error(html, "date")
+    assert "Save it anyway: the school is open that day" in html
+    assert clinic_count(session) == 0
+    saved = post_page(officer_client, NEW, form | {"allow_closed_day": "y"})
+    assert saved.status_code == 302
+    assert clinic_count(session) == 1
+
+
+def test_copying_or_moving_onto_a_weekend_warns(officer_client, clinic, session):
+    saturday = future_day(40)
+    saturday += timedelta(days=5 - saturday.weekday())
+    for url, form in (
+        (f"/staff/clinics/{clinic.id}/copy", {"date": date_parts(saturday)}),
+        (
+            f"/staff/clinics/{clinic.id}/edit",
+            {
+                "version": str(clinic.version),
+                "title": clinic.title,
+                "venue": clinic.venue,
+                "date": date_parts(saturday),
+            },
+        ),
+    ):
+        html = post_page(officer_client, url, form).get_data(as_text=True)
+        assert "is a Saturday, when schools are usually closed" in field_error(html, "date")
+        assert "Save it anyway: the school is open that day" in html
+        # (the copy made first is then at the same time: the overlap is said yes to too)
+        saved = post_page(
+            officer_client, url, form | {"allow_closed_day": "y", "allow_overlap": "y"}
+        )
+        assert saved.status_code == 302, re.findall(r"govuk-error-message.*?</p>", saved.text, re.S)
+    session.expire_all()
+    assert session.get(Clinic, clinic.id).date == saturday
+
+
+# --- the booking window: the hint, the rule and the school page agree ------------------------
+
+
+def test_the_hint_says_the_rule_of_the_default_booking_window(officer_client, school):
+    html = officer_client.get(NEW).get_data(as_text=True)
+    assert "closes 24 hours before the first slot" in html
+    assert "less than 24 hours before it starts can be booked until it starts" in html
+    assert service.CLOSE_BEFORE_START == timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("hours_ahead", "closes_before_start", "school_page_says"),
+    [
+        (72, timedelta(hours=24), "You can book until {closes}."),
+        (30, timedelta(hours=24), "You can book until {closes}."),
+        (10, timedelta(0), "You can book until the clinic starts."),
+    ],
+)
+def test_a_default_window_closes_as_the_hint_says_and_the_school_page_shows_it(
+    client, session, school, officer_user, hours_ahead, closes_before_start, school_page_says
+):
+    from clinic.filters import format_datetime
+
+    now = datetime.now(UTC)
+    start = (now + timedelta(hours=hours_ahead)).astimezone(LONDON).replace(second=0, microsecond=0)
+    if start.hour == 23 and start.minute >= 45:
+        pytest.skip("a 15-minute slot would cross midnight at this time of day")
+    clinic = service.create_clinic(
+        session,
+        officer_user,
+        school=school,
+        details=ClinicDetails("Clinic", "", "Hall", start.date()),
+        pattern=SlotPattern(start.time(), (start + timedelta(minutes=15)).time(), 15, 0, 1),
+        allow_closed_day=True,
+        now=now,
+    )
+    service.publish_clinic(session, officer_user, clinic, expected_version=clinic.version)
+    session.commit()
+    first = clinic.slots[0].starts_at
+    assert clinic.booking_closes_at == first - closes_before_start
+
+    html = client.get(f"/schools/{school.slug}").get_data(as_text=True)
+    expected = school_page_says.format(closes=format_datetime(clinic.booking_closes_at))
+    assert expected in html
+    assert "Book<span" in html  # and it is open now, as the page says

@@ -1,0 +1,40 @@
+"""Starting the app stays quick: the heavy libraries load only where they are used.
+
+Every `flask` command, cron run and gunicorn worker imports wsgi; WeasyPrint (with its
+fonts and CSS engine), qrcode (with Pillow) and holidays cost a second or more on a busy
+machine, and only PDFs, posters and the clinic-day check need them."""
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+HEAVY = ("weasyprint", "qrcode", "PIL", "holidays", "fontTools")
+
+
+def test_importing_the_app_loads_no_heavy_library():
+    code = f"import sys, wsgi; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"CLINIC_CONFIG": "development", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "", f"imported at start: {run.stdout.strip()}"
+
+
+def test_the_heavy_libraries_still_load_where_they_are_used():
+    """The lazy imports are real: a PDF, a QR code and a bank holiday still come out."""
+    from datetime import date
+
+    from clinic.attendance.sheets import build_pdf
+    from clinic.booking.views import qr_svg
+    from clinic.workdays import bank_holiday
+
+    assert build_pdf("<p>Sheet</p>").startswith(b"%PDF")
+    assert "<path" in str(qr_svg("https://example.org/s/oak", "QR code"))
+    assert bank_holiday(date(2026, 12, 28)) == "Boxing Day (observed)"
