@@ -8,11 +8,10 @@ bookings into a ``Sheet`` (times already written out in the clinic's time zone).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from weasyprint import HTML
 
 STATUS_LABELS = {
     "confirmed": "Booked",
@@ -161,5 +160,15 @@ def build_csv(sheet: Sheet) -> bytes:
 def build_pdf(html: str) -> bytes:
     """The sheet's HTML (with its own print styles) as an A4 PDF.
 
-    No base URL is given, so WeasyPrint fetches nothing: the HTML must carry its styles."""
+    No base URL is given, so WeasyPrint fetches nothing: the HTML must carry its styles.
+    WeasyPrint is imported here, not at the top: only the outbox worker and the cron
+    command build PDFs, and it adds tens of MiB to every process that loads it."""
+    from weasyprint import HTML
+
     return HTML(string=html).write_pdf()
+
+
+def digest(sheet: Sheet) -> str:
+    """A fingerprint of everything the sheet shows: a stored PDF made from a sheet with
+    another digest is out of date (someone booked, cancelled or was marked since)."""
+    return hashlib.sha256(repr(sheet).encode()).hexdigest()

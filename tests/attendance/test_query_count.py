@@ -40,7 +40,7 @@ def fill(session, clinic, bookings: int, prefix: str, marker) -> None:
     session.commit()
 
 
-@pytest.mark.parametrize("suffix", ["", "/list.csv", "/sheet.pdf", "/check-in"])
+@pytest.mark.parametrize("suffix", ["", "/list.csv", "/check-in"])
 def test_queries_do_not_grow_with_the_bookings(
     officer_client, session, clinic_on, officer_user, suffix
 ):
