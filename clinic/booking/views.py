@@ -30,6 +30,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
+from .. import pagecache
 from ..auth.service import may_access_school, require_school_access
 from ..auth.views import roles_required
 from ..extensions import client_address, db, limiter
@@ -63,14 +64,26 @@ def _school_or_404(slug: str):
 
 @bp.get("/schools/<slug>")
 def school_page(slug: str):
+    """The school's clinics and places left; drawn once per worker while nothing on it
+    changes (``clinic.pagecache``: the key is read fresh on every request)."""
     school = _school_or_404(slug)
-    listings = finder.upcoming_clinics(db.session, school, now=utcnow(), today=local_today())
-    return render_template(
-        "booking/school.html",
-        school=school,
-        listings=listings,
-        staff_may_book=_staff_may_book(school.id),
-    )
+    now, today = utcnow(), local_today()
+
+    def key() -> str:
+        return pagecache.key_of(
+            "school", finder.school_page_key(db.session, school, now=now, today=today)
+        )
+
+    def draw() -> str:
+        listings = finder.upcoming_clinics(db.session, school, now=now, today=today)
+        return render_template(
+            "booking/school.html",
+            school=school,
+            listings=listings,
+            staff_may_book=_staff_may_book(school.id),
+        )
+
+    return pagecache.cached_page(key, draw)
 
 
 def _staff_may_book(school_id: int) -> bool:
