@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from clinic.booking import service
 from clinic.manage.service import cancel_booking
 from clinic.pagecache import pages
-from tests.booking.support import details
+from tests.booking.support import details, fill_form
 from tests.conftest import sign_in
 
 
@@ -81,3 +81,20 @@ def test_the_home_page_is_drawn_once(app, client):
     assert client.get("/").text == first
     with app.app_context():
         assert "home" in pages()._pages
+
+
+def test_only_the_blank_household_form_is_kept(app, client, slot):
+    blank = client.get(f"/book/{slot.id}").text
+    assert 'value="Alex Example"' not in blank
+
+    # A form sent with an error comes back with what was typed and the message...
+    answer = fill_form(client, slot.id, email="not an email")
+    assert answer.status_code == 200
+    assert 'value="Alex Example"' in answer.text
+    assert "govuk-error-message" in answer.text
+    # ...and none of it is kept: the next parent gets the blank form.
+    other = app.test_client().get(f"/book/{slot.id}").text
+    assert 'value="Alex Example"' not in other and "govuk-error-message" not in other
+    with app.app_context():
+        kept = "".join(pages()._pages.values())
+    assert "Alex Example" not in kept and "alex.example" not in kept
