@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import qrcode
@@ -224,16 +225,29 @@ def _refusal(flow: Flow, slot: Slot):
 def _slot_full(flow: Flow, slot: Slot):
     """409: the "slot is now full" page, offering the clinic's other times and the list."""
     clinic = slot.clinic
-    others = service.other_open_slots(clinic, utcnow(), but=slot.id)
+    others = [
+        SimpleNamespace(
+            id=other.id,
+            starts_at=other.starts_at,
+            ends_at=other.ends_at,
+            places_left=other.places_left,
+        )
+        for other in service.other_open_slots(clinic, utcnow(), but=slot.id)
+    ]
+    shown = {
+        "slot": SimpleNamespace(starts_at=slot.starts_at),
+        "clinic": SimpleNamespace(
+            id=clinic.id, school=SimpleNamespace(slug=clinic.school.slug, name=clinic.school.name)
+        ),
+    }
     has_answers = _answers(flow, clinic.id) is not None
+    # End the transaction before drawing the page: on SQLite a POST holds the write lock
+    # from its first statement, and in a rush (200 parents, 10 places) the refused ones
+    # drawing this page one after another behind that lock were most of the wait.
+    db.session.rollback()
     return (
         render_template(
-            "booking/slot_full.html",
-            flow=flow,
-            slot=slot,
-            clinic=clinic,
-            others=others,
-            has_answers=has_answers,
+            "booking/slot_full.html", flow=flow, others=others, has_answers=has_answers, **shown
         ),
         409,
     )
