@@ -34,17 +34,17 @@ class PageStore:
 
     def __init__(self, size: int = MAX_PAGES):
         self.size = size
-        self._pages: OrderedDict[str, str] = OrderedDict()
+        self._pages: OrderedDict[str, str | bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str):
         with self._lock:
             html = self._pages.get(key)
             if html is not None:
                 self._pages.move_to_end(key)
             return html
 
-    def put(self, key: str, html: str) -> None:
+    def put(self, key: str, html) -> None:
         with self._lock:
             self._pages[key] = html
             self._pages.move_to_end(key)
@@ -57,8 +57,16 @@ class PageStore:
 
 
 def pages() -> PageStore:
-    """This app's store (one per app: tests make many apps in one process)."""
-    return current_app.extensions.setdefault("pagecache", PageStore())
+    """This app's store of pages (one per app: tests make many apps in one process)."""
+    return store("pages")
+
+
+def store(name: str, size: int = MAX_PAGES) -> PageStore:
+    """This app's store called ``name``, made with room for ``size`` entries."""
+    stores = current_app.extensions.setdefault("pagecache", {})
+    if name not in stores:
+        stores.setdefault(name, PageStore(size))
+    return stores[name]
 
 
 def shareable() -> bool:
