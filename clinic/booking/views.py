@@ -53,7 +53,19 @@ bp = Blueprint("booking", __name__)
 def find_school():
     query = request.args.get("q", "").strip()[:100]
     matches = finder.find_schools(db.session, query, today=local_today())
-    return render_template("booking/find_school.html", query=query, matches=matches)
+
+    def draw() -> str:
+        return render_template("booking/find_school.html", query=query, matches=matches)
+
+    if not matches:  # what was typed matched no school: it is drawn, never kept
+        return draw()
+    shown = tuple(
+        (m.school.id, m.school.slug, m.school.name, m.school.town, m.school.postcode, m.next_clinic)
+        for m in matches
+    )
+    # Kept only when schools match, so the words kept are part of public school names,
+    # towns or postcodes; the key holds everything the page shows.
+    return pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
 
 
 def _school_or_404(slug: str):

@@ -98,3 +98,14 @@ def test_only_the_blank_household_form_is_kept(app, client, slot):
     with app.app_context():
         kept = "".join(pages()._pages.values())
     assert "Alex Example" not in kept and "alex.example" not in kept
+
+
+def test_the_finder_keeps_only_pages_that_found_schools(app, client, school, clinic):
+    found = client.get(f"/schools?q={school.name.split()[0]}").text
+    assert school.name in found
+    client.get("/schools?q=Alex+Example+07700900982")  # typed, matching nothing
+
+    with app.app_context():
+        kept = "".join(pages()._pages.values())
+    assert school.name in kept
+    assert "Alex Example" not in kept and "07700900982" not in kept
