@@ -109,3 +109,26 @@ def test_the_finder_keeps_only_pages_that_found_schools(app, client, school, cli
         kept = "".join(pages()._pages.values())
     assert school.name in kept
     assert "Alex Example" not in kept and "07700900982" not in kept
+
+
+def test_a_school_page_reads_as_many_queries_for_80_slots_as_for_1(
+    app, client, make, school, officer, other_school
+):
+    from tests.attendance.test_query_count import counted_queries
+
+    for _ in range(10):
+        make.clinic(school, officer, slots=8)
+    make.clinic(other_school, make.user(role="officer", schools=[other_school]), slots=1)
+    counts = {}
+    for name, shown in (("big", school), ("small", other_school)):
+        with app.app_context():
+            pages().clear()
+        with counted_queries() as drawn:
+            client.get(f"/schools/{shown.slug}")
+        with counted_queries() as kept:
+            client.get(f"/schools/{shown.slug}")
+        counts[name] = (len(drawn), len(kept))
+
+    assert counts["big"] == counts["small"]
+    drawn, kept = counts["big"]
+    assert kept < drawn  # the kept page skips reading the clinics as objects
