@@ -123,9 +123,11 @@ def _sort(figures: Figures, answer: tuple[int, str, str] | Exception) -> None:
         figures.other += 1
 
 
-def fire(base_url: str, slot_id: int, count: int) -> Figures:
-    """``count`` parents reach the check page, then all press Confirm at the same moment."""
-    parents = [Parent(base_url, n) for n in range(count)]
+def fire(base_url: str | list[str], slot_id: int, count: int) -> Figures:
+    """``count`` parents reach the check page, then all press Confirm at the same moment.
+    Given several servers' addresses, the parents are shared among them in turn."""
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
+    parents = [Parent(urls[n % len(urls)], n) for n in range(count)]
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(lambda parent: parent.reach_check_page(slot_id), parents))
 

@@ -155,6 +155,11 @@ def _queries(headers) -> int:
     return int(headers.get(QUERIES_HEADER, "0"))
 
 
+def csrf_token(page: str) -> str:
+    """The CSRF token of the first form on a page."""
+    return _CSRF.search(page).group(1)
+
+
 def sign_in(base_url: str, email: str, password: str) -> str:
     """Sign a member of staff in through the form; the session cookie to send after."""
     browser = Browser(base_url)

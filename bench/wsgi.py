@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from clinic import create_app
 from clinic.attendance import sheets
+from clinic.attendance.pdf import PdfState
 from clinic.extensions import db
 
 app = create_app(
@@ -128,6 +129,7 @@ def attendance(clinic_id: int):
         "attendance/list.html",
         clinic=clinic,
         sheet=sheet,
+        pdf=PdfState("none"),
         changes=None,
         due_at=datetime.now(UTC) + timedelta(days=1),
         blank_rows=sheets.BLANK_ROWS_PER_SLOT,

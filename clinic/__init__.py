@@ -70,6 +70,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     mail.init_app(app)
 
     from . import core, filters
+    from .attendance import pdf as attendance_pdf
     from .attendance import service as attendance_service
     from .attendance import views as attendance_views
     from .audit_log import views as audit_log_views
@@ -106,6 +107,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         app.register_blueprint(blueprint)
     outbox_service.register(app)
     outbox_service.add_worker_job(app, attendance_service.send_requested_lists)
+    outbox_service.add_worker_job(app, attendance_pdf.build_requested_pdfs)
 
     from .attendance.cli import attendance_cli
     from .auth.cli import users_cli

@@ -6,6 +6,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from . import pagecache
 from .extensions import db, login_manager
 
 bp = Blueprint("core", __name__)
@@ -27,7 +28,8 @@ RETRY_AFTER = 30
 
 @bp.get("/")
 def home():
-    return render_template("core/home.html")
+    """The same for everyone not signed in: drawn once per worker (``clinic.pagecache``)."""
+    return pagecache.cached_page(lambda: "home", lambda: render_template("core/home.html"))
 
 
 @bp.get("/privacy")

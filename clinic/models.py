@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -437,6 +438,24 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class SheetPdf(db.Model):
+    """A clinic's sign-in sheet as a PDF, asked for on the list page and built by the outbox
+    worker (WeasyPrint takes seconds for a big clinic: no request waits for it).  It holds
+    parents' details, so the worker deletes it once the clinic's day is over."""
+
+    __tablename__ = "sheet_pdf"
+
+    clinic_id: Mapped[int] = mapped_column(
+        ForeignKey("clinic.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Set by the worker: when it was made, from which list (sheet_digest), and the file.
+    built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    digest: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class WalkIn(db.Model):

@@ -8,6 +8,7 @@ bookings into a ``Sheet`` (times already written out in the clinic's time zone).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -165,8 +166,15 @@ def build_pdf(html: str) -> bytes:
     """The sheet's HTML as an A4 PDF, with the print styles of ``PRINT_CSS``.
 
     No base URL is given, so WeasyPrint fetches nothing the HTML names: the one stylesheet
-    is read from the package here. WeasyPrint is imported here, not at the top: it is slow
-    to load, and only the PDF needs it."""
+    is read from the package here. WeasyPrint is imported here, not at the top: only the
+    outbox worker and the cron command build PDFs, and it adds tens of MiB to every
+    process that loads it."""
     from weasyprint import CSS, HTML
 
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))])
+
+
+def digest(sheet: Sheet) -> str:
+    """A fingerprint of everything the sheet shows: a stored PDF made from a sheet with
+    another digest is out of date (someone booked, cancelled or was marked since)."""
+    return hashlib.sha256(repr(sheet).encode()).hexdigest()

@@ -28,7 +28,7 @@ from ..extensions import db
 from ..forms import form_view
 from ..localtime import clinic_zone
 from ..models import ROLES, Clinic, User
-from . import service, sheets
+from . import pdf, service, sheets
 from .forms import WalkInForm
 
 bp = Blueprint("attendance", __name__, url_prefix="/staff/attendance")
@@ -82,6 +82,7 @@ def clinic_list(clinic_id: int):
         "attendance/list.html",
         clinic=clinic,
         sheet=sheet,
+        pdf=pdf.pdf_state(db.session, clinic, sheet),
         changes=service.changes_since_sent(clinic, sheet),
         due_at=due_at,
         blank_rows=sheets.BLANK_ROWS_PER_SLOT,
@@ -98,10 +99,37 @@ def clinic_csv(clinic_id: int):
 
 @bp.get("/clinics/<int:clinic_id>/sheet.pdf")
 def clinic_pdf(clinic_id: int):
-    """The sign-in sheet as a PDF, for printing without the browser's print dialogue."""
+    """The sign-in sheet as a PDF, for printing without the browser's print dialogue: the
+    one the worker made (``attendance.pdf``), if it shows the list as it is now; otherwise
+    the page that says where it is."""
     clinic = _clinic_or_404(clinic_id)
-    data = service.sheet_pdf(service.build_sheet(db.session, clinic))
+    data = pdf.stored_pdf(db.session, clinic, service.build_sheet(db.session, clinic))
+    if data is None:
+        return redirect(url_for(".pdf_page", clinic_id=clinic_id))
     return _download(data, "application/pdf", service.file_name(clinic, "pdf"))
+
+
+@bp.get("/clinics/<int:clinic_id>/sheet-pdf")
+def pdf_page(clinic_id: int):
+    """The PDF being prepared ("refresh this page"), ready (the download link), or not
+    asked for yet (the button)."""
+    clinic = _clinic_or_404(clinic_id)
+    sheet = service.build_sheet(db.session, clinic)
+    return render_template(
+        "attendance/sheet_pdf_page.html",
+        clinic=clinic,
+        sheet=sheet,
+        pdf=pdf.pdf_state(db.session, clinic, sheet),
+    )
+
+
+@bp.post("/clinics/<int:clinic_id>/sheet-pdf")
+def make_pdf(clinic_id: int):
+    """Ask the worker to make the PDF from the list as it is now; the answer is at once."""
+    clinic = _clinic_or_404(clinic_id)
+    pdf.request_pdf(db.session, clinic, actor=_actor())
+    db.session.commit()
+    return redirect(url_for(".pdf_page", clinic_id=clinic_id))
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:

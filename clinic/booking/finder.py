@@ -98,5 +98,45 @@ def upcoming_clinics(session: Session, school: School, *, now: datetime, today: 
     return [listing for listing in listings if listing.state != "past"]
 
 
+def school_page_key(session: Session, school: School, *, now: datetime, today: date) -> tuple:
+    """Everything the school page shows, as plain values, in one query: the school, each
+    published clinic from today on, and each of its slots with its places booked, and
+    which side of ``now`` every time and booking window is (the page's states).  Equal
+    values draw the same page (``clinic.pagecache``); a booking or a cancellation that
+    commits changes ``booked``, so the next request draws the page again."""
+    rows = session.execute(
+        select(
+            Clinic.id,
+            Clinic.version,
+            Clinic.updated_at,
+            Clinic.status,
+            Clinic.date,
+            Clinic.title,
+            Clinic.venue,
+            Clinic.description,
+            Clinic.booking_opens_at,
+            Clinic.booking_closes_at,
+            Slot.id,
+            Slot.starts_at,
+            Slot.ends_at,
+            Slot.capacity,
+            Slot.booked,
+        )
+        .outerjoin(Slot, Slot.clinic_id == Clinic.id)
+        .where(Clinic.school_id == school.id, Clinic.status == "published", Clinic.date >= today)
+        .order_by(Clinic.date, Clinic.id, Slot.starts_at, Slot.id)
+    ).all()
+    sides = tuple(
+        (
+            row.starts_at is not None and row.starts_at <= now,
+            row.booking_opens_at is not None and now < row.booking_opens_at,
+            row.booking_closes_at is not None and now >= row.booking_closes_at,
+        )
+        for row in rows
+    )
+    school_values = tuple(getattr(school, column.key) for column in School.__table__.columns)
+    return (school_values, today, tuple(tuple(row) for row in rows), sides)
+
+
 def school_by_slug(session: Session, slug: str) -> School | None:
     return session.scalar(select(School).where(School.slug == slug))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 from flask import (
@@ -31,6 +32,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
+from .. import pagecache
 from ..auth.service import may_access_school, require_school_access
 from ..auth.views import roles_required
 from ..extensions import db
@@ -54,7 +56,19 @@ bp = Blueprint("booking", __name__)
 def find_school():
     query = request.args.get("q", "").strip()[:100]
     matches = finder.find_schools(db.session, query, today=local_today())
-    return render_template("booking/find_school.html", query=query, matches=matches)
+
+    def draw() -> str:
+        return render_template("booking/find_school.html", query=query, matches=matches)
+
+    if not matches:  # what was typed matched no school: it is drawn, never kept
+        return draw()
+    shown = tuple(
+        (m.school.id, m.school.slug, m.school.name, m.school.town, m.school.postcode, m.next_clinic)
+        for m in matches
+    )
+    # Kept only when schools match, so the words kept are part of public school names,
+    # towns or postcodes; the key holds everything the page shows.
+    return pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
 
 
 def _school_or_404(slug: str):
@@ -66,14 +80,26 @@ def _school_or_404(slug: str):
 
 @bp.get("/schools/<slug>")
 def school_page(slug: str):
+    """The school's clinics and places left; drawn once per worker while nothing on it
+    changes (``clinic.pagecache``: the key is read fresh on every request)."""
     school = _school_or_404(slug)
-    listings = finder.upcoming_clinics(db.session, school, now=utcnow(), today=local_today())
-    return render_template(
-        "booking/school.html",
-        school=school,
-        listings=listings,
-        staff_may_book=_staff_may_book(school.id),
-    )
+    now, today = utcnow(), local_today()
+
+    def key() -> str:
+        return pagecache.key_of(
+            "school", finder.school_page_key(db.session, school, now=now, today=today)
+        )
+
+    def draw() -> str:
+        listings = finder.upcoming_clinics(db.session, school, now=now, today=today)
+        return render_template(
+            "booking/school.html",
+            school=school,
+            listings=listings,
+            staff_may_book=_staff_may_book(school.id),
+        )
+
+    return pagecache.cached_page(key, draw)
 
 
 def _staff_may_book(school_id: int) -> bool:
@@ -162,6 +188,39 @@ STAFF = Flow(
 )
 
 
+@bp.app_template_global()
+def household_fields(form, staff: bool = False, email_hint: str | None = None) -> Markup:
+    """The parent's details (``booking/_household_fields.html``), for the booking form and
+    the waiting list.  Drawing its GOV.UK widgets was about 70% of the booking form's time,
+    and a blank form draws the same HTML every time: that one is kept per worker
+    (``clinic.pagecache``).  A form holding anything a person typed, or an error, is drawn
+    for that request alone, so no parent's answer is ever kept."""
+
+    def draw() -> str:
+        return render_template(
+            "booking/_household_fields.html", form=form, staff=staff, email_hint=email_hint
+        )
+
+    if not _blank(form):
+        return Markup(draw())  # noqa: S704 - a template Jinja has escaped
+    store = pagecache.pages()
+    key = pagecache.key_of("household_fields", type(form).__qualname__, bool(staff), email_hint)
+    html = store.get(key)
+    if html is None:
+        html = draw()
+        store.put(key, html)
+    return Markup(html)  # noqa: S704 - a template Jinja has escaped
+
+
+def _blank(form) -> bool:
+    """Nothing typed, nothing chosen, no error, in any of the form's fields."""
+    return not any(
+        field.raw_data or field.errors or field.data not in (None, "", [], False)
+        for field in form
+        if field.name != "csrf_token"
+    )
+
+
 def _slot_for(flow: Flow, slot_id: int) -> Slot:
     """The slot, or 404 when it is unknown, a draft, or (staff) not their school's."""
     try:
@@ -187,16 +246,29 @@ def _refusal(flow: Flow, slot: Slot):
 def _slot_full(flow: Flow, slot: Slot):
     """409: the "slot is now full" page, offering the clinic's other times and the list."""
     clinic = slot.clinic
-    others = service.other_open_slots(clinic, utcnow(), but=slot.id)
+    others = [
+        SimpleNamespace(
+            id=other.id,
+            starts_at=other.starts_at,
+            ends_at=other.ends_at,
+            places_left=other.places_left,
+        )
+        for other in service.other_open_slots(clinic, utcnow(), but=slot.id)
+    ]
+    shown = {
+        "slot": SimpleNamespace(starts_at=slot.starts_at),
+        "clinic": SimpleNamespace(
+            id=clinic.id, school=SimpleNamespace(slug=clinic.school.slug, name=clinic.school.name)
+        ),
+    }
     has_answers = _answers(flow, clinic.id) is not None
+    # End the transaction before drawing the page: on SQLite a POST holds the write lock
+    # from its first statement, and in a rush (200 parents, 10 places) the refused ones
+    # drawing this page one after another behind that lock were most of the wait.
+    db.session.rollback()
     return (
         render_template(
-            "booking/slot_full.html",
-            flow=flow,
-            slot=slot,
-            clinic=clinic,
-            others=others,
-            has_answers=has_answers,
+            "booking/slot_full.html", flow=flow, others=others, has_answers=has_answers, **shown
         ),
         409,
     )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager
 
-from .. import audit
+from .. import audit, pagecache
 from ..invites.calendar import build_feed
 from ..invites.events import officer_clinic_event
 from ..invites.notify import place_of
@@ -24,6 +24,7 @@ from .service import display_status, slot_totals
 
 HISTORY = timedelta(days=30)
 REFRESH = timedelta(hours=1)
+FEEDS_KEPT = 32  # per worker; a 500-clinic feed is about 300 KB
 
 
 class UnknownFeed(Exception):
@@ -84,10 +85,17 @@ def officer_feed(session: Session, officer: User, now: datetime | None = None) -
         )
         for row in session.execute(statement)
     ]
-    return build_feed(
-        events,
-        calendar_name=f"Clinics – {officer.name}",
-        refresh=REFRESH,
-        now=now,
-        timezone=zone_name(),
-    )
+    calendar_name = f"Clinics – {officer.name}"
+    # Building 500 events with icalendar is nearly all of the feed's time, and calendar
+    # apps ask for it every hour whether or not anything changed: the feed is built once
+    # per worker for the same events (they are plain values: counts, never a parent).
+    # Its DTSTAMP says when it was built.
+    key = pagecache.key_of("officer feed", officer.id, calendar_name, zone_name(), events)
+    store = pagecache.store("officer feeds", size=FEEDS_KEPT)
+    feed = store.get(key)
+    if feed is None:
+        feed = build_feed(
+            events, calendar_name=calendar_name, refresh=REFRESH, now=now, timezone=zone_name()
+        )
+        store.put(key, feed)
+    return feed

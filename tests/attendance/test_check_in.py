@@ -208,6 +208,7 @@ def test_another_schools_staff_can_change_nothing(
         (f"/walk-ins/{walk_in.id}/remove", {}),
         ("/close", {}),
         ("/send", {}),
+        ("/sheet-pdf", {}),
     ]:
         response = client.post(url(todays_clinic, path), data={"csrf_token": csrf, **data})
         assert response.status_code == 404, path

@@ -6,7 +6,7 @@ import pytest
 
 from tests.helpers import csrf_token
 
-PAGES = ["", "/list.csv", "/sheet.pdf", "/check-in", "/close", "/walk-ins/new"]
+PAGES = ["", "/list.csv", "/sheet-pdf", "/check-in", "/close", "/walk-ins/new"]
 
 
 def url(clinic, suffix=""):
@@ -139,7 +139,7 @@ def test_the_page_offers_the_downloads_and_the_send_button(officer_client, clini
     response = officer_client.get(url(clinic))
     html = response.get_data(as_text=True)
 
-    assert f'href="{url(clinic, "/sheet.pdf")}"' in html
+    assert f'action="{url(clinic, "/sheet-pdf")}"' in html  # the PDF is made on request
     assert f'href="{url(clinic, "/list.csv")}"' in html
     assert f'action="{url(clinic, "/send")}"' in html
     assert "Send to school now" in html

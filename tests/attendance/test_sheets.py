@@ -8,6 +8,7 @@ from clinic.filters import format_date
 
 from .conftest import pdf_info, pdf_text
 from .test_list import url
+from .test_sheet_pdf import made_pdf
 
 HOSTILE = '=HYPERLINK("http://evil.example","Click")'
 
@@ -90,12 +91,12 @@ def test_safe_cell_leaves_ordinary_text_alone():
         assert sheets.safe_cell(f"{start}1") == f"'{start}1"
 
 
-def test_the_pdf_is_the_a4_sign_in_sheet(officer_client, clinic, make, tmp_path):
+def test_the_pdf_is_the_a4_sign_in_sheet(officer_client, session, clinic, make, tmp_path):
     make.booking(clinic.slots[0], parent_name="Amira Early", phone="+447700900982")
     make.booking(clinic.slots[2], parent_name="Zara Late", access_needs="Interpreter")
     make.booking(clinic.slots[1], parent_name="Cy Cancelled", status="cancelled")
 
-    response = officer_client.get(url(clinic, "/sheet.pdf"))
+    response = made_pdf(officer_client, session, clinic)
 
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"

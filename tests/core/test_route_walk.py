@@ -182,6 +182,8 @@ ROUTES: dict[str, Rule] = {
     "attendance.clinic_list": STAFF_OF_SCHOOL,
     "attendance.clinic_csv": STAFF_OF_SCHOOL,
     "attendance.clinic_pdf": STAFF_OF_SCHOOL,
+    "attendance.make_pdf": STAFF_OF_SCHOOL,
+    "attendance.pdf_page": STAFF_OF_SCHOOL,
     "attendance.send_now": STAFF_OF_SCHOOL,
     "attendance.check_in": STAFF_OF_SCHOOL,
     "attendance.mark": STAFF_OF_SCHOOL,

@@ -390,6 +390,7 @@ def test_every_migration_keeps_realistic_data_and_the_app_serves_every_page(data
         for path in ("/staff/clinics/", "/admin/schools", "/staff/figures", "/admin/outbox/failed"):
             assert answers[path] == 200, path
 
+        state = _state(target_url)  # the sign-ins above added staff sessions
         runner_app = target
         with runner_app.app_context():
             down = runner_app.test_cli_runner().invoke(args=["db", "downgrade"])

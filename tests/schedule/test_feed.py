@@ -134,3 +134,23 @@ def test_the_feed_address_is_changed_only_by_a_button(officer_client, officer_us
 @pytest.mark.parametrize("who", ["school_client", "admin_client"])
 def test_only_officers_have_a_feed_page(app, request, who):
     assert request.getfixturevalue(who).get(FEED_PAGE).status_code == 404
+
+
+def test_the_feed_is_built_once_until_something_in_it_changes(
+    app, officer_client, officer_user, school, make, session
+):
+    published = make.clinic(school, officer_user, slots=2, capacity=3)
+    path = issue(officer_client)
+    feed = app.test_client()
+
+    first = feed.get(path).data
+    assert feed.get(path).data == first  # the same bytes, built once by this worker
+    assert b"Places booked: 0 of 6" in first.replace(b"\r\n ", b"")
+
+    make.booking(published.slots[1])
+    again = feed.get(path).data.replace(b"\r\n ", b"")
+    assert b"Places booked: 1 of 6" in again
+
+    published.title = "Evening clinic"
+    session.commit()
+    assert b"Evening clinic" in feed.get(path).data

@@ -1,0 +1,145 @@
+"""Two app servers against one PostgreSQL, as the service runs past one machine.
+
+    python -m bench.pair                        # 2 × (2 workers × 4 threads), 5 s runs
+    python -m bench.pair --seconds 10 --parents 400
+
+Both servers run the real app under gunicorn on loopback, on one PostgreSQL database
+(made for the run and dropped after, seeded as ``make bench`` seeds it).  For the school
+page and the booking flow it loads one server alone, then both at once (a wrk process
+each), and reports requests per second, p99, errors and the most connections PostgreSQL
+held; then the parents of a rush press Confirm on one 10-place slot, shared between the
+two servers.  It exits 2 if any slot holds more than its capacity, 1 if any request
+failed or the rush did not book exactly the slot's places, else 0.
+
+On this 2-core machine the servers share the cores, so "both" cannot be twice "one":
+what it shows is that the app holds no state (any server takes any step of a parent's
+booking), that the capacity check holds across servers, and where the limit is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import sqlalchemy as sa
+
+from . import load
+from .attendance import postgres_database
+from .burst import fire, gunicorn
+from .run import DEFAULT_POSTGRES, SCENARIOS
+from .seed import Sizes, capacity_problems, live_bookings, seed
+
+ROWS = ("school_page", "booking_flow")
+
+
+class ConnectionWatch:
+    """The most connections to the database PostgreSQL held while the block ran."""
+
+    def __init__(self, url: str):
+        self.engine = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"))
+        self.database = sa.make_url(url).database
+        self.most = 0
+        self._stop = threading.Event()
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        query = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name")
+        with self.engine.connect() as conn:
+            while not self._stop.wait(0.2):
+                count = conn.execute(query, {"name": self.database}).scalar_one() - 1
+                self.most = max(self.most, count)
+                conn.rollback()
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.engine.dispose()
+
+
+def _load(wrk, scenario, seeded, servers, seconds) -> tuple[float, float, int]:
+    """(requests/s summed over the servers, worst p99 ms, errors) with every server loaded
+    at once, each by its own wrk process."""
+
+    def one(server) -> load.Run:
+        args = scenario.args(seeded)  # a new run tag each time: no email repeats
+        return load.wrk_run(
+            wrk,
+            server.base_url + scenario.path(seeded),
+            seconds=seconds,
+            connections=scenario.connections,
+            threads=scenario.threads,
+            script=scenario.script,
+            args=args,
+        )
+
+    with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+        runs = list(pool.map(one, servers))
+    return sum(r.rate for r in runs), max(r.p99 for r in runs), sum(r.errors for r in runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES))
+    parser.add_argument("--workers", type=int, default=2, help="per server")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--parents", type=int, default=200)
+    parser.add_argument("--capacity", type=int, default=10)
+    args = parser.parse_args(argv)
+
+    wrk = load.ensure_wrk()
+    scenarios = [s for s in SCENARIOS if s.key in ROWS]
+    lines, errors = [], 0
+    with postgres_database(args.postgres) as url:
+        seeded = seed(url, Sizes(burst_capacity=args.capacity))
+        settings = dict(workers=args.workers, threads=args.threads, worker_class="gthread")
+        with gunicorn(url, **settings) as first, gunicorn(url, **settings) as second:
+            for server in (first, second):  # warm: templates, connections
+                for scenario in scenarios:
+                    _load(wrk, scenario, seeded, [server], 1)
+            for scenario in scenarios:
+                for label, servers in (("one server", [first]), ("two servers", [first, second])):
+                    with ConnectionWatch(url) as watch:
+                        rate, p99, failed = _load(wrk, scenario, seeded, servers, args.seconds)
+                    errors += failed
+                    lines.append(
+                        f"  {scenario.key:<14} {label:<12} {rate:>9.1f} {p99:>9.1f} {failed:>7}"
+                        f" {watch.most:>12}"
+                    )
+            with ConnectionWatch(url) as watch:
+                figures = fire(
+                    [first.base_url, second.base_url], seeded.burst_slot_id, args.parents
+                )
+        booked = live_bookings(url, seeded.burst_slot_id)
+        problems = capacity_problems(url)
+    exact = figures.successes == booked == min(args.capacity, args.parents)
+    errors += figures.errors + figures.other + (0 if exact else 1)
+    print(
+        f"\nTwo app servers ({args.workers} workers × {args.threads} threads each) on one "
+        f"PostgreSQL; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}\n"
+    )
+    head = ("scenario", "servers", "req/s", "p99 ms", "errors", "connections")
+    print("  {:<14} {:<12} {:>9} {:>9} {:>7} {:>12}".format(*head))
+    print("\n".join(lines))
+    print(
+        f"  rush: {args.parents} parents on both servers, {args.capacity} places: "
+        f"{booked} booked{'' if exact else ' (WRONG)'}, {figures.refusals} told full, "
+        f"{figures.errors + figures.other} errors, p50 {figures.percentile(50) * 1000:.0f} ms, "
+        f"p99 {figures.percentile(99) * 1000:.0f} ms; at most {watch.most} connections"
+    )
+    if problems:
+        print("OVERBOOKED: " + "; ".join(problems))
+        return 2
+    print("OK: no slot over capacity." if not errors else f"PROBLEM: {errors} errors")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Public pages drawn once per worker while nothing they show has changed.
+
+Drawing a page with the GOV.UK macros is most of its time (a school page with 80 slots:
+about 60 ms of template for 1 ms of SQL).  The home page and the school pages are the
+same for every parent, so a worker keeps the HTML it drew last and hands it out again
+while the page's **key** is the same.  The key is made from everything the page shows,
+read fresh from the database on every request (for a school page: the school, its
+clinics, each slot's times, capacity and places booked, and which side of "now" each
+time and booking window is), so the moment a booking or a cancellation commits, the next
+request reads a new key and draws the page again: the places left are right as soon as
+the change commits (DESIGN.md), with no invalidation to forget.
+
+Only pages that hold nothing of the person asking are kept: a GET from someone not
+signed in, with no message waiting to be shown (``flash``).  Nothing of a parent is ever
+on them.  The store is this worker's own memory (bounded, least recently used out), so
+there is nothing to share or leak between servers; each worker draws each page once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+MAX_PAGES = 256
+
+
+class PageStore:
+    """A bounded, thread-safe map of key to HTML (gthread workers share it)."""
+
+    def __init__(self, size: int = MAX_PAGES):
+        self.size = size
+        self._pages: OrderedDict[str, str | bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            html = self._pages.get(key)
+            if html is not None:
+                self._pages.move_to_end(key)
+            return html
+
+    def put(self, key: str, html) -> None:
+        with self._lock:
+            self._pages[key] = html
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+def pages() -> PageStore:
+    """This app's store of pages (one per app: tests make many apps in one process)."""
+    return store("pages")
+
+
+def store(name: str, size: int = MAX_PAGES) -> PageStore:
+    """This app's store called ``name``, made with room for ``size`` entries."""
+    stores = current_app.extensions.setdefault("pagecache", {})
+    if name not in stores:
+        stores.setdefault(name, PageStore(size))
+    return stores[name]
+
+
+def shareable() -> bool:
+    """True when the page drawn for this request would be the same for anyone: a GET
+    from someone not signed in, with no flashed message waiting."""
+    if request.method != "GET" or current_user.is_authenticated:
+        return False
+    return not session.get("_flashes")
+
+
+def key_of(*parts: object) -> str:
+    """A key for the values a page shows (their ``repr``: exact, not a summary)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def cached_page(key: Callable[[], str], draw: Callable[[], str]) -> str:
+    """The page for ``key()``, drawn by ``draw()`` when this worker has not drawn it yet.
+    A request that may not share the page (``shareable``) is drawn for itself."""
+    if not shareable():
+        return draw()
+    page_key = key()
+    store = pages()
+    html = store.get(page_key)
+    if html is None:
+        html = draw()
+        store.put(page_key, html)
+    return html
