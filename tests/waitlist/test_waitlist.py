@@ -114,13 +114,15 @@ def test_one_live_entry_per_household(client, session, full_clinic):
     assert after["waitlist"] == before["waitlist"]  # nothing new in line
 
 
-def _what_the_typist_sees(app, clinic, email: str) -> tuple:
+def _what_the_typist_sees(app, clinic, email: str, **more) -> tuple:
     """A fresh visitor joins with this address: the answer to the POST (status, where it
     goes, body) and the page it leads to, with the CSRF token and the address taken out."""
     client = app.test_client()
     path = f"/booking/clinics/{clinic.id}/waitlist"
     page = client.get(path)
-    posted = client.post(path, data={**FORM, "email": email, "csrf_token": csrf_token(page)})
+    posted = client.post(
+        path, data={**FORM, "email": email, **more, "csrf_token": csrf_token(page)}
+    )
     shown = client.get(path_of(posted.headers["Location"])) if posted.status_code == 302 else None
 
     def stripped(response) -> bytes:
@@ -163,6 +165,8 @@ def test_the_typist_cannot_tell_whether_an_address_is_waiting_or_booked(
         "waiting": _what_the_typist_sees(app, full_clinic, " WAITING1@example.net"),
         "offered": _what_the_typist_sees(app, full_clinic, "waiting2@Example.net"),
         "booked": _what_the_typist_sees(app, full_clinic, booked.email.upper()),
+        # a form-filling bot (the hidden field filled in) is answered the same way too
+        "bot": _what_the_typist_sees(app, full_clinic, "bot@example.net", website="x"),
     }
 
     assert len(set(answers.values())) == 1, {k: v[:2] for k, v in answers.items()}
@@ -204,7 +208,8 @@ def test_the_typist_cannot_tell_whether_an_address_is_waiting_or_booked(
 
     after = snapshot(session)
     assert after["bookings"] == before["bookings"]
-    assert len(after["waitlist"]) == len(before["waitlist"]) + 1
+    assert len(after["waitlist"]) == len(before["waitlist"]) + 1  # the bot added nothing
+    assert smtp.to("bot@example.net") == []
 
 
 def test_the_already_waiting_notice_goes_at_most_once_an_hour(app, session, smtp, full_clinic):
