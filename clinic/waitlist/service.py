@@ -39,12 +39,23 @@ from ..booking.service import (
     book_place,
     live_booking_exists,
     slot_state,
+    tell_already_booked,
 )
 from ..errors import RuleError
 from ..filters import format_date
 from ..invites.notify import place_of
 from ..links import waitlist_token
-from ..models import Booking, Clinic, Slot, User, WaitlistEntry, household_values, utcnow
+from ..models import (
+    AuditEvent,
+    Booking,
+    Clinic,
+    Slot,
+    User,
+    WaitlistEntry,
+    household_values,
+    normalise_email,
+    utcnow,
+)
 from ..outbox.service import external_url, queue_email
 
 SHORTEST_OFFER = timedelta(minutes=30)
@@ -146,6 +157,75 @@ def join(
     )
     audit.record(session, "parent", "waitlist.join", entry, school_id=clinic.school_id)
     return entry
+
+
+def join_or_tell(
+    session: Session, clinic: Clinic, details: dict, *, now: datetime | None = None
+) -> WaitlistEntry | None:
+    """The parent's join form: put the household on the list, or, when its address is
+    already in line (waiting or offered) or already has a booking at this clinic, email
+    that address its own link instead (``tell_already_waiting``, ``tell_already_booked``).
+
+    The form answers all three the same way ("check your email"), so it tells whoever
+    typed the address nothing about it.  Returns the new entry, or None when the holder
+    was told (or had been told within the hour).  Raises ``WaitlistClosed`` or
+    ``PlacesLeft``, which say nothing about the address; the caller commits."""
+    now = now or utcnow()
+    try:
+        return join(session, clinic, details, now=now)
+    except AlreadyBooked:
+        tell_already_booked(session, clinic.id, details["email"], now=now)
+    except AlreadyWaiting:
+        tell_already_waiting(session, clinic, details["email"], now=now)
+    return None
+
+
+ALREADY_WAITING_NOTICE = "waitlist.already_waiting_notice"
+# At most one such email per entry in this time, so the form cannot be used to spam.
+ALREADY_WAITING_NOTICE_EVERY = timedelta(hours=1)
+
+
+def live_entry_for(session: Session, clinic_id: int, email: str) -> WaitlistEntry | None:
+    return session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.clinic_id == clinic_id,
+            WaitlistEntry.email_normalised == normalise_email(email),
+            WaitlistEntry.is_live,
+        )
+    )
+
+
+def tell_already_waiting(
+    session: Session, clinic: Clinic, email: str, *, now: datetime | None = None
+) -> bool:
+    """Someone tried to join again with the address of a household already in this
+    clinic's line: that address gets an email with its entry's own link (its place in
+    line or its offer) — at most once an hour per entry.  Returns whether the email was
+    queued; the caller commits."""
+    now = now or utcnow()
+    entry = live_entry_for(session, clinic.id, email)
+    if entry is None:
+        return False
+    recent = session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.action == ALREADY_WAITING_NOTICE,
+            AuditEvent.object_type == type(entry).__name__.lower(),
+            AuditEvent.object_id == entry.id,
+            AuditEvent.at > now - ALREADY_WAITING_NOTICE_EVERY,
+        )
+    )
+    if recent is not None:
+        return False
+    _email(
+        session,
+        entry,
+        clinic,
+        template="waitlist_already_waiting",
+        subject=f"You are already on the waiting list: {clinic.title}",
+        position=position(session, entry),
+    )
+    audit.record(session, "parent", ALREADY_WAITING_NOTICE, entry, school_id=clinic.school_id)
+    return True
 
 
 def position(session: Session, entry: WaitlistEntry) -> int | None:

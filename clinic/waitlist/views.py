@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
@@ -34,7 +35,6 @@ from ..links import (
     link_not_found,
     manage_token,
     waitlist_entry_for_token,
-    waitlist_token,
 )
 from ..models import ROLES, Booking, Clinic, Slot, WaitlistEntry, utcnow
 from . import service as waitlist
@@ -61,18 +61,17 @@ def join(clinic_id: int):
     state = waitlist.join_state(clinic, utcnow())
     form = HouseholdForm()
     if state == waitlist.JOIN_OPEN and form.validate_on_submit():
+        email = form.values()["email"]
         if form.is_bot():
-            flash("Thank you. Check your email for what happens next.", "success")
-            return redirect(url_for(".join", clinic_id=clinic.id))
+            return _check_your_email(clinic, email)
         try:
-            entry = waitlist.join(db.session, clinic, form.values())
-        except (waitlist.WaitlistError, AlreadyBooked) as error:
+            waitlist.join_or_tell(db.session, clinic, form.values())
+        except waitlist.WaitlistError as error:
             db.session.rollback()
             show_rule_error(form, error)
         else:
             db.session.commit()
-            flash(f"You are on the waiting list. We have emailed {entry.email}.", "success")
-            return redirect(url_for(".offer", token=waitlist_token(entry)))
+            return _check_your_email(clinic, email)
     return render_template(
         "waitlist/join.html",
         form=form,
@@ -80,6 +79,28 @@ def join(clinic_id: int):
         school=clinic.school,
         state=state,
         offer_hours=waitlist.offer_hours(),
+    )
+
+
+JOINED_KEY = "waitlist_joined"
+
+
+def _check_your_email(clinic: Clinic, email: str):
+    """Joined, already in line or already booked: the same "check your email" page, which
+    says only what the parent typed themselves (the email has the household's own link),
+    so the form tells whoever typed an address nothing about it."""
+    session[JOINED_KEY] = {"clinic_id": clinic.id, "email": email}
+    return redirect(url_for(".joined", clinic_id=clinic.id))
+
+
+@bp.get("/clinics/<int:clinic_id>/waitlist/check-your-email")
+def joined(clinic_id: int):
+    clinic = _public_clinic_or_404(clinic_id)
+    told = session.get(JOINED_KEY)
+    if not isinstance(told, dict) or told.get("clinic_id") != clinic.id:
+        return redirect(url_for(".join", clinic_id=clinic.id))
+    return render_template(
+        "waitlist/check_email.html", clinic=clinic, school=clinic.school, email=told.get("email")
     )
 
 

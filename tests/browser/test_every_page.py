@@ -35,6 +35,7 @@ NOT_PAGES = {
     "booking.staff_confirmation",
     "booking.check",
     "booking.staff_check",
+    "waitlist.joined",
 }
 
 

@@ -8,6 +8,7 @@ from clinic.links import manage_token
 from clinic.models import Booking
 from tests.browser.axe import assert_accessible
 from tests.browser.helpers import screenshot
+from tests.manage.support import links_in, path_of
 
 pytestmark = pytest.mark.browser
 
@@ -91,6 +92,15 @@ def test_a_parent_joins_a_waiting_list_and_takes_an_offered_place(
     page.get_by_label("I have read the privacy notice").check()
     page.get_by_role("button", name="Join the waiting list").click()
 
+    # The page says only "check your email" (the same for an address already on the list
+    # or already booked); the household's own link comes in the email.
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text("wendy@example.net")).to_be_visible()
+    screenshot(page, "waitlist-check-email-phone")
+    assert_accessible(page)
+    (joined,) = smtp.to("wendy@example.net")
+    (link,) = [link for link in links_in(joined) if "/booking/waitlist/" in link]
+    page.goto(path_of(link))
     expect(page.get_by_role("heading", name="You are on the waiting list")).to_be_visible()
     expect(page.get_by_text("You are number 1 in line")).to_be_visible()
     screenshot(page, "waitlist-joined-phone")

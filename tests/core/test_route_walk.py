@@ -143,6 +143,7 @@ ROUTES: dict[str, Rule] = {
     "booking.check": PUBLIC,
     "booking.confirmation": PUBLIC,
     "waitlist.join": PUBLIC,
+    "waitlist.joined": PUBLIC,
     "auth.sign_in": PUBLIC,
     "auth.forgotten_password": PUBLIC,
     "auth.sign_in_link": PUBLIC,
@@ -291,6 +292,7 @@ VALUES: dict[str, Callable[[RouteWorld], object]] = {
 # Endpoints that need other records than VALUES gives (as tests/robust/world.py's TARGETS).
 OVERRIDES: dict[str, dict[str, Callable[[RouteWorld], object]]] = {
     "waitlist.join": {"clinic_id": lambda w: w.full.id},
+    "waitlist.joined": {"clinic_id": lambda w: w.full.id},
     "waitlist.staff_list": {"clinic_id": lambda w: w.full.id},
     "schedule.publish_clinic": {"clinic_id": lambda w: w.draft.id},
     "schedule.edit_slot": {"slot_id": lambda w: w.clinic.slots[2].id},

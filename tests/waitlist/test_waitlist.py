@@ -1,15 +1,18 @@
 """The waiting list: joining a full clinic, offers of freed places (held while offered),
 claiming, passing an unclaimed offer on, and closing when the clinic starts."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 
 from clinic.manage import service as manage
 from clinic.models import AuditEvent, Booking, Slot, WaitlistEntry, utcnow
 from clinic.waitlist import service as waitlist
 from clinic.waitlist.cli import waitlist_cli
+from tests.helpers import csrf_token
 from tests.manage.support import (
     calendar_part,
     fresh_csrf,
@@ -84,14 +87,16 @@ def test_a_parent_joins_the_list_of_a_full_clinic(client, session, smtp, full_cl
     assert entry.phone == "+447911123456"
     assert entry.child_years == ["Year 2", "Year 5"] and entry.topics == ["tiktok", "other"]
     assert entry.consent_at is not None
-    shown = client.get(path_of(response.headers["Location"])).get_data(as_text=True)
-    assert "You are number <strong>1</strong> in line" in shown
+    told = client.get(path_of(response.headers["Location"])).get_data(as_text=True)
+    assert "Check your email" in told and "Wendy@Example.net" in told
 
     (email,) = smtp.to("wendy@example.net")
     assert subject(email).startswith("You are on the waiting list")
     text = email.get_body(("plain",)).get_content()
     assert "You are number 1 in line" in text
-    assert any(offer_path(entry) in link for link in links_in(email))
+    (link,) = [link for link in links_in(email) if offer_path(entry) in link]
+    shown = client.get(path_of(link)).get_data(as_text=True)
+    assert "You are number <strong>1</strong> in line" in shown
     (audit,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "waitlist.join"))
     assert audit.school_id == full_clinic.school_id
 
@@ -103,9 +108,124 @@ def test_one_live_entry_per_household(client, session, full_clinic):
 
     again = post_with_token(client, path, data={**FORM, "email": "WENDY@example.net"})
 
-    assert again.status_code == 200
-    assert "already on the waiting list" in again.get_data(as_text=True)
-    assert snapshot(session) == before
+    assert again.status_code == 302
+    assert path_of(again.headers["Location"]) == f"{path}/check-your-email"
+    after = snapshot(session)
+    assert after["waitlist"] == before["waitlist"]  # nothing new in line
+
+
+def _what_the_typist_sees(app, clinic, email: str, **more) -> tuple:
+    """A fresh visitor joins with this address: the answer to the POST (status, where it
+    goes, body) and the page it leads to, with the CSRF token and the address taken out."""
+    client = app.test_client()
+    path = f"/booking/clinics/{clinic.id}/waitlist"
+    page = client.get(path)
+    posted = client.post(
+        path, data={**FORM, "email": email, **more, "csrf_token": csrf_token(page)}
+    )
+    shown = client.get(path_of(posted.headers["Location"])) if posted.status_code == 302 else None
+
+    def stripped(response) -> bytes:
+        body = response.get_data()
+        body = re.sub(rb'name="csrf_token"[^>]*value="[^"]*"', b"CSRF", body)
+        body = re.sub(rb'value="[^"]*"[^>]*name="csrf_token"', b"CSRF", body)
+        return body.replace(email.strip().encode(), b"EMAIL")
+
+    return (
+        posted.status_code,
+        posted.headers.get("Location"),
+        stripped(posted),
+        shown.status_code if shown else None,
+        stripped(shown) if shown else None,
+    )
+
+
+def test_the_typist_cannot_tell_whether_an_address_is_waiting_or_booked(
+    app, session, smtp, full_clinic
+):
+    booked = session.scalars(select(Booking).where(Booking.clinic_id == full_clinic.id)).first()
+    waiting = join(session, full_clinic, 1)
+    offered = join(session, full_clinic, 2)
+    session.execute(
+        sa_update(WaitlistEntry)
+        .where(WaitlistEntry.id == offered.id)
+        .values(
+            status="offered",
+            offered_at=utcnow(),
+            offered_slot_id=full_clinic.slots[0].id,
+            offer_expires_at=utcnow() + timedelta(hours=2),
+        )
+    )
+    session.commit()
+    smtp.clear()
+    before = snapshot(session)
+
+    answers = {
+        "new": _what_the_typist_sees(app, full_clinic, "someone.new@example.net"),
+        "waiting": _what_the_typist_sees(app, full_clinic, " WAITING1@example.net"),
+        "offered": _what_the_typist_sees(app, full_clinic, "waiting2@Example.net"),
+        "booked": _what_the_typist_sees(app, full_clinic, booked.email.upper()),
+        # a form-filling bot (the hidden field filled in) is answered the same way too
+        "bot": _what_the_typist_sees(app, full_clinic, "bot@example.net", website="x"),
+    }
+
+    assert len(set(answers.values())) == 1, {k: v[:2] for k, v in answers.items()}
+    status, location, _, shown_status, shown = answers["new"]
+    assert (status, shown_status) == (302, 200)
+    assert location.endswith(f"/booking/clinics/{full_clinic.id}/waitlist/check-your-email")
+    text = shown.decode()
+    assert "Check your email" in text and "EMAIL" in text
+    for telling in (
+        "This email address is already on the waiting list",
+        "This email address already has a booking",
+        "in line</",
+        'id="email-error"',
+    ):
+        assert telling not in text
+    assert "/booking/waitlist/" not in text  # no household's own link on the shared page
+
+    # Each holder gets one email with their own link; nothing changed for those told.
+    session.expire_all()
+    (new_entry,) = [
+        e for e in session.scalars(select(WaitlistEntry)) if e.email == "someone.new@example.net"
+    ]
+    (joined,) = smtp.to("someone.new@example.net")
+    assert subject(joined).startswith("You are on the waiting list")
+    assert any(offer_path(new_entry) in link for link in links_in(joined))
+
+    (told_waiting,) = smtp.to("waiting1@example.net")
+    assert subject(told_waiting).startswith("You are already on the waiting list")
+    assert any(offer_path(waiting) in link for link in links_in(told_waiting))
+    assert "You are number 1 in line" in told_waiting.get_body(("plain",)).get_content()
+
+    (told_offered,) = smtp.to("waiting2@example.net")
+    assert any(offer_path(offered) in link for link in links_in(told_offered))
+    assert "A place has come up for you" in told_offered.get_body(("plain",)).get_content()
+
+    (told_booked,) = smtp.to(booked.email)
+    assert "already have a place" in subject(told_booked)
+    assert any(manage_path(booked) in link for link in links_in(told_booked))
+
+    after = snapshot(session)
+    assert after["bookings"] == before["bookings"]
+    assert len(after["waitlist"]) == len(before["waitlist"]) + 1  # the bot added nothing
+    assert smtp.to("bot@example.net") == []
+
+
+def test_the_already_waiting_notice_goes_at_most_once_an_hour(app, session, smtp, full_clinic):
+    waiting = join(session, full_clinic, 1)
+    booked = session.scalars(select(Booking).where(Booking.clinic_id == full_clinic.id)).first()
+    smtp.clear()
+    for _ in range(3):
+        _what_the_typist_sees(app, full_clinic, waiting.email)
+        _what_the_typist_sees(app, full_clinic, booked.email)
+    assert len(smtp.to(waiting.email)) == 1
+    assert len(smtp.to(booked.email)) == 1
+
+    later = utcnow() + timedelta(minutes=61)
+    assert waitlist.tell_already_waiting(session, full_clinic, waiting.email, now=later)
+    assert not waitlist.tell_already_waiting(session, full_clinic, "nobody@example.net")
+    session.rollback()
 
 
 def test_bad_answers_are_shown_by_their_fields_and_nothing_is_saved(client, session, full_clinic):
