@@ -137,6 +137,8 @@ class Config:
     STAFF_SESSION_MAX_HOURS = int(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))
     # How often "last seen" may be moved (the cookie's stamp, and the row on a POST).
     STAFF_SESSION_TOUCH_SECONDS = 60
+    # A user's session rows older than this are deleted when they next sign in.
+    STAFF_SESSION_KEEP_DAYS = int(os.environ.get("STAFF_SESSION_KEEP_DAYS", "30"))
 
     SHOW_DEMO_ACCOUNTS = False  # on in DevelopmentConfig only
     # Where `flask demo seed` writes the demo accounts it made (and a .txt beside it).

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..models import User, utcnow
@@ -56,8 +56,18 @@ def touch_every() -> timedelta:
 
 
 def start(session: Session, user: User, *, now: datetime | None = None) -> str:
-    """A new session for ``user``; returns the random id to keep in the cookie."""
+    """A new session for ``user``; returns the random id to keep in the cookie.
+
+    The user's sessions that began more than ``STAFF_SESSION_KEEP_DAYS`` (30) ago are
+    deleted here, so the table stays small without a cron job (a recent row says when
+    someone was signed in, should a coordinator need to know)."""
     now = now or utcnow()
+    keep = max(max_age(), timedelta(days=current_app.config["STAFF_SESSION_KEEP_DAYS"]))
+    session.execute(
+        delete(StaffSession).where(
+            StaffSession.user_id == user.id, StaffSession.created_at < now - keep
+        )
+    )
     token = secrets.token_urlsafe(32)
     session.add(
         StaffSession(token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now)

@@ -32,7 +32,8 @@ def _signed_in(client) -> bool:
 
 def _rows(session, user):
     session.expire_all()
-    return session.scalars(select(StaffSession).where(StaffSession.user_id == user.id)).all()
+    query = select(StaffSession).where(StaffSession.user_id == user.id)
+    return session.scalars(query.order_by(StaffSession.id)).all()
 
 
 def test_a_copied_cookie_stops_working_after_sign_out(app, session, officer_user):
@@ -183,3 +184,21 @@ def test_a_cookie_without_a_good_session_id_signs_nobody_in(app, officer_user, v
         else:
             cookie[SESSION_ID] = value
     assert not _signed_in(client)
+
+
+def test_old_session_rows_go_at_the_next_sign_in(app, session, officer_user, admin_user):
+    sign_in(app.test_client(), officer_user)
+    sign_in(app.test_client(), officer_user)
+    sign_in(app.test_client(), admin_user)
+    old, recent = _rows(session, officer_user)
+    old_id = old.id
+    old.created_at -= timedelta(days=31)
+    recent.created_at -= timedelta(days=29)
+    session.commit()
+    for row in _rows(session, admin_user):
+        row.created_at -= timedelta(days=31)  # another user's rows wait for their sign-in
+    session.commit()
+    sign_in(app.test_client(), officer_user)
+    rows = _rows(session, officer_user)
+    assert len(rows) == 2 and old_id not in {row.id for row in rows}
+    assert len(_rows(session, admin_user)) == 1
