@@ -9,6 +9,21 @@ from tests.factories import PASSWORD
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"  # gitignored
 
+# GET routes that answer with something other than an HTML page: files, feeds, JSON.
+NOT_PAGES = frozenset(
+    {
+        "static",
+        "core.healthz",
+        "ops.readyz",
+        "ops_metrics.metrics",
+        "manage.invite",
+        "schedule.calendar_feed",
+        "attendance.clinic_csv",
+        "attendance.clinic_pdf",
+        "figures.csv",
+    }
+)
+
 
 def screenshot(page: Page, name: str) -> Path:
     """Save a full-page screenshot as test-results/<name>.png and return its path."""

@@ -13,23 +13,14 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.axe import assert_accessible
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import NOT_PAGES, sign_in
 from tests.conftest import IsolatedClient
 from tests.core.test_route_walk import ADMIN, OFFICER, PARENT, ROUTES, RouteWorld, _url
 
 pytestmark = pytest.mark.browser
 
-# Pages that are not HTML (downloads, feeds, JSON) or only redirect.
-NOT_PAGES = {
-    "static",
-    "core.healthz",
-    "ops.readyz",
-    "ops_metrics.metrics",
-    "manage.invite",
-    "schedule.calendar_feed",
-    "attendance.clinic_csv",
-    "attendance.clinic_pdf",
-    "figures.csv",
+# Besides files and feeds: pages that only redirect, or only follow a form's POST.
+AFTER_A_FORM = {
     "booking.short_link",
     "booking.confirmation",
     "booking.staff_confirmation",
@@ -43,7 +34,7 @@ def _pages(world, actor):
     urls = []
     for rule in sorted(world.app.url_map.iter_rules(), key=lambda r: r.rule):
         route = ROUTES.get(rule.endpoint)
-        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or route is None:
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES | AFTER_A_FORM or route is None:
             continue
         if actor in route.allowed and (actor != PARENT or route.link or route.name == "PUBLIC"):
             urls.append((rule.endpoint, _url(world, rule, actor)))

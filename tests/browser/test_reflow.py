@@ -4,7 +4,7 @@ One test walks every GET route of ``app.url_map`` that answers with a page (a ne
 without a sample value fails it), signed out and as each kind of staff, on records with
 the longest words people type: email addresses, school names, web addresses. A second
 drives the pages that only appear after a form (the check page, the confirmation, the
-waiting-list banner). Each page that is wider than the screen is photographed under
+waiting list's "Check your email"). Each page that is wider than the screen is photographed under
 test-results/reflow/ and named with the elements that stick out.
 """
 
@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from clinic.auth.service import password_token
+from clinic.auth.service import password_token, sign_in_token
 from clinic.links import feedback_token, manage_token, waitlist_token
 from clinic.localtime import local_today
 from clinic.models import GuidanceLink, OutboxMessage, WalkIn
 from clinic.waitlist import service as waitlist
-from tests.browser.helpers import RESULTS, screenshot, sign_in
+from tests.browser.helpers import NOT_PAGES, RESULTS, screenshot, sign_in
+from tests.core.test_route_walk import ROUTES
 
 pytestmark = pytest.mark.browser
 
@@ -31,19 +32,6 @@ NARROW = {"viewport": {"width": 320, "height": 640}}
 LONG_EMAIL = "alexandra.montgomery-featherstonehaugh.family@household-mail.example.net"
 LONG_SCHOOL = "St Bartholomew-the-Great Church of England Voluntary Aided Primary School"
 LONG_URL = "https://www.example.org/parents/parental-controls/step-by-step-guide-for-families"
-
-# Routes that answer with something other than an HTML page.
-NOT_PAGES = {
-    "static",
-    "core.healthz",
-    "ops.readyz",
-    "ops_metrics.metrics",
-    "manage.invite",
-    "schedule.calendar_feed",
-    "attendance.clinic_csv",
-    "attendance.clinic_pdf",
-    "figures.csv",
-}
 
 OVERFLOW = """() => {
   const root = document.documentElement;
@@ -155,11 +143,13 @@ def world(make, session):
         "topic": "home-broadband",
         "message_id": failed.id,
         "walk_in_id": walk_in.id,
+        # a genuine link of each kind (the kinds of tests/core/test_route_walk.py's ROUTES)
         "token": {
             "manage": manage_token(booking),
             "waitlist": waitlist_token(entry),
             "feedback": feedback_token(attended),
-            "auth": password_token(colleague),
+            "password": password_token(colleague),
+            "sign-in": sign_in_token(colleague),
         },
         # the pages about a clinic's day use today's clinic, the waiting list the full one
         "attendance": {"clinic_id": today.id, "booking_id": attended.id},
@@ -179,7 +169,7 @@ def _pages(app, world) -> list[str]:
         for argument in rule.arguments:
             special = world.get(blueprint, {})
             if argument == "token":
-                values[argument] = world["token"][blueprint]
+                values[argument] = world["token"][ROUTES[rule.endpoint].link]
             elif argument in special:
                 values[argument] = special[argument]
             elif argument in world:
@@ -225,13 +215,13 @@ def test_pages_after_a_form_fit_320_pixels(new_page, live_server, world):
         if (problem := too_wide(page)) is not None:
             problems.append(problem)
 
-    # The waiting list of the full clinic, joined with a long address: its banner.
+    # The waiting list of the full clinic, joined with a long address: "Check your email".
     page.goto(f"/booking/clinics/{world['waitlist']['clinic_id']}/waitlist")
     _fill(page, "list." + LONG_EMAIL)
     page.get_by_role("button", name=re.compile("waiting list", re.I)).click()
-    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     check()
-    screenshot(page, "reflow-waitlist-banner-320")
+    screenshot(page, "reflow-waitlist-joined-320")
 
     # A booking: the form with its errors, the check page, the confirmation, Back.
     page.goto(f"/book/{world['slot_id']}")
