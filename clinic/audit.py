@@ -7,7 +7,9 @@ take them out of old events (``without_personal``), keeping who did what and whe
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, User
@@ -70,3 +72,19 @@ def record(
     )
     session.add(event)
     return event
+
+
+def recorded_since(session: Session, action: str, obj, since: datetime) -> bool:
+    """Whether ``action`` was recorded on ``obj`` after ``since`` (say, a notice that went
+    to a household less than an hour ago, so it is not sent again)."""
+    found = session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.action == action,
+            AuditEvent.object_type == type(obj).__name__.lower(),
+            AuditEvent.object_id == obj.id,
+            AuditEvent.at > since,
+        )
+        .limit(1)
+    )
+    return found is not None

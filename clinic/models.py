@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    select,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -302,6 +303,16 @@ class Household:
     def household(self) -> dict:
         """The answers, as ``household_values`` and ``book_place`` take them."""
         return {name: getattr(self, name) for name in HOUSEHOLD_FIELDS}
+
+    @classmethod
+    def live_at(cls, clinic_id: int, email: str):
+        """The query for this household's live record of this kind at the clinic (rule 2:
+        there is at most one)."""
+        return select(cls).where(
+            cls.clinic_id == clinic_id,
+            cls.email_normalised == normalise_email(email),
+            cls.is_live,
+        )
 
 
 class Booking(Household, db.Model):

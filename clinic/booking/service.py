@@ -22,13 +22,11 @@ from ..errors import RuleError
 from ..filters import format_datetime
 from ..invites.notify import send_booking_email
 from ..models import (
-    AuditEvent,
     Booking,
     Clinic,
     Slot,
     User,
     household_values,
-    normalise_email,
     utcnow,
 )
 from .places import SlotFull, take_place
@@ -149,16 +147,14 @@ def booking_for_submission(session: Session, submission_id: str) -> Booking | No
     return session.scalar(select(Booking).where(Booking.submission_id == submission_id))
 
 
+def live_booking_for(session: Session, clinic_id: int, email: str) -> Booking | None:
+    """This household's (email's) live booking in the clinic, if it holds one."""
+    return session.scalar(Booking.live_at(clinic_id, email))
+
+
 def live_booking_exists(session: Session, clinic_id: int, email: str) -> bool:
     """Whether this household (email) already holds a live booking in the clinic."""
-    found = session.scalar(
-        select(Booking.id).where(
-            Booking.clinic_id == clinic_id,
-            Booking.email_normalised == normalise_email(email),
-            Booking.is_live,
-        )
-    )
-    return found is not None
+    return live_booking_for(session, clinic_id, email) is not None
 
 
 def new_reference(session: Session) -> str:
@@ -294,16 +290,6 @@ ALREADY_BOOKED_NOTICE = "booking.already_booked_notice"
 ALREADY_BOOKED_NOTICE_EVERY = timedelta(hours=1)
 
 
-def live_booking_for(session: Session, clinic_id: int, email: str) -> Booking | None:
-    return session.scalar(
-        select(Booking).where(
-            Booking.clinic_id == clinic_id,
-            Booking.email_normalised == normalise_email(email),
-            Booking.is_live,
-        )
-    )
-
-
 def tell_already_booked(
     session: Session, clinic_id: int, email: str, *, now: datetime | None = None
 ) -> bool:
@@ -317,15 +303,9 @@ def tell_already_booked(
     booking = live_booking_for(session, clinic_id, email)
     if booking is None:
         return False
-    recent = session.scalar(
-        select(AuditEvent.id).where(
-            AuditEvent.action == ALREADY_BOOKED_NOTICE,
-            AuditEvent.object_type == "booking",
-            AuditEvent.object_id == booking.id,
-            AuditEvent.at > now - ALREADY_BOOKED_NOTICE_EVERY,
-        )
-    )
-    if recent is not None:
+    if audit.recorded_since(
+        session, ALREADY_BOOKED_NOTICE, booking, now - ALREADY_BOOKED_NOTICE_EVERY
+    ):
         return False
     send_booking_email(
         session,

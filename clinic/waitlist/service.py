@@ -46,14 +46,12 @@ from ..filters import format_date
 from ..invites.notify import place_of
 from ..links import waitlist_token
 from ..models import (
-    AuditEvent,
     Booking,
     Clinic,
     Slot,
     User,
     WaitlistEntry,
     household_values,
-    normalise_email,
     utcnow,
 )
 from ..outbox.service import external_url, queue_email
@@ -185,36 +183,22 @@ ALREADY_WAITING_NOTICE = "waitlist.already_waiting_notice"
 ALREADY_WAITING_NOTICE_EVERY = timedelta(hours=1)
 
 
-def live_entry_for(session: Session, clinic_id: int, email: str) -> WaitlistEntry | None:
-    return session.scalar(
-        select(WaitlistEntry).where(
-            WaitlistEntry.clinic_id == clinic_id,
-            WaitlistEntry.email_normalised == normalise_email(email),
-            WaitlistEntry.is_live,
-        )
-    )
-
-
 def tell_already_waiting(
     session: Session, clinic: Clinic, email: str, *, now: datetime | None = None
 ) -> bool:
     """Someone tried to join again with the address of a household already in this
     clinic's line: that address gets an email with its entry's own link (its place in
     line or its offer) — at most once an hour per entry.  Returns whether the email was
-    queued; the caller commits."""
+    queued; the caller commits.  The email that said it joined counts as the first notice,
+    so a double-clicked Join sends one email, not two."""
     now = now or utcnow()
-    entry = live_entry_for(session, clinic.id, email)
+    entry = session.scalar(WaitlistEntry.live_at(clinic.id, email))
     if entry is None:
         return False
-    recent = session.scalar(
-        select(AuditEvent.id).where(
-            AuditEvent.action == ALREADY_WAITING_NOTICE,
-            AuditEvent.object_type == type(entry).__name__.lower(),
-            AuditEvent.object_id == entry.id,
-            AuditEvent.at > now - ALREADY_WAITING_NOTICE_EVERY,
-        )
-    )
-    if recent is not None:
+    since = now - ALREADY_WAITING_NOTICE_EVERY
+    if entry.created_at > since or audit.recorded_since(
+        session, ALREADY_WAITING_NOTICE, entry, since
+    ):
         return False
     _email(
         session,

@@ -144,8 +144,9 @@ def test_the_typist_cannot_tell_whether_an_address_is_waiting_or_booked(
     app, session, smtp, full_clinic
 ):
     booked = session.scalars(select(Booking).where(Booking.clinic_id == full_clinic.id)).first()
-    waiting = join(session, full_clinic, 1)
-    offered = join(session, full_clinic, 2)
+    # joined over an hour ago: the email that said so does not stand for the notice
+    waiting = join(session, full_clinic, 1, minutes_ago=90)
+    offered = join(session, full_clinic, 2, minutes_ago=80)
     session.execute(
         sa_update(WaitlistEntry)
         .where(WaitlistEntry.id == offered.id)
@@ -213,7 +214,7 @@ def test_the_typist_cannot_tell_whether_an_address_is_waiting_or_booked(
 
 
 def test_the_already_waiting_notice_goes_at_most_once_an_hour(app, session, smtp, full_clinic):
-    waiting = join(session, full_clinic, 1)
+    waiting = join(session, full_clinic, 1, minutes_ago=90)
     booked = session.scalars(select(Booking).where(Booking.clinic_id == full_clinic.id)).first()
     smtp.clear()
     for _ in range(3):
@@ -225,6 +226,24 @@ def test_the_already_waiting_notice_goes_at_most_once_an_hour(app, session, smtp
     later = utcnow() + timedelta(minutes=61)
     assert waitlist.tell_already_waiting(session, full_clinic, waiting.email, now=later)
     assert not waitlist.tell_already_waiting(session, full_clinic, "nobody@example.net")
+    session.rollback()
+
+
+def test_a_double_clicked_join_sends_one_email(app, session, smtp, full_clinic):
+    """The second press finds the entry the first one made: its joined email, moments
+    old, already holds the link, so no "already on the list" email follows it."""
+    first = _what_the_typist_sees(app, full_clinic, "double.click@example.net")
+    second = _what_the_typist_sees(app, full_clinic, "double.click@example.net")
+    assert first == second
+    (joined,) = smtp.to("double.click@example.net")
+    assert subject(joined).startswith("You are on the waiting list")
+    entries = session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.email == "double.click@example.net")
+    ).all()
+    assert len(entries) == 1
+    # An hour later the same address typed again is told (once) where its entry is.
+    later = utcnow() + timedelta(minutes=61)
+    assert waitlist.tell_already_waiting(session, full_clinic, entries[0].email, now=later)
     session.rollback()
 
 
