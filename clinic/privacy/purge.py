@@ -78,51 +78,43 @@ class PurgeCounts:
 # --- one record each ----------------------------------------------------------------------
 
 
-def anonymise_booking(session: Session, booking_id: int, *, now: datetime) -> bool:
+@dataclass(frozen=True)
+class ClinicRecord:
+    """A kind of record kept for a clinic: the columns its anonymising blanks (the rest,
+    such as status, school years, topics and scores, stays for the figures) and whether
+    audit events name it (their personal keys go with it)."""
+
+    model: type
+    blanked: dict
+    audited: bool = False
+
+
+CLINIC_RECORDS = {
+    "booking": ClinicRecord(Booking, HOUSEHOLD_PERSONAL, audited=True),
+    "waiting-list entry": ClinicRecord(WaitlistEntry, HOUSEHOLD_PERSONAL, audited=True),
+    "walk-in": ClinicRecord(WalkIn, {"parent_name": None}),
+    # the comment goes (it may name someone); the score stays
+    "feedback": ClinicRecord(Feedback, {"comments": None}),
+}
+
+
+def anonymise(record: ClinicRecord, session: Session, record_id: int, *, now: datetime) -> bool:
+    """Blank one record's personal columns, unless that is done already."""
+    model = record.model
     done = session.execute(
-        update(Booking)
-        .where(Booking.id == booking_id, Booking.anonymised_at.is_(None))
-        .values(**HOUSEHOLD_PERSONAL, anonymised_at=now)
+        update(model)
+        .where(model.id == record_id, model.anonymised_at.is_(None))
+        .values(**record.blanked, anonymised_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if done:
-        strip_audit_of(session, "booking", booking_id)
+    if done and record.audited:
+        strip_audit_of(session, model.__name__.lower(), record_id)
     return bool(done)
 
 
-def anonymise_waitlist_entry(session: Session, entry_id: int, *, now: datetime) -> bool:
-    done = session.execute(
-        update(WaitlistEntry)
-        .where(WaitlistEntry.id == entry_id, WaitlistEntry.anonymised_at.is_(None))
-        .values(**HOUSEHOLD_PERSONAL, anonymised_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if done:
-        strip_audit_of(session, "waitlistentry", entry_id)
-    return bool(done)
-
-
-def anonymise_walk_in(session: Session, walk_in_id: int, *, now: datetime) -> bool:
-    return bool(
-        session.execute(
-            update(WalkIn)
-            .where(WalkIn.id == walk_in_id, WalkIn.anonymised_at.is_(None))
-            .values(parent_name=None, anonymised_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    )
-
-
-def anonymise_feedback(session: Session, feedback_id: int, *, now: datetime) -> bool:
-    """The comment goes (it may name someone); the score stays for the figures."""
-    return bool(
-        session.execute(
-            update(Feedback)
-            .where(Feedback.id == feedback_id, Feedback.anonymised_at.is_(None))
-            .values(comments=None, anonymised_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    )
+anonymise_booking = functools.partial(anonymise, CLINIC_RECORDS["booking"])
+anonymise_waitlist_entry = functools.partial(anonymise, CLINIC_RECORDS["waiting-list entry"])
+anonymise_feedback = functools.partial(anonymise, CLINIC_RECORDS["feedback"])
 
 
 def purge_message(session: Session, message_id: int, *, now: datetime) -> bool:
@@ -192,31 +184,16 @@ def due(session: Session, now: datetime) -> dict[str, tuple[type, list]]:
     old_clinics = clinics_before(now)
     sent_before = now - timedelta(days=keep_sent_email_days())
     audit_before = now - timedelta(days=keep_days())
-    return {
-        "booking": _ids(
+    todo = {
+        kind: _ids(
             session,
-            select(Booking.id)
-            .where(Booking.anonymised_at.is_(None), Booking.clinic_id.in_(old_clinics))
-            .order_by(Booking.id),
-        ),
-        "waiting-list entry": _ids(
-            session,
-            select(WaitlistEntry.id)
-            .where(WaitlistEntry.anonymised_at.is_(None), WaitlistEntry.clinic_id.in_(old_clinics))
-            .order_by(WaitlistEntry.id),
-        ),
-        "walk-in": _ids(
-            session,
-            select(WalkIn.id)
-            .where(WalkIn.anonymised_at.is_(None), WalkIn.clinic_id.in_(old_clinics))
-            .order_by(WalkIn.id),
-        ),
-        "feedback": _ids(
-            session,
-            select(Feedback.id)
-            .where(Feedback.anonymised_at.is_(None), Feedback.clinic_id.in_(old_clinics))
-            .order_by(Feedback.id),
-        ),
+            select(record.model.id)
+            .where(record.model.anonymised_at.is_(None), record.model.clinic_id.in_(old_clinics))
+            .order_by(record.model.id),
+        )
+        for kind, record in CLINIC_RECORDS.items()
+    }
+    return todo | {
         "email": _ids(
             session,
             select(OutboxMessage.id)
@@ -245,11 +222,8 @@ def due(session: Session, now: datetime) -> dict[str, tuple[type, list]]:
     }
 
 
-STEPS = {
-    "booking": anonymise_booking,
-    "waiting-list entry": anonymise_waitlist_entry,
-    "walk-in": anonymise_walk_in,
-    "feedback": anonymise_feedback,
+STEPS = {kind: functools.partial(anonymise, record) for kind, record in CLINIC_RECORDS.items()}
+STEPS |= {
     "email": purge_message,
     "audit event": lambda session, event_id, now: strip_audit_event(session, event_id),
     "booking draft": lambda session, draft_id, now: delete_draft(session, draft_id),
