@@ -130,7 +130,7 @@ class Config:
     # A "Forgotten your password?" link; it works once, like every set-password link.
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(3600)))
     SIGN_IN_LINK_MAX_AGE = int(os.environ.get("SIGN_IN_LINK_MAX_AGE", str(15 * 60)))
-    PASSWORD_MIN_LENGTH = 10
+    PASSWORD_MIN_LENGTH = 12  # OWASP ASVS 4.0.3, 2.1.1
     # Staff sessions (clinic/auth/sessions.py): signed out after this long without a
     # request, and this long after signing in whatever happens.
     STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("STAFF_SESSION_IDLE_MINUTES", "30"))

@@ -1,3 +1,4 @@
+from flask import current_app
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -21,7 +22,6 @@ class SetPasswordForm(Form):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
-        description="Use 10 characters or more. A few unrelated words make a strong password.",
         validators=[DataRequired("Enter a new password")],
     )
     confirm = PasswordField(
@@ -33,6 +33,13 @@ class SetPasswordForm(Form):
         ],
     )
     submit = SubmitField("Set password", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+        self.password.description = (
+            f"Use {minimum} characters or more. A few unrelated words make a strong password."
+        )
 
 
 class EmailLinkForm(Form):

@@ -167,7 +167,7 @@ def test_set_password_link_works_once(app, session, make, client):
     token = service.password_token(user)
     url = f"/staff/set-password/{token}"
     short = post_form(client, url, {"password": "short", "confirm": "short"})
-    assert "10 characters or more" in short.get_data(as_text=True)
+    assert "12 characters or more" in short.get_data(as_text=True)
     mismatch = post_form(client, url, {"password": "a long new password", "confirm": "other"})
     assert "do not match" in mismatch.get_data(as_text=True)
     ok = post_form(
