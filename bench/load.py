@@ -137,7 +137,9 @@ class Browser:
         """(status, body, queries) of one request; redirects are not followed."""
         body = urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.base_url + path, data=body)
-        if self.cookie:
+        # The cookie given is sent until the app sets a session cookie of its own (say,
+        # with a CSRF token in it); from then on the jar's is the only one.
+        if self.cookie and not any(c.name == "session" for c in self.jar):
             request.add_header("Cookie", self.cookie)
         try:
             with self.opener.open(request, timeout=120) as response:

@@ -259,23 +259,27 @@ def pdf_row(app_url: str, seeded: Seeded, cookie: str, settings, sizes, engine, 
     outbox worker making it (``flask outbox worker --once``, its own process) apart."""
     browser = load.Browser(app_url, cookie)
     base = f"/staff/attendance/clinics/{seeded.attendance_clinic_id}"
-    times, errors, built = [], 0, []
+    times, built, wrong = [], [], []
     for _ in range(settings.pdf_requests):
         _, page, _ = browser.open(base)
         token = load.csrf_token(page)
         began = time.monotonic()
         status, _, _ = browser.open(base + "/sheet-pdf", [("csrf_token", token)])
         times.append((time.monotonic() - began) * 1000)
-        errors += status != 302
+        if status != 302:
+            wrong.append(f"ask {status}")
         status, page, _ = browser.open(base + "/sheet-pdf")
-        errors += status != 200 or "being prepared" not in page
+        if status != 200 or "being prepared" not in page:
+            wrong.append(f"'being prepared' page {status}")
         began = time.monotonic()
-        errors += run_outbox_worker(url) != 0
+        if (code := run_outbox_worker(url)) != 0:
+            wrong.append(f"worker exit {code}")
         built.append(time.monotonic() - began)
         began = time.monotonic()
         status, body, _ = browser.open(base + "/sheet.pdf")
         times.append((time.monotonic() - began) * 1000)
-        errors += status != 200
+        if status != 200:
+            wrong.append(f"download {status}")
     return Row(
         engine=engine,
         key="pdf_sheet",
@@ -285,8 +289,9 @@ def pdf_row(app_url: str, seeded: Seeded, cookie: str, settings, sizes, engine, 
         p50=statistics.median(times),
         p95=max(times),
         p99=max(times),
-        errors=errors,
-        note=f"made by the outbox worker in {statistics.median(built):.1f} s, no request waits",
+        errors=len(wrong),
+        note=f"made by the outbox worker in {statistics.median(built):.1f} s, no request waits"
+        + (f"; wrong: {', '.join(wrong)}" if wrong else ""),
     )
 
 

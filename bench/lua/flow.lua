@@ -1,6 +1,7 @@
 -- The parent's booking flow, each thread one parent after another on its own slot:
 -- GET the form, POST it (Continue), GET the check page, POST Confirm, GET the
--- confirmation.  Cookies and CSRF tokens are carried as a browser would.
+-- confirmation.  Cookies and CSRF tokens are carried as a browser would; each parent
+-- starts with a new browser (no cookie).
 -- Arguments: a run tag (keeps emails unique across runs), then the slot ids.
 local run, slots, slot = "run", {}, nil
 local step, cookie, csrf, submission, parents = 0, nil, nil, nil, 0
@@ -68,6 +69,8 @@ function response(status, response_headers, body)
   end
   if ok then
     step = (step + 1) % 5
+    -- the next parent comes with a browser of its own (a session remembers what it booked)
+    if step == 0 then cookie = nil end
   else
     bad = bad + 1
     step, cookie = 0, nil

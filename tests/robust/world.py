@@ -395,6 +395,12 @@ TARGETS = [
         lambda w: f"{ATTENDANCE}/{w.today.id}/close",
     ),
     Target(
+        "attendance.make_pdf",
+        "school",
+        lambda w: f"{ATTENDANCE}/{w.clinic.id}/sheet-pdf",
+        lambda w: f"{ATTENDANCE}/{w.clinic.id}",
+    ),
+    Target(
         "attendance.send_now",
         "school",
         lambda w: f"{ATTENDANCE}/{w.clinic.id}/send",
