@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, String, bindparam, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Clinic, School, Slot
+from ..models import Clinic, School, Slot, UTCDateTime
 from .service import FULL, OPEN, slot_state
 
 MAX_RESULTS = 50
@@ -98,44 +99,85 @@ def upcoming_clinics(session: Session, school: School, *, now: datetime, today: 
     return [listing for listing in listings if listing.state != "past"]
 
 
-def school_page_key(session: Session, school: School, *, now: datetime, today: date) -> tuple:
-    """Everything the school page shows, as plain values, in one query: the school, each
-    published clinic from today on, and each of its slots with its places booked, and
-    which side of ``now`` every time and booking window is (the page's states).  Equal
-    values draw the same page (``clinic.pagecache``); a booking or a cancellation that
-    commits changes ``booked``, so the next request draws the page again."""
-    rows = session.execute(
-        select(
-            Clinic.id,
-            Clinic.version,
-            Clinic.updated_at,
-            Clinic.status,
-            Clinic.date,
-            Clinic.title,
-            Clinic.venue,
-            Clinic.description,
-            Clinic.booking_opens_at,
-            Clinic.booking_closes_at,
-            Slot.id,
-            Slot.starts_at,
-            Slot.ends_at,
-            Slot.capacity,
-            Slot.booked,
-        )
+@dataclass(frozen=True)
+class SchoolPageKey:
+    """What the school page shows, read in one query (``school_page_key``)."""
+
+    school_id: int
+    values: tuple  # the school's row, and everything its page shows, as plain values
+
+
+def _quoted(text: str):
+    """A constant in the SQL itself, not a bound parameter (fewer values to send)."""
+    return literal_column(f"'{text}'")
+
+
+def _text(column):
+    """A column as text for the listing key; ``-`` for NULL (``||`` with NULL is NULL)."""
+    return func.coalesce(cast(column, String), _quoted("-"))
+
+
+def _flag(condition):
+    return case((condition, _quoted("1")), else_=_quoted("0"))
+
+
+@functools.cache
+def _school_page_statement(dialect: str):
+    """Built once per database kind: the school's row by slug, and its listing as one
+    string made by the database (PostgreSQL's string_agg, SQLite's group_concat)."""
+    now, today = bindparam("now", type_=UTCDateTime), bindparam("today", type_=Date)
+    row = _text(Clinic.id)
+    for part in (
+        _text(Clinic.version),
+        _text(Clinic.date),
+        _text(Clinic.booking_opens_at),
+        _text(Clinic.booking_closes_at),
+        _text(Slot.id),
+        _text(Slot.starts_at),
+        _text(Slot.ends_at),
+        _text(Slot.capacity),
+        _text(Slot.booked),
+        _flag(Slot.starts_at <= now),
+        _flag(Clinic.booking_opens_at > now),
+        _flag(Clinic.booking_closes_at <= now),
+    ):
+        row = row.concat(_quoted(",")).concat(part)
+    join_rows = func.string_agg if dialect == "postgresql" else func.group_concat
+    listing = (
+        select(join_rows(row, _quoted(";")))
+        .select_from(Clinic)
         .outerjoin(Slot, Slot.clinic_id == Clinic.id)
-        .where(Clinic.school_id == school.id, Clinic.status == "published", Clinic.date >= today)
-        .order_by(Clinic.date, Clinic.id, Slot.starts_at, Slot.id)
-    ).all()
-    sides = tuple(
-        (
-            row.starts_at is not None and row.starts_at <= now,
-            row.booking_opens_at is not None and now < row.booking_opens_at,
-            row.booking_closes_at is not None and now >= row.booking_closes_at,
-        )
-        for row in rows
+        .where(Clinic.school_id == School.id, Clinic.status == "published", Clinic.date >= today)
+        .correlate(School)
+        .scalar_subquery()
     )
-    school_values = tuple(getattr(school, column.key) for column in School.__table__.columns)
-    return (school_values, today, tuple(tuple(row) for row in rows), sides)
+    return select(*School.__table__.columns, listing.label("listing")).where(
+        School.slug == bindparam("slug")
+    )
+
+
+def school_page_key(
+    session: Session, slug: str, *, now: datetime, today: date
+) -> SchoolPageKey | None:
+    """Everything the school page shows, as plain values, in one statement (None: no
+    such school): the school's row, and for each published clinic from today on its id
+    and ``version`` (every edit of a clinic or its slots through the ORM adds one: its
+    title, venue, description and status are covered by it), date and booking window,
+    and each slot's id, times, capacity and places booked, with which side of ``now``
+    each time and booking window is (the page's states).  Equal values draw the same
+    page (``clinic.pagecache``); a booking or a cancellation that commits changes
+    ``booked``, so the next request draws the page again.  The rows come in the order
+    the database reads them: a new order only draws the page once more, never shows an
+    old one (each row's text holds only numbers, dates and flags, so the string reads
+    back to the same rows)."""
+    connection = session.connection()  # Core: none of the ORM's work for plain values
+    row = connection.execute(
+        _school_page_statement(connection.dialect.name),
+        {"slug": slug, "now": now, "today": today},
+    ).one_or_none()
+    if row is None:
+        return None
+    return SchoolPageKey(row.id, (today, tuple(row)))
 
 
 def school_by_slug(session: Session, slug: str) -> School | None:

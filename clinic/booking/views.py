@@ -40,7 +40,7 @@ from ..forms import form_view
 from ..invites.bring import advice_by_topic, bring_for, bring_list
 from ..links import keep_private
 from ..localtime import local_today
-from ..models import Booking, Slot, utcnow
+from ..models import Booking, School, Slot, utcnow
 from ..outbox.service import external_url
 from . import drafts, finder, limits, service
 from .choices import TOPIC_LABELS
@@ -81,16 +81,14 @@ def _school_or_404(slug: str):
 @bp.get("/schools/<slug>")
 def school_page(slug: str):
     """The school's clinics and places left; drawn once per worker while nothing on it
-    changes (``clinic.pagecache``: the key is read fresh on every request)."""
-    school = _school_or_404(slug)
+    changes (``clinic.pagecache``: the key is read fresh, in one query, on every request)."""
     now, today = utcnow(), local_today()
-
-    def key() -> str:
-        return pagecache.key_of(
-            "school", finder.school_page_key(db.session, school, now=now, today=today)
-        )
+    shown = finder.school_page_key(db.session, slug, now=now, today=today)
+    if shown is None:
+        abort(404)
 
     def draw() -> str:
+        school = db.session.get(School, shown.school_id)
         listings = finder.upcoming_clinics(db.session, school, now=now, today=today)
         return render_template(
             "booking/school.html",
@@ -99,7 +97,7 @@ def school_page(slug: str):
             staff_may_book=_staff_may_book(school.id),
         )
 
-    return pagecache.cached_page(key, draw)
+    return pagecache.cached_page(lambda: pagecache.key_of("school", shown.values), draw)
 
 
 def _staff_may_book(school_id: int) -> bool:

@@ -27,6 +27,7 @@ page, as for a page that does not exist.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import logging
@@ -88,12 +89,20 @@ def _answered(response):
     rule = request.url_rule
     route = rule.rule if rule is not None else UNMATCHED
     method = request.method if request.method in _METHODS else "other"
-    REQUESTS.labels(route, method, str(response.status_code)).inc()
-    LATENCY.labels(route, method).observe(time.perf_counter() - started)
+    count, latency = _series(route, method, response.status_code)
+    count.inc()
+    latency.observe(time.perf_counter() - started)
     return response
 
 
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+@functools.cache
+def _series(route: str, method: str, status: int):
+    """The counter and histogram of one route, method and status, looked up once per
+    process: ``labels()`` checks and locks on every call, and the routes are a fixed set."""
+    return REQUESTS.labels(route, method, str(status)), LATENCY.labels(route, method)
 
 
 def _count_made(sender, **kwargs) -> None:

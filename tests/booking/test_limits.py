@@ -148,3 +148,17 @@ def test_the_waiting_list_is_limited_per_session_not_per_address(app, session, f
     assert statuses == [302] * 10 + [429]
     session.commit()
     assert session.scalar(select(func.count()).select_from(WaitlistEntry)) == 25
+
+
+def test_every_limit_is_on_form_posts_only(app):
+    """Requests of other methods skip the limiter (``clinic.extensions._not_a_form_post``):
+    a limit on another method would never count, so none may exist."""
+    from clinic.extensions import LIMITED_METHODS, limiter
+
+    manager = limiter.limit_manager
+    limits = [limit for group in manager._decorated_limits.values() for limit in group]
+    limits += [limit for group in manager._blueprint_limits.values() for limit in group]
+    assert limits, "the app's limits were not found where Flask-Limiter keeps them"
+    assert not manager.default_limits and not manager.application_limits
+    for limit in limits:
+        assert limit.methods and {m.upper() for m in limit.methods} <= LIMITED_METHODS, limit

@@ -45,6 +45,22 @@ def test_a_change_to_the_clinic_shows_at_once(client, session, school, clinic):
     assert "Homework club room" in client.get(f"/schools/{school.slug}").text
 
 
+def test_a_new_school_name_or_more_places_show_at_once(client, session, school, clinic):
+    """The key is read in one statement (``finder.school_page_key``): the school's row and
+    each slot's capacity are in it as they are stored."""
+    assert places(client, school) == ["2", "2", "2", "2"]
+    clinic.slots[2].capacity = 5
+    session.commit()
+    assert places(client, school) == ["2", "2", "5", "2"]
+    school.name = "Renamed Primary School"
+    session.commit()
+    assert "Renamed Primary School" in client.get(f"/schools/{school.slug}").text
+
+
+def test_an_unknown_school_is_not_found(client):
+    assert client.get("/schools/no-such-school").status_code == 404
+
+
 def test_a_booking_window_opening_changes_the_page(client, session, school, clinic):
     clinic.booking_opens_at = datetime.now(UTC) + timedelta(seconds=2)
     session.commit()

@@ -206,3 +206,25 @@ def test_the_policy_names_no_other_site():
     for directive, sources in CONTENT_SECURITY_POLICY.items():
         values = [sources] if isinstance(sources, str) else sources
         assert all(v in ("'self'", "'none'", "data:") for v in values), directive
+
+
+def test_kept_headers_are_the_same_everywhere_and_a_view_may_set_its_own(app, client):
+    """``clinic.headers.Talisman`` keeps what it works out the first time; a view that sets
+    its own options with ``@talisman(...)`` is still worked out by Talisman."""
+    from clinic.headers import talisman
+
+    @app.get("/test-only-framed")
+    @talisman(frame_options="SAMEORIGIN", content_security_policy={"default-src": "'self'"})
+    def framed():
+        return "framed"
+
+    pages = [client.get(path) for path in ("/", "/staff/sign-in", "/no-such-page", "/")]
+    first = {k: v for k, v in pages[0].headers if k in EXPECTED or "Security" in k}
+    for page in pages[1:]:
+        assert {k: v for k, v in page.headers if k in first} == first
+    own = client.get("/test-only-framed")
+    assert own.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert own.headers["Content-Security-Policy"] == "default-src 'self'"
+    again = client.get("/")
+    assert again.headers["X-Frame-Options"] == "DENY"
+    assert again.headers["Content-Security-Policy"] == first["Content-Security-Policy"]
