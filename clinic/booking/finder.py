@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Date, String, bindparam, case, cast, func, literal_column, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Clinic, School, Slot, UTCDateTime
@@ -17,13 +18,55 @@ MAX_RESULTS = 50
 
 @dataclass(frozen=True)
 class SchoolMatch:
-    school: School
+    school: Row  # id, slug, name, town and postcode: what the finder shows (plain values)
     next_clinic: date | None  # the date of its next published clinic, if any
 
 
-def _squashed(column):
-    """Lower case with the spaces taken out, so "ex1 4ab" finds "EX1 4AB"."""
-    return func.replace(func.lower(column), " ", "")
+def _like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's own characters taken as typed (``/`` is the escape)."""
+    for special in ("/", "%", "_"):
+        text = text.replace(special, "/" + special)
+    return f"%{text}%"
+
+
+def _holds(column, pattern, dialect: str):
+    """``column`` holds ``pattern`` whatever the case: SQLite's LIKE already ignores the
+    case of the letters A to Z (its ``lower()`` changes no others either), so the
+    column is compared as stored, with no ``lower()`` of every row; PostgreSQL has
+    ILIKE."""
+    if dialect == "postgresql":
+        return column.ilike(pattern, escape="/")
+    return column.like(pattern, escape="/")
+
+
+@functools.cache
+def _finder_statement(dialect: str):
+    """Built once per database kind (the finder runs on every search): schools whose
+    name, town or postcode (its spaces taken out, so "ex1 4ab" finds "EX1 4AB") holds
+    the words, with the date of each one's next published clinic."""
+    next_clinic = (
+        select(func.min(Clinic.date))
+        .where(
+            Clinic.school_id == School.id,
+            Clinic.status == "published",
+            Clinic.date >= bindparam("today", type_=Date),
+        )
+        .correlate(School)
+        .scalar_subquery()
+        .label("next_clinic")
+    )
+    words, squashed = bindparam("words"), bindparam("squashed")
+    matches = (
+        _holds(School.name, words, dialect)
+        | _holds(School.town, words, dialect)
+        | _holds(func.replace(School.postcode, " ", ""), squashed, dialect)
+    )
+    return (
+        select(School.id, School.slug, School.name, School.town, School.postcode, next_clinic)
+        .where(matches)
+        .order_by(next_clinic.is_(None), School.name, School.id)
+        .limit(MAX_RESULTS)
+    )
 
 
 def find_schools(session: Session, query: str, *, today: date) -> list[SchoolMatch]:
@@ -32,30 +75,16 @@ def find_schools(session: Session, query: str, *, today: date) -> list[SchoolMat
     text = " ".join(query.split()).lower()
     if not text:
         return []
-    squashed = text.replace(" ", "")
-    next_clinic = (
-        select(func.min(Clinic.date))
-        .where(
-            Clinic.school_id == School.id,
-            Clinic.status == "published",
-            Clinic.date >= today,
-        )
-        .correlate(School)
-        .scalar_subquery()
-        .label("next_clinic")
+    connection = session.connection()  # Core: plain values, none of the ORM's work
+    rows = connection.execute(
+        _finder_statement(connection.dialect.name),
+        {
+            "today": today,
+            "words": _like_pattern(text),
+            "squashed": _like_pattern(text.replace(" ", "")),
+        },
     )
-    matches = (
-        func.lower(School.name).contains(text, autoescape=True)
-        | func.lower(School.town).contains(text, autoescape=True)
-        | _squashed(School.postcode).contains(squashed, autoescape=True)
-    )
-    rows = session.execute(
-        select(School, next_clinic)
-        .where(matches)
-        .order_by(next_clinic.is_(None), School.name, School.id)
-        .limit(MAX_RESULTS)
-    )
-    return [SchoolMatch(school, day) for school, day in rows]
+    return [SchoolMatch(row, row.next_clinic) for row in rows]
 
 
 @dataclass(frozen=True)
