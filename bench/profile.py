@@ -35,6 +35,7 @@ SCENARIOS = (
     "booking_form",
     "booking_check",
     "confirm",
+    "confirm_full",
     "attendance_list",
     "officer_feed",
 )
@@ -93,11 +94,11 @@ class _Steps:
     def officer_feed(self):
         self._get(self.app.test_client(), f"/staff/clinics/feed/{self.seeded.feed_token}.ics")
 
-    def _parent(self, upto: str):
+    def _parent(self, upto: str, slot: int | None = None):
         """A new parent taken through the flow; the request named by ``upto`` is returned
         unmade, as a callable, so only it is profiled."""
         self.n += 1
-        client, slot = self.app.test_client(), self.seeded.flow_slot_ids[0]
+        client, slot = self.app.test_client(), slot or self.seeded.flow_slot_ids[0]
         form = self._get(client, f"/book/{slot}")
         if upto == "booking_form":
             return lambda: self._get(client, f"/book/{slot}")
@@ -129,8 +130,15 @@ def profile(database_url: str, names: list[str], requests: int, flat: bool, size
     app = _app(database_url)
     steps = _Steps(app, seeded)
     for name in names:
-        flow = name in ("booking_form", "booking_check", "confirm")
-        prepared = [steps._parent(name) for _ in range(requests + 2)] if flow else None
+        flow = name in ("booking_form", "booking_check", "confirm", "confirm_full")
+        prepared = None
+        if name == "confirm_full":  # every place taken first, then the parents who are late
+            burst = seeded.burst_slot_id
+            prepared = [steps._parent("confirm", burst) for _ in range(requests + 2)]
+            for _ in range(sizes.burst_capacity):
+                steps._parent("confirm", burst)()
+        elif flow:
+            prepared = [steps._parent(name) for _ in range(requests + 2)]
         call = _popper(prepared) if flow else getattr(steps, name)
         call(), call()  # warm up
         profiler = Profiler(interval=0.0005)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
 from ..errors import RuleError
@@ -135,8 +135,9 @@ def check_bookable(clinic: Clinic, slot: Slot, now: datetime, *, staff: bool = F
 
 
 def bookable_slot(session: Session, slot_id: int) -> Slot:
-    """The slot with this id, unless it is missing or its clinic is still a draft."""
-    slot = session.get(Slot, slot_id)
+    """The slot with this id, unless it is missing or its clinic is still a draft.  Its
+    clinic and school come in the same query: every booking page shows them."""
+    slot = session.get(Slot, slot_id, options=[joinedload(Slot.clinic).joinedload(Clinic.school)])
     if slot is None or slot.clinic.status == "draft":
         raise ClinicNotFound()
     return slot
