@@ -3,6 +3,7 @@
     python -m bench.profile                      # every scenario, on a fresh SQLite file
     python -m bench.profile school_page confirm --requests 50
     python -m bench.profile --flat               # the functions with the most own time
+    python -m bench.profile --cpu --requests 300 # CPU ms a request, no profiler, vs hello
     TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python -m bench.profile
 
 Seeds the same data as ``make bench`` (bench/seed.py) and asks for each page through the
@@ -125,21 +126,58 @@ def _popper(prepared: list):
     return lambda: prepared.pop()()
 
 
+def _cpu_ms(call, requests: int) -> float:
+    """CPU milliseconds a request, without the profiler (its own cost is most of a small
+    page's): the least of three rounds, so other work on the machine counts least."""
+    rounds = []
+    for _ in range(3):
+        began = time.process_time()
+        for _ in range(requests):
+            call()
+        rounds.append((time.process_time() - began) / requests * 1000)
+    return min(rounds)
+
+
+def cpu_times(database_url: str, names: list[str], requests: int, sizes: Sizes):
+    """``--cpu``: each scenario's CPU time a request through the test client, beside a
+    bare Flask "hello" asked for the same way (bench/hello.py).  The test client's own
+    work (about 0.3 ms, more for a big page) is in both; gunicorn's and the network's are
+    in neither: ``make bench`` has those."""
+    from .hello import app as hello
+
+    seeded = seed(database_url, sizes)
+    app = _app(database_url)
+    steps = _Steps(app, seeded)
+    hello_client = hello.test_client()
+    hello_ms = _cpu_ms(lambda: hello_client.get("/"), requests)
+    print(f"\n{'hello (bare Flask)':<20} {hello_ms:7.2f} ms CPU a request")
+    for name in names:
+        call = _call_for(steps, seeded, sizes, name, 3 * requests)
+        call(), call()  # warm up
+        ms = _cpu_ms(call, requests)
+        print(f"{name:<20} {ms:7.2f} ms CPU a request  ({ms / hello_ms:5.1f} × hello)")
+
+
+def _call_for(steps: _Steps, seeded, sizes: Sizes, name: str, requests: int):
+    """A callable making the scenario's request once; the flow's parents are prepared
+    first (``requests`` + 2 of them), so only the step named is made by the call."""
+    if name == "confirm_full":  # every place taken first, then the parents who are late
+        burst = seeded.burst_slot_id
+        prepared = [steps._parent("confirm", burst) for _ in range(requests + 2)]
+        for _ in range(sizes.burst_capacity):
+            steps._parent("confirm", burst)()
+        return _popper(prepared)
+    if name in ("booking_form", "booking_check", "confirm"):
+        return _popper([steps._parent(name) for _ in range(requests + 2)])
+    return getattr(steps, name)
+
+
 def profile(database_url: str, names: list[str], requests: int, flat: bool, sizes: Sizes):
     seeded = seed(database_url, sizes)
     app = _app(database_url)
     steps = _Steps(app, seeded)
     for name in names:
-        flow = name in ("booking_form", "booking_check", "confirm", "confirm_full")
-        prepared = None
-        if name == "confirm_full":  # every place taken first, then the parents who are late
-            burst = seeded.burst_slot_id
-            prepared = [steps._parent("confirm", burst) for _ in range(requests + 2)]
-            for _ in range(sizes.burst_capacity):
-                steps._parent("confirm", burst)()
-        elif flow:
-            prepared = [steps._parent(name) for _ in range(requests + 2)]
-        call = _popper(prepared) if flow else getattr(steps, name)
+        call = _call_for(steps, seeded, sizes, name, requests)
         call(), call()  # warm up
         profiler = Profiler(interval=0.0005)
         began = time.perf_counter()
@@ -163,19 +201,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("scenarios", nargs="*", help=", ".join(SCENARIOS))
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--flat", action="store_true")
+    parser.add_argument(
+        "--cpu", action="store_true", help="CPU ms a request, no profiler, beside hello"
+    )
     args = parser.parse_args(argv)
     names = args.scenarios or list(SCENARIOS)
     unknown = sorted(set(names) - set(SCENARIOS))
     if unknown:
         parser.error(f"unknown scenarios {unknown}; choose from {', '.join(SCENARIOS)}")
+
+    def run(url: str) -> None:
+        if args.cpu:
+            cpu_times(url, names, args.requests, Sizes())
+        else:
+            profile(url, names, args.requests, args.flat, Sizes())
+
     postgres = os.environ.get("TEST_DATABASE_URL")
     if postgres:
         with postgres_database(postgres) as url:
-            profile(url, names, args.requests, args.flat, Sizes())
+            run(url)
     else:
         with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'profile.sqlite3'}"
-            profile(url, names, args.requests, args.flat, Sizes())
+            run(f"sqlite:///{Path(folder) / 'profile.sqlite3'}")
 
 
 if __name__ == "__main__":
