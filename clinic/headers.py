@@ -59,8 +59,13 @@ class Talisman(_Talisman):
     HTTPS redirect is off, so the options and the policy are the same for every
     request: they are worked out by Talisman's own code the first time and kept.  A view
     that does set options is still worked out by Talisman each time.  The headers it
-    sets are checked by ``tests/test_headers.py``.
+    sets are checked by ``tests/core/test_headers.py``.
     """
+
+    def init_app(self, app, **settings):
+        self.__dict__.pop("_kept_options", None)  # one instance serves every app made
+        self.__dict__.pop("_kept_policies", None)
+        return super().init_app(app, **settings)
 
     def _view_sets_options(self) -> bool:
         view = current_app.view_functions.get(request.endpoint)
