@@ -1,7 +1,7 @@
 """Flask extensions, created unbound and initialised in ``create_app()``.
 
 ``db`` is Flask-SQLAlchemy with one change, a quiet teardown (``_SQLAlchemy`` below).
-``mail`` is Flask-Mail's extension, through the small subclass in ``clinic.outbox.mail``:
+``mail`` is Flask-Mail's extension, through the small subclass in ``clinic.mail``:
 its connections have a timeout and check the relay's certificate, and read the ``MAIL_*``
 settings per batch (that module says what each subclass there adds, and why).  Email goes
 through the outbox only (``clinic.outbox.service.queue_email``), which sends with it.
@@ -18,7 +18,7 @@ from sqlalchemy import MetaData
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
 
-from .outbox.mail import Mail
+from .mail import Mail
 
 # Named constraints so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {

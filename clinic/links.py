@@ -16,6 +16,7 @@ every link in parents' inboxes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -31,6 +32,21 @@ def signing_keys() -> list[str]:
     key stays in the fallbacks."""
     config = current_app.config
     return [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL under ``BASE_URL``, for emails, with or without a request.
+
+    ``url_for(_external=True)`` would use the host of the current request (whatever the
+    client or a proxy sent) and, outside a request, needs ``SERVER_NAME``, which also
+    changes how Flask matches incoming hosts.  Binding the app's URL map to ``BASE_URL``
+    gives the same answer in a view, in the worker and in a CLI command.
+    """
+    app = current_app
+    base = urlsplit(app.config["BASE_URL"])
+    adapter = app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 class InvalidLink(Exception):

@@ -20,14 +20,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 
-from ..auth.service import require_school_access
-from ..auth.views import roles_required
+from ..auth.access import current_staff, require_school_access, roles_required
 from ..extensions import db
 from ..forms import form_view
 from ..localtime import clinic_zone
-from ..models import ROLES, Clinic, User
+from ..models import ROLES, Clinic
 from . import pdf, service, sheets
 from .forms import WalkInForm
 
@@ -43,10 +41,6 @@ MARK_DONE = {
 @roles_required(*ROLES)
 def staff_only():
     """Signed-in staff only; which clinics each may see is checked per clinic."""
-
-
-def _actor() -> User:
-    return current_user._get_current_object()
 
 
 def _clinic_or_404(clinic_id: int) -> Clinic:
@@ -127,7 +121,7 @@ def pdf_page(clinic_id: int):
 def make_pdf(clinic_id: int):
     """Ask the worker to make the PDF from the list as it is now; the answer is at once."""
     clinic = _clinic_or_404(clinic_id)
-    pdf.request_pdf(db.session, clinic, actor=_actor())
+    pdf.request_pdf(db.session, clinic, actor=current_staff())
     db.session.commit()
     return redirect(url_for(".pdf_page", clinic_id=clinic_id))
 
@@ -150,7 +144,7 @@ def send_now(clinic_id: int):
     the list page shows when it went."""
     clinic = _clinic_or_404(clinic_id)
     try:
-        service.request_list(db.session, clinic, actor=_actor())
+        service.request_list(db.session, clinic, actor=current_staff())
     except service.ListNotSendable as error:
         db.session.rollback()
         flash(str(error))
@@ -176,7 +170,7 @@ def check_in(clinic_id: int):
         "attendance/check_in.html",
         clinic=clinic,
         sheet=service.build_sheet(db.session, clinic),
-        refusal=service.check_in_refusal(clinic, _actor()),
+        refusal=service.check_in_refusal(clinic, current_staff()),
     )
 
 
@@ -188,7 +182,7 @@ def mark(clinic_id: int, booking_id: int):
     if status not in service.MARKS:
         abort(400)
     try:
-        service.mark_booking(db.session, clinic, booking_id, status, actor=_actor())
+        service.mark_booking(db.session, clinic, booking_id, status, actor=current_staff())
     except service.NotInClinic:
         db.session.rollback()
         abort(404)
@@ -222,7 +216,7 @@ def mark(clinic_id: int, booking_id: int):
 def add_walk_in(clinic_id: int):
     """Someone who came without booking (name optional)."""
     clinic = _clinic_or_404(clinic_id)
-    refusal = service.check_in_refusal(clinic, _actor())
+    refusal = service.check_in_refusal(clinic, current_staff())
     if refusal:
         flash(refusal)
         return _check_in_page(clinic_id)
@@ -230,7 +224,7 @@ def add_walk_in(clinic_id: int):
     form = WalkInForm(sheet.slots)
     if form.validate_on_submit():
         try:
-            service.add_walk_in(db.session, clinic, actor=_actor(), **form.values())
+            service.add_walk_in(db.session, clinic, actor=current_staff(), **form.values())
         except service.NotInClinic:
             db.session.rollback()
             abort(404)
@@ -245,7 +239,7 @@ def remove_walk_in(clinic_id: int, walk_in_id: int):
     """Take back a walk-in added by mistake."""
     clinic = _clinic_or_404(clinic_id)
     try:
-        service.remove_walk_in(db.session, clinic, walk_in_id, actor=_actor())
+        service.remove_walk_in(db.session, clinic, walk_in_id, actor=current_staff())
     except service.NotInClinic:
         db.session.rollback()
         abort(404)
@@ -265,7 +259,7 @@ def confirm_close(clinic_id: int):
     if clinic.closed_at is not None:
         flash("This clinic has already been closed.")
         return _check_in_page(clinic_id)
-    refusal = service.check_in_refusal(clinic, _actor())
+    refusal = service.check_in_refusal(clinic, current_staff())
     if refusal:
         flash(refusal)
         return _check_in_page(clinic_id)
@@ -278,7 +272,7 @@ def close(clinic_id: int):
     """Close the clinic (after the confirmation page); follow-up emails key off this."""
     clinic = _clinic_or_404(clinic_id)
     try:
-        service.close_clinic(db.session, clinic, actor=_actor())
+        service.close_clinic(db.session, clinic, actor=current_staff())
     except service.AttendanceError as error:
         db.session.rollback()
         flash(str(error))

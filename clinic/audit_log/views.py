@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
-from ..auth.views import roles_required
+from ..auth.access import roles_required
 from ..extensions import db
 from ..localtime import clinic_zone
 from . import service

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 
-from flask import abort, current_app
-from flask_login import current_user
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,9 +15,9 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from .. import audit
 from ..errors import RuleError
-from ..links import signing_keys
+from ..links import external_url, signing_keys
 from ..models import ROLES, School, User, normalise_email, utcnow
-from ..outbox.service import external_url, queue_email
+from ..outbox.service import queue_email
 from . import sessions
 
 
@@ -285,14 +284,3 @@ def scoped_school_filter(user: User, column):
     """A WHERE clause limiting ``column`` (a school id column) to the user's schools."""
     scope = school_ids_in_scope(user)
     return True if scope is None else column.in_(scope or {-1})
-
-
-def require_school_access(school_id: int | None) -> None:
-    """404 (never 403) unless the signed-in user may touch this school's records."""
-    if school_id is None or not may_access_school(current_user, school_id):
-        abort(404)
-
-
-def require_role(*roles: str) -> None:
-    if not current_user.is_authenticated or current_user.role not in roles:
-        abort(404)

@@ -1,7 +1,6 @@
 """Sign in, sign out, and set a password from an emailed link."""
 
 from datetime import UTC, datetime
-from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -69,21 +68,6 @@ def start_session(user: User) -> None:
     login_user(user)
     cookie[SESSION_ID] = token
     cookie[SEEN] = int(utcnow().timestamp())
-
-
-def roles_required(*roles: str):
-    """Signed-in staff with one of ``roles``; anyone else gets the not-found page."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            service.require_role(*roles)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _typed_email() -> str:

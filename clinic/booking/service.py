@@ -29,8 +29,8 @@ from ..models import (
     household_values,
     utcnow,
 )
+from ..signals import announces_new_booking, announces_refusals
 from .places import SlotFull, take_place
-from .signals import announces_new_booking, announces_refusals
 
 # No 0/O or 1/I: a reference read out over the phone or typed from a letter stays right.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -33,15 +33,14 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .. import pagecache
-from ..auth.service import may_access_school, require_school_access
-from ..auth.views import roles_required
+from ..auth.access import current_staff, require_school_access, roles_required
+from ..auth.service import may_access_school
 from ..extensions import db
 from ..forms import form_view
 from ..invites.bring import advice_by_topic, bring_for, bring_list
-from ..links import keep_private
+from ..links import external_url, keep_private
 from ..localtime import local_today
 from ..models import Booking, School, Slot, utcnow
-from ..outbox.service import external_url
 from . import drafts, finder, limits, service
 from .choices import TOPIC_LABELS
 from .forms import ConfirmBookingForm, HouseholdForm, StaffHouseholdForm
@@ -447,7 +446,7 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
             slot_id=slot.id,
             details=answers,
             submission_id=submission_id,
-            booked_by=_current_staff() if flow.staff else None,
+            booked_by=current_staff() if flow.staff else None,
         )
     except service.SlotFull:
         db.session.rollback()
@@ -498,10 +497,6 @@ def _discard_draft(flow: Flow) -> None:
     if draft_id is not None:
         drafts.discard(db.session, draft_id)
         db.session.commit()
-
-
-def _current_staff():
-    return current_user._get_current_object()
 
 
 def _done_step(flow: Flow):

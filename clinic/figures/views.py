@@ -11,8 +11,7 @@ from datetime import date
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..auth.service import require_school_access
-from ..auth.views import roles_required
+from ..auth.access import require_school_access, roles_required
 from ..extensions import db
 from ..localtime import local_today
 from . import pictures, service

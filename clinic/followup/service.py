@@ -32,9 +32,8 @@ from .. import audit, batch
 from ..booking.choices import TOPICS
 from ..errors import RuleError
 from ..invites.notify import send_booking_email
-from ..links import InvalidLink, booking_for_feedback_token, feedback_token
+from ..links import InvalidLink, booking_for_feedback_token, external_url, feedback_token
 from ..models import Booking, BringAdvice, Clinic, Feedback, GuidanceLink, User, utcnow
-from ..outbox.service import external_url
 
 GENERAL = "general"
 # The topics a guidance link can be for: advice for everyone, then the booking form's topics.

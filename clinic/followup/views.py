@@ -9,7 +9,7 @@ from operator import attrgetter
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..auth.views import roles_required
+from ..auth.access import roles_required
 from ..core import render_error
 from ..extensions import db
 from ..forms import ConfirmForm, form_view, show_rule_error

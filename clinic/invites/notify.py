@@ -13,10 +13,10 @@ from email.utils import parseaddr
 from flask import current_app
 from sqlalchemy.orm import Session, object_session
 
-from ..links import manage_token
+from ..links import external_url, manage_token
 from ..localtime import zone_name
 from ..models import Booking, Clinic, OutboxMessage
-from ..outbox.service import external_url, queue_email
+from ..outbox.service import queue_email
 from .bring import bring_for
 from .calendar import Person, build_invite
 from .events import Place, booking_event

@@ -8,10 +8,8 @@ token.  A tampered or unknown link gets a friendly not-found page, never another
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from ..auth.service import require_school_access
-from ..auth.views import roles_required
+from ..auth.access import current_staff, require_school_access, roles_required
 from ..booking.places import SlotFull
 from ..extensions import db
 from ..filters import format_datetime
@@ -192,10 +190,6 @@ def _staff_booking(booking_id: int) -> Booking:
     return booking
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 @bp.route("/staff/<int:booking_id>/cancel", methods=["GET", "POST"])
 @roles_required(*ROLES)
 @form_view
@@ -206,7 +200,7 @@ def staff_cancel(booking_id: int):
     if locked is None and form.validate_on_submit():
         try:
             manage.cancel_booking(
-                db.session, booking, actor=_actor(), reason=form.reason.data or None
+                db.session, booking, actor=current_staff(), reason=form.reason.data or None
             )
         except manage.ChangeRefused as error:
             db.session.rollback()
@@ -232,7 +226,9 @@ def staff_move(booking_id: int):
     locked = manage.lock_reason(booking, now)
     if locked is None and form.validate_on_submit():
         try:
-            manage.move_booking(db.session, booking, form.slot_id.data, actor=_actor(), now=now)
+            manage.move_booking(
+                db.session, booking, form.slot_id.data, actor=current_staff(), now=now
+            )
         except (SlotFull, manage.ChangeRefused) as error:
             db.session.rollback()
             booking = db.session.get(Booking, booking.id)

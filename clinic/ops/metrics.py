@@ -7,7 +7,7 @@ Counted as they happen, in each process:
   (``/booking/<token>``), never the path, so no token reaches a label, and unknown paths
   are one ``<unmatched>`` series.
 - ``clinic_bookings_made_total`` and ``clinic_bookings_refused_total{reason}``, from
-  ``clinic.booking.signals``.
+  ``clinic.signals``.
 
 Read from the database at each scrape (so every process answers the same):
 
@@ -48,7 +48,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..booking import signals
+from .. import signals
 from ..extensions import db
 from ..models import OUTBOX_STATUSES, OutboxMessage, utcnow
 from .models import JobRun

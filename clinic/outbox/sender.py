@@ -4,7 +4,7 @@ Flask-Mail is the mail layer: each row becomes a Flask-Mail ``Message`` and goes
 through a Flask-Mail ``Connection`` from ``clinic.extensions.mail``, configured by
 Flask-Mail's settings (``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``, ``MAIL_USE_SSL``,
 ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_DEFAULT_SENDER``, ``MAIL_SUPPRESS_SEND``) plus
-``MAIL_TIMEOUT`` and ``MAIL_CA_FILE``.  ``clinic/outbox/mail.py`` holds the small
+``MAIL_TIMEOUT`` and ``MAIL_CA_FILE``.  ``clinic/mail.py`` holds the small
 subclasses that close Flask-Mail's gaps: a ``method`` on the calendar part, 7-bit safe text
 parts, and a connection with a timeout and a checked certificate.
 
@@ -24,8 +24,8 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from ..extensions import mail
+from ..mail import Connection, Message
 from ..models import OutboxMessage, utcnow
-from .mail import Connection, Message
 
 log = logging.getLogger(__name__)
 

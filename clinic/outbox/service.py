@@ -25,7 +25,6 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
 from jinja2 import TemplateNotFound
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit, batch
 from ..extensions import db
+from ..links import external_url
 from ..models import OutboxMessage, User, utcnow
 from ..text import has_control, one_line
 from .sender import MailServerUnavailable, build_email, open_transport
@@ -149,21 +149,6 @@ def _stored(item: Attachment) -> dict:
         "content_type": item.content_type,
         "data": base64.b64encode(item.data).decode("ascii"),
     }
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL under ``BASE_URL``, for emails, with or without a request.
-
-    ``url_for(_external=True)`` would use the host of the current request (whatever the
-    client or a proxy sent) and, outside a request, needs ``SERVER_NAME``, which also
-    changes how Flask matches incoming hosts.  Binding the app's URL map to ``BASE_URL``
-    gives the same answer in a view, in the worker and in a CLI command.
-    """
-    app = current_app
-    base = urlsplit(app.config["BASE_URL"])
-    adapter = app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
-    app.inject_url_defaults(endpoint, values)
-    return adapter.build(endpoint, values, force_external=True)
 
 
 # --- sending right after the commit -------------------------------------------------------

@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..auth.views import roles_required
+from ..auth.access import roles_required
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view
 from ..models import OutboxMessage

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, render_template, request, url_for
-from flask_login import current_user
 
-from ..auth.views import roles_required
+from ..auth.access import current_staff, roles_required
 from ..extensions import db
 from ..forms import ConfirmForm, form_view
 from ..links import (
@@ -87,10 +86,6 @@ def delete_waitlist_entry(token: str):
 # --- the admin's requests -----------------------------------------------------------------
 
 
-def _admin():
-    return current_user._get_current_object()
-
-
 @admin_bp.route("", methods=["GET", "POST"])
 @roles_required("admin")
 @form_view
@@ -99,7 +94,7 @@ def index():
     found = None
     if form.validate_on_submit():
         found = privacy.holdings(db.session, form.email.data)
-        privacy.record_access(db.session, _admin(), found)
+        privacy.record_access(db.session, current_staff(), found)
         db.session.commit()
         found = privacy.holdings(db.session, form.email.data)
     return render_template(
@@ -119,7 +114,7 @@ def download(kind: str):
     if kind not in ("json", "html") or not form.validate_on_submit():
         return index()
     found = privacy.holdings(db.session, form.email.data)
-    privacy.record_access(db.session, _admin(), found)
+    privacy.record_access(db.session, current_staff(), found)
     db.session.commit()
     held = privacy.export(db.session, privacy.holdings(db.session, form.email.data))
     name = f"personal-data-{utcnow():%Y%m%d}"
@@ -147,7 +142,9 @@ def erase():
     if not form.validate_on_submit():
         return index()
     if request.form.get("confirm") == "yes":
-        erased = privacy.erase_subject(db.session, form.email.data, actor=_admin(), now=utcnow())
+        erased = privacy.erase_subject(
+            db.session, form.email.data, actor=current_staff(), now=utcnow()
+        )
         db.session.commit()
         return render_template("privacy/admin_erased.html", erased=erased)
     found = privacy.holdings(db.session, form.email.data)

@@ -21,10 +21,10 @@ from ..booking.places import give_back_every_place
 from ..errors import RuleError
 from ..filters import format_date, format_time
 from ..invites.notify import send_booking_email
+from ..links import external_url
 from ..localtime import local_today, zone_name
 from ..manage import service as manage
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
-from ..outbox.service import external_url
 from ..waitlist import service as waitlist
 from ..workdays import why_not_working
 from .slots import (

@@ -23,13 +23,12 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..auth.service import require_school_access
-from ..auth.views import roles_required
+from ..auth.access import current_staff, require_school_access, roles_required
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, Form, form_view, record_id, show_rule_error
+from ..links import external_url
 from ..localtime import local, local_today
 from ..models import Clinic, School, Slot, User
-from ..outbox.service import external_url
 from ..waitlist import service as waitlist
 from . import feed, service
 from .forms import (
@@ -67,10 +66,6 @@ def labels():
         "default_window_hint": service.DEFAULT_WINDOW_HINT,
         "can_manage": current_user.is_authenticated and current_user.role in MANAGERS,
     }
-
-
-def _actor() -> User:
-    return current_user._get_current_object()
 
 
 def _clinic_or_404(clinic_id: int) -> Clinic:
@@ -128,7 +123,9 @@ def dashboard():
     status = request.args.get("status", "")
     status = status if status in service.STATUSES else ""
     school_id = request.args.get("school", type=record_id)  # None unless a real id
-    rows = service.dashboard_rows(db.session, _actor(), school_id=school_id, status=status or None)
+    rows = service.dashboard_rows(
+        db.session, current_staff(), school_id=school_id, status=status or None
+    )
     by_date = [(day, list(group)) for day, group in groupby(rows, key=lambda r: r.clinic.date)]
     return render_template(
         "schedule/dashboard.html",
@@ -138,7 +135,7 @@ def dashboard():
         status=status,
         filtered=bool(status or school_id),
         today=local_today(),
-        can_create=bool(service.schools_to_run(_actor())),
+        can_create=bool(service.schools_to_run(current_staff())),
     )
 
 
@@ -162,7 +159,7 @@ def show_clinic(clinic_id: int):
 @roles_required("officer")
 @form_view
 def new_clinic():
-    schools = service.schools_to_run(_actor())
+    schools = service.schools_to_run(current_staff())
     by_id = {str(school.id): school for school in schools}
     chosen = request.values.get("school", "")
     if chosen and chosen not in by_id:
@@ -179,7 +176,7 @@ def new_clinic():
             else:
                 clinic = service.create_clinic(
                     db.session,
-                    _actor(),
+                    current_staff(),
                     school=by_id[form.school.data],
                     details=details,
                     pattern=pattern,
@@ -219,7 +216,7 @@ def copy_clinic(clinic_id: int):
         try:
             clinic = service.copy_clinic(
                 db.session,
-                _actor(),
+                current_staff(),
                 source,
                 day=form.date.data,
                 booking_opens_at=window[0],
@@ -258,7 +255,9 @@ def publish_clinic(clinic_id: int):
         flash(CSRF_MESSAGE)
         return redirect(url_for(".show_clinic", clinic_id=clinic_id))
     try:
-        service.publish_clinic(db.session, _actor(), clinic, expected_version=form.version.data)
+        service.publish_clinic(
+            db.session, current_staff(), clinic, expected_version=form.version.data
+        )
     except service.StaleClinic:
         db.session.rollback()
         flash(STALE_MESSAGE)
@@ -288,7 +287,7 @@ def edit_clinic(clinic_id: int):
         try:
             changed = service.update_clinic(
                 db.session,
-                _actor(),
+                current_staff(),
                 clinic,
                 form.details(*window),
                 expected_version=form.version.data,
@@ -353,7 +352,7 @@ def cancel_clinic(clinic_id: int):
         try:
             cancelled = service.cancel_clinic(
                 db.session,
-                _actor(),
+                current_staff(),
                 clinic,
                 form.reason.data,
                 expected_version=form.version.data,
@@ -420,7 +419,11 @@ def add_slot(clinic_id: int):
     if form.validate_on_submit():
         try:
             service.add_slot(
-                db.session, _actor(), clinic, form.times(), expected_version=form.version.data
+                db.session,
+                current_staff(),
+                clinic,
+                form.times(),
+                expected_version=form.version.data,
             )
         except service.StaleClinic:
             clinic, stale = _fresh(clinic_id), True
@@ -456,7 +459,7 @@ def edit_slot(clinic_id: int, slot_id: int):
         try:
             changed = service.update_slot(
                 db.session,
-                _actor(),
+                current_staff(),
                 slot,
                 form.times(),
                 expected_version=form.version.data,
@@ -499,7 +502,9 @@ def remove_slot(clinic_id: int, slot_id: int):
     problem = None
     if form.validate_on_submit():
         try:
-            service.remove_slot(db.session, _actor(), slot, expected_version=form.version.data)
+            service.remove_slot(
+                db.session, current_staff(), slot, expected_version=form.version.data
+            )
         except service.StaleClinic:
             db.session.rollback()
             flash(STALE_MESSAGE)
@@ -544,7 +549,7 @@ def _feed_action(change: Callable[[User], object], done: str):
     if not ConfirmForm().validate_on_submit():
         flash(CSRF_MESSAGE)
     else:
-        change(_actor())
+        change(current_staff())
         db.session.commit()
         flash(done, "success")
     return redirect(url_for(".calendar_feed_page"))

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth.access import current_staff, roles_required
 from ..auth.service import AccountError
-from ..auth.views import roles_required
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, show_rule_error
 from ..models import School, User
@@ -27,10 +27,6 @@ def admin_only():
 @bp.context_processor
 def role_names():
     return {"role_labels": ROLE_LABELS, "role_hints": ROLE_HINTS}
-
-
-def _actor() -> User:
-    return current_user._get_current_object()
 
 
 def _all_schools() -> list[School]:
@@ -53,7 +49,7 @@ def add_school():
     form = SchoolForm()
     if form.validate_on_submit():
         try:
-            school = service.add_school(db.session, _actor(), **form.details())
+            school = service.add_school(db.session, current_staff(), **form.details())
         except service.SchoolError as error:
             db.session.rollback()
             show_rule_error(form, error)
@@ -78,7 +74,7 @@ def edit_school(school_id: int):
     form = SchoolForm(obj=school)
     if form.validate_on_submit():
         try:
-            service.update_school(db.session, _actor(), school, **form.details())
+            service.update_school(db.session, current_staff(), school, **form.details())
         except service.SchoolError as error:
             db.session.rollback()
             show_rule_error(form, error)
@@ -107,7 +103,7 @@ def invite_staff():
         try:
             user = service.invite_staff(
                 db.session,
-                _actor(),
+                current_staff(),
                 email=form.email.data,
                 name=form.name.data,
                 role=form.role.data,
@@ -153,7 +149,7 @@ def set_staff_schools(user_id: int):
         ticked = set(form.schools.data)
         chosen = [school for school in schools if school.id in ticked]
         try:
-            service.set_officer_schools(db.session, _actor(), user, chosen)
+            service.set_officer_schools(db.session, current_staff(), user, chosen)
         except AccountError as error:
             db.session.rollback()
             show_rule_error(form, error)
@@ -175,7 +171,7 @@ def change_staff_role(user_id: int):
         try:
             service.change_role(
                 db.session,
-                _actor(),
+                current_staff(),
                 user,
                 form.role.data,
                 next((s for s in schools if s.id == school_id), None),
@@ -212,7 +208,7 @@ def _button_action(user_id: int, change, done: str):
 def deactivate_staff(user_id: int):
     return _button_action(
         user_id,
-        lambda user: service.set_active(db.session, _actor(), user, False),
+        lambda user: service.set_active(db.session, current_staff(), user, False),
         "The account has been deactivated. They can no longer sign in.",
     )
 
@@ -222,7 +218,7 @@ def deactivate_staff(user_id: int):
 def reactivate_staff(user_id: int):
     return _button_action(
         user_id,
-        lambda user: service.set_active(db.session, _actor(), user, True),
+        lambda user: service.set_active(db.session, current_staff(), user, True),
         "The account has been reactivated. They can sign in again.",
     )
 
@@ -232,6 +228,6 @@ def reactivate_staff(user_id: int):
 def send_staff_link(user_id: int):
     return _button_action(
         user_id,
-        lambda user: service.send_password_link(db.session, _actor(), user),
+        lambda user: service.send_password_link(db.session, current_staff(), user),
         "We have emailed them a new link to set their password.",
     )

@@ -44,7 +44,7 @@ from ..booking.service import (
 from ..errors import RuleError
 from ..filters import format_date
 from ..invites.notify import place_of
-from ..links import waitlist_token
+from ..links import external_url, waitlist_token
 from ..models import (
     Booking,
     Clinic,
@@ -54,7 +54,7 @@ from ..models import (
     household_values,
     utcnow,
 )
-from ..outbox.service import external_url, queue_email
+from ..outbox.service import queue_email
 
 SHORTEST_OFFER = timedelta(minutes=30)
 

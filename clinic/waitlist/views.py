@@ -19,8 +19,7 @@ from flask import (
     url_for,
 )
 
-from ..auth.service import require_school_access
-from ..auth.views import roles_required
+from ..auth.access import require_school_access, roles_required
 from ..booking import limits
 from ..booking.forms import HouseholdForm
 from ..booking.places import SlotFull

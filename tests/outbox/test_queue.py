@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from clinic import create_app
 from clinic.extensions import mail
+from clinic.links import external_url
 from clinic.models import OutboxMessage
-from clinic.outbox.service import Attachment, external_url
+from clinic.outbox.service import Attachment
 
 from .support import ICS, reload
 

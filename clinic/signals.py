@@ -18,7 +18,7 @@ from blinker import Namespace
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..errors import RuleError
+from .errors import RuleError
 
 _signals = Namespace()
 booking_made = _signals.signal("booking-made")

@@ -1,0 +1,57 @@
+"""Who is acting, and whether they may: the decorator on every staff view and the one
+school-scope check views make.
+
+Views import from here, never from ``auth/views.py`` (that module is the sign-in pages).
+The rules behind the answers (roles, which schools a user covers) are in ``service.py``;
+this module only reads the signed-in user and answers 404, never 403, so a refused
+person learns nothing about what exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from .service import may_access_school
+
+if TYPE_CHECKING:
+    from ..models import User
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def current_staff() -> User:
+    """The signed-in staff member, as the ``User`` row (not Flask-Login's proxy), for
+    services that record who acted.  Only for views behind ``roles_required``."""
+    return cast("User", current_user._get_current_object())  # type: ignore[attr-defined]
+
+
+def require_role(*roles: str) -> None:
+    """404 unless someone is signed in with one of ``roles``."""
+    if not current_user.is_authenticated or current_user.role not in roles:
+        abort(404)
+
+
+def require_school_access(school_id: int | None) -> None:
+    """404 (never 403) unless the signed-in user may touch this school's records."""
+    if school_id is None or not may_access_school(current_user, school_id):
+        abort(404)
+
+
+def roles_required(*roles: str) -> Callable[[View], View]:
+    """Signed-in staff with one of ``roles``; anyone else gets the not-found page."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            require_role(*roles)
+            return view(*args, **kwargs)
+
+        return cast("View", wrapped)
+
+    return decorator
