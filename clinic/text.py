@@ -54,11 +54,6 @@ def lines(value):
     return _LINES_BAD.sub("", _LINE_BREAK.sub("\n", _no_surrogates(value)))
 
 
-def is_one_line(value: str) -> bool:
-    """True when ``one_line`` would leave ``value`` as it is."""
-    return one_line(value) == value
-
-
 def has_control(value: str) -> bool:
     """Any control character or line break at all (for values where removing one would
     change what they mean, like an email address or a web address: refuse those)."""
@@ -90,3 +85,18 @@ def sentence(value) -> str:
     if not text or text.endswith(("?", "!", ".")):
         return text
     return text + "."
+
+
+# --- typed text in a spreadsheet ---------------------------------------------------------
+
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value):
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading
+    apostrophe; anything else, and a value that is not text (a count), stays as it is.  The
+    one guard of every CSV the service makes (the attendance list and the figures)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

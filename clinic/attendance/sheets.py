@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..text import spreadsheet_cell
+
 STATUS_LABELS = {
     "confirmed": "Booked",
     "attended": "Attended",
@@ -32,8 +34,6 @@ CSV_HEADER = (
 )
 # Spare rows per slot on the printed sheet, for people who come without booking.
 BLANK_ROWS_PER_SLOT = 3
-# Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -132,11 +132,6 @@ def totals_for(slots: Iterable[SheetSlot], walk_ins: int) -> Totals:
     )
 
 
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: a leading apostrophe stops it running a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def build_csv(sheet: Sheet) -> bytes:
     """One row per booking, UTF-8 with a byte-order mark so Excel reads the accents right."""
     out = io.StringIO()
@@ -154,7 +149,7 @@ def build_csv(sheet: Sheet) -> bytes:
                 row.status_label,
                 row.reference,
             )
-            writer.writerow([safe_cell(cell) for cell in cells])
+            writer.writerow([spreadsheet_cell(cell) for cell in cells])
     return out.getvalue().encode("utf-8-sig")
 
 

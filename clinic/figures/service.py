@@ -32,10 +32,9 @@ from sqlalchemy.orm import Session
 from ..auth.service import scoped_school_filter
 from ..booking.choices import TOPIC_LABELS, TOPICS
 from ..models import Booking, Clinic, Feedback, School, Slot, User, WalkIn
+from ..text import spreadsheet_cell
 
 COMMENTS_SHOWN = 50
-# Characters a spreadsheet reads as the start of a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -307,13 +306,6 @@ def schools_in_scope(session: Session, user: User) -> list[School]:
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def csv_safe(value):
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _number(value: float | None, places: int) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
@@ -359,7 +351,7 @@ def figures_csv(result: Figures) -> bytes:
             row.feedback,
             _number(row.mean_useful, 2),
         ] + [row.topics.get(value, 0) for value, _ in TOPICS]
-        writer.writerow([csv_safe(cell) for cell in line])
+        writer.writerow([spreadsheet_cell(cell) for cell in line])
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -3,8 +3,8 @@
 import csv
 import io
 
-from clinic.attendance import sheets
 from clinic.filters import format_date
+from clinic.text import FORMULA_STARTS, spreadsheet_cell
 
 from .conftest import pdf_info, pdf_text
 from .test_list import url
@@ -80,15 +80,15 @@ def test_cells_that_would_run_as_formulas_are_neutralised(officer_client, clinic
     assert rows[1]["Access needs"] == "'\tTabbed"
     for row in rows:
         for value in row.values():
-            assert not value.startswith(sheets.FORMULA_STARTS)
+            assert not value.startswith(FORMULA_STARTS)
 
 
 def test_safe_cell_leaves_ordinary_text_alone():
-    assert sheets.safe_cell("Alex Parent") == "Alex Parent"
-    assert sheets.safe_cell("") == ""
-    assert sheets.safe_cell("07700 900982") == "07700 900982"
+    assert spreadsheet_cell("Alex Parent") == "Alex Parent"
+    assert spreadsheet_cell("") == ""
+    assert spreadsheet_cell("07700 900982") == "07700 900982"
     for start in ("=", "+", "-", "@", "\t", "\r"):
-        assert sheets.safe_cell(f"{start}1") == f"'{start}1"
+        assert spreadsheet_cell(f"{start}1") == f"'{start}1"
 
 
 def test_the_pdf_is_the_a4_sign_in_sheet(officer_client, session, clinic, make, tmp_path):

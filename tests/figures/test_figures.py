@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from clinic.figures import service as figures
+from clinic.text import spreadsheet_cell
 from tests.followup.support import (
     anonymise_everything,
     book,
@@ -380,6 +381,6 @@ def test_with_no_clinics_the_page_says_so(officer_client):
 
 
 def test_a_csv_cell_is_only_changed_when_it_looks_like_a_formula():
-    assert figures.csv_safe("Oakfield") == "Oakfield"
-    assert figures.csv_safe("=1+1") == "'=1+1"
-    assert figures.csv_safe(-3) == -3  # numbers stay numbers
+    assert spreadsheet_cell("Oakfield") == "Oakfield"
+    assert spreadsheet_cell("=1+1") == "'=1+1"
+    assert spreadsheet_cell(-3) == -3  # numbers stay numbers
