@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import batch
 from ..localtime import local_today
 from ..models import Clinic, SheetPdf, User, utcnow
+from ..upsert import insert_into
 from . import sheets
 from .service import build_sheet, get_clinic, sheet_pdf
 
@@ -46,9 +46,7 @@ def request_pdf(
     while it is being made asks once (one row per clinic, written with an upsert so two
     presses at once cannot collide)."""
     now = now or utcnow()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SheetPdf).values(
+    statement = insert_into(session, SheetPdf).values(
         clinic_id=clinic.id, requested_at=now, requested_by_id=actor.id
     )
     session.execute(

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
@@ -30,6 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..signals import announces_new_booking, announces_refusals
+from ..upsert import insert_into
 from .places import SlotFull, take_place
 
 # No 0/O or 1/I: a reference read out over the phone or typed from a letter stays right.
@@ -261,10 +261,11 @@ def _add_booking(
         submission_id=submission_id,
         booked_by_id=booked_by.id if booked_by is not None else None,
     )
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     booking_id = session.scalar(
-        insert(Booking).values(**values).on_conflict_do_nothing().returning(Booking.id)
+        insert_into(session, Booking)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(Booking.id)
     )
     if booking_id is None:
         clash = _clash(session, submission_id, slot.clinic_id, details["email"])

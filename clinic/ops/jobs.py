@@ -24,11 +24,11 @@ from datetime import datetime
 
 import click
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import utcnow
+from ..upsert import insert_into
 from .logs import log_context
 from .models import JobRun
 from .redact import redact
@@ -109,8 +109,7 @@ def _write(name: str, **values) -> None:
     """Upsert one job's row on a connection of its own."""
     try:
         with db.engine.begin() as conn:
-            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            statement = insert(JobRun).values(name=name, **values)
+            statement = insert_into(conn, JobRun).values(name=name, **values)
             conn.execute(statement.on_conflict_do_update(index_elements=["name"], set_=values))
     except Exception:  # noqa: BLE001 - the record is for operators; the command goes on
         log.exception("Could not record the run of %s in job_run", name)
