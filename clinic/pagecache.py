@@ -22,11 +22,13 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app, request, session
 from flask_login import current_user
 
 MAX_PAGES = 256
+T = TypeVar("T", str, bytes)
 
 
 class PageStore:
@@ -82,15 +84,19 @@ def key_of(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def cached(store: PageStore, key: str, draw: Callable[[], T]) -> T:
+    """What ``store`` keeps for ``key``, or ``draw()``'s result, kept there from now on.
+    Only for what is the same for anyone who may be handed it: the caller decides."""
+    value = store.get(key)
+    if value is None:
+        value = draw()
+        store.put(key, value)
+    return value
+
+
 def cached_page(key: Callable[[], str], draw: Callable[[], str]) -> str:
     """The page for ``key()``, drawn by ``draw()`` when this worker has not drawn it yet.
     A request that may not share the page (``shareable``) is drawn for itself."""
     if not shareable():
         return draw()
-    page_key = key()
-    store = pages()
-    html = store.get(page_key)
-    if html is None:
-        html = draw()
-        store.put(page_key, html)
-    return html
+    return cached(pages(), key(), draw)

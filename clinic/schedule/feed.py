@@ -90,12 +90,10 @@ def officer_feed(session: Session, officer: User, now: datetime | None = None) -
     # apps ask for it every hour whether or not anything changed: the feed is built once
     # per worker for the same events (they are plain values: counts, never a parent).
     # Its DTSTAMP says when it was built.
-    key = pagecache.key_of("officer feed", officer.id, calendar_name, zone_name(), events)
-    store = pagecache.store("officer feeds", size=FEEDS_KEPT)
-    feed = store.get(key)
-    if feed is None:
-        feed = build_feed(
+    return pagecache.cached(
+        pagecache.store("officer feeds", size=FEEDS_KEPT),
+        pagecache.key_of("officer feed", officer.id, calendar_name, zone_name(), events),
+        lambda: build_feed(
             events, calendar_name=calendar_name, refresh=REFRESH, now=now, timezone=zone_name()
-        )
-        store.put(key, feed)
-    return feed
+        ),
+    )
