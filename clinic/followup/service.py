@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from .. import audit, batch
 from ..booking.choices import TOPICS
 from ..errors import RuleError
+from ..invites.bring import advice_by_topic
 from ..invites.notify import send_booking_email
 from ..links import InvalidLink, booking_for_feedback_token, external_url, feedback_token
 from ..models import Booking, BringAdvice, Clinic, Feedback, GuidanceLink, User, utcnow
@@ -196,7 +197,7 @@ def bring_label(topic: str) -> str:
 
 def list_bring_advice(session: Session) -> list[BringTopic]:
     """What to bring for every topic, in the booking form's order (blank: nothing extra)."""
-    texts = dict(session.execute(select(BringAdvice.topic, BringAdvice.text)).all())
+    texts = advice_by_topic(session)
     return [
         BringTopic(topic=topic, label=bring_label(topic), text=texts.get(topic, ""))
         for topic in GUIDANCE_TOPIC_LABELS
