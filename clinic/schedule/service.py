@@ -603,8 +603,8 @@ def update_clinic(
         )
     if details.venue.strip() != clinic.venue.strip():
         changes.append(
-            f"Where to go has changed from “{_one_line(clinic.venue)}” "
-            f"to “{_one_line(details.venue)}”"
+            f"Where to go has changed from “{_venue_as_quoted(clinic.venue)}” "
+            f"to “{_venue_as_quoted(details.venue)}”"
         )
     told = live_bookings(session, [slot.id for slot in clinic.slots]) if changes else []
     if told and not confirmed:
@@ -626,8 +626,12 @@ def update_clinic(
     return Changed(changes, told)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split()) or "not given"
+def _venue_as_quoted(venue: str) -> str:
+    """A venue as it reads between quotes in the change email: every run of white space
+    (line breaks and spaces alike) one space, and "not given" when blank.  Not
+    ``text.one_line``, which cleans what is stored: it leaves runs of spaces as typed and
+    a blank value blank."""
+    return " ".join(venue.split()) or "not given"
 
 
 def _slot_times_on(clinic: Clinic, day: date) -> dict[int, tuple[datetime, datetime]]:
