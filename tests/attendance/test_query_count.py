@@ -1,30 +1,14 @@
 """A clinic with 1,000 bookings is read with as many queries as one with 10."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from clinic.extensions import db
 from clinic.models import Booking, WalkIn
+from tests.helpers import sql_sent
 
 from .conftest import add_bookings
 from .test_list import url
-
-
-@contextmanager
-def counted_queries():
-    """Every SQL statement the app sends while the block runs."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def fill(session, clinic, bookings: int, prefix: str, marker) -> None:
@@ -50,9 +34,9 @@ def test_queries_do_not_grow_with_the_bookings(
     small_url, large_url = url(small, suffix), url(large, suffix)
     officer_client.get(small_url)  # warm up: nothing first-time is counted
 
-    with counted_queries() as for_small:
+    with sql_sent() as for_small:
         small_page = officer_client.get(small_url)
-    with counted_queries() as for_large:
+    with sql_sent() as for_large:
         large_page = officer_client.get(large_url)
 
     assert small_page.status_code == large_page.status_code == 200

@@ -16,7 +16,7 @@ import urllib.request
 from contextlib import ExitStack
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from bench.burst import Figures, Parent, _sort, serve
 from clinic import create_app
@@ -24,6 +24,7 @@ from clinic.extensions import db
 from clinic.models import Booking, School, Slot
 from clinic.sqlite import WriteInReadRequest
 from tests import factories
+from tests.helpers import sql_sent
 
 HOLDER = """
 import sqlite3, sys
@@ -54,20 +55,11 @@ def sqlite_app(sqlite_file):
 
 def _begins(app, method: str | None) -> list[str]:
     """How a transaction begins inside a request of ``method`` (None: outside a request)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with ExitStack() as stack:
-            if method:
-                stack.enter_context(app.test_request_context("/", method=method))
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    with sql_sent() as seen, ExitStack() as stack:
+        if method:
+            stack.enter_context(app.test_request_context("/", method=method))
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
     return [statement for statement in seen if statement.startswith("BEGIN")]
 
 

@@ -14,10 +14,10 @@ from tests.followup.support import (
     anonymise_everything,
     book,
     clinic_dated,
-    counting_queries,
     feedback,
     walk_in,
 )
+from tests.helpers import sql_sent
 
 TODAY = date(2025, 5, 1)  # the service is told the day; the pages use the real one
 REAL_TODAY = datetime.now(ZoneInfo("Europe/London")).date()
@@ -228,12 +228,12 @@ def add_more_clinics(session, make, world, count: int) -> None:
 def test_the_number_of_queries_does_not_grow_with_the_clinics(session, make, world, officer_client):
     def measure():
         session.commit()
-        with counting_queries() as service_queries:
+        with sql_sent() as service_queries:
             officer_figures(session, world)
         session.commit()
-        with counting_queries() as page_queries:
+        with sql_sent() as page_queries:
             assert officer_client.get("/staff/figures").status_code == 200
-        with counting_queries() as csv_queries:
+        with sql_sent() as csv_queries:
             assert officer_client.get("/staff/figures.csv").status_code == 200
         return len(service_queries), len(page_queries), len(csv_queries)
 
@@ -242,14 +242,14 @@ def test_the_number_of_queries_does_not_grow_with_the_clinics(session, make, wor
     many = measure()
 
     assert few == many
-    with counting_queries() as statements:
+    with sql_sent() as statements:
         officer_figures(session, world)
     # One GROUP BY query for each kind of record, and one for the comments.
     assert len([sql for sql in statements if "FROM clinic" in sql or "FROM feedback" in sql]) == 6
 
 
 def test_the_queries_read_no_personal_details(session, world):
-    with counting_queries() as statements:
+    with sql_sent() as statements:
         officer_figures(session, world)
     sql = " ".join(statements).lower()
     for table in ("booking", "walk_in"):

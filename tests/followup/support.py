@@ -1,15 +1,13 @@
 """Builders shared by the follow-up and figures tests: clinics on a chosen day, bookings in
-each state, walk-ins and feedback, and a counter of database queries."""
+each state, walk-ins and feedback."""
 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
-from clinic.extensions import db
 from clinic.models import Booking, Clinic, Feedback, Slot, WalkIn, utcnow
 
 FEEDBACK_LINK = re.compile(r"https?://[^\s\"<>]+/feedback/[^\s\"<>]+")
@@ -79,21 +77,6 @@ def anonymise_everything(session) -> None:
     )
     session.execute(update(WalkIn).values(parent_name=None, anonymised_at=now))
     session.commit()
-
-
-@contextmanager
-def counting_queries():
-    """Counts the SQL statements sent to the database inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def feedback_link_in(message) -> str:

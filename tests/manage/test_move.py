@@ -4,12 +4,12 @@ the parent's calendar gets the same event (UID) with SEQUENCE one higher."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from clinic.booking.places import SlotFull
-from clinic.extensions import db
 from clinic.manage import service as manage
 from clinic.models import AuditEvent, Booking, Slot
+from tests.helpers import sql_sent
 
 from .support import (
     calendar_part,
@@ -58,18 +58,12 @@ def test_a_parent_moves_to_another_time(client, session, smtp, clinic, book):
 
 
 def test_the_new_place_is_held_before_the_old_one_is_given_back(session, clinic, booking):
-    statements = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("UPDATE SLOT"):
-            statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with sql_sent(with_parameters=True) as sent:
         manage.move_booking(session, booking, clinic.slots[1].id, actor="parent")
         session.commit()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
+    statements = [
+        (sql, params) for sql, params in sent if sql.lstrip().upper().startswith("UPDATE SLOT")
+    ]
 
     old_id, new_id = clinic.slots[0].id, clinic.slots[1].id
     kinds = [

@@ -3,12 +3,11 @@
 import re
 
 import pytest
-from sqlalchemy import event
 
-from clinic.extensions import db
 from clinic.filters import format_date
 from clinic.localtime import local_today
 from clinic.schedule import service
+from tests.helpers import sql_sent
 
 from .test_cancel import waiting
 from .test_feed import moved_back
@@ -118,16 +117,8 @@ def test_the_dashboard_query_count_does_not_grow_with_clinics(
     app, officer_client, make, school, officer_user
 ):
     def count_queries() -> int:
-        statements = []
-
-        def remember(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", remember)
-        try:
+        with sql_sent() as statements:
             assert officer_client.get(DASHBOARD).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", remember)
         return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
     for days in (3, 4):
