@@ -22,7 +22,7 @@ from .burst import ROOT
 
 ZONE = ZoneInfo("Europe/London")
 FINDER_WORD = "benchfind"  # in the name of every school the finder search should match
-PASSWORD = "bench password, not a secret"  # noqa: S105 - invented staff for a benchmark
+PASSWORD = "bench password, not a secret"  # invented staff for a benchmark
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ WEEKEND = {5: "Saturday", 6: "Sunday"}
 
 @lru_cache(maxsize=32)
 def _bank_holidays(year: int) -> dict[date, str]:
-    import holidays  # noqa: PLC0415 - heavy-ish; only the few callers need it
+    import holidays  # heavy-ish; only the few callers need it
 
     found = holidays.country_holidays(COUNTRY, subdiv=SUBDIVISION, years=year)
     return dict(found.items())

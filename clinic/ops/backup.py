@@ -275,7 +275,11 @@ def _check_sqlite(path: Path) -> tuple[tuple[str, ...], dict[str, int]]:
                     " AND name NOT LIKE 'sqlite_%' ORDER BY name"
                 )
             ]
-            tables = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+            tables = {
+                # The names are the copy's own tables (from sqlite_master), not typed text.
+                n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]  # noqa: S608
+                for n in names
+            }
             revisions = ()
             if "alembic_version" in names:
                 rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()

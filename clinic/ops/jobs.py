@@ -111,7 +111,7 @@ def _write(name: str, **values) -> None:
         with db.engine.begin() as conn:
             statement = insert_into(conn, JobRun).values(name=name, **values)
             conn.execute(statement.on_conflict_do_update(index_elements=["name"], set_=values))
-    except Exception:  # noqa: BLE001 - the record is for operators; the command goes on
+    except Exception:  # the record is for operators; the command goes on
         log.exception("Could not record the run of %s in job_run", name)
 
 

@@ -129,7 +129,7 @@ class DatabaseCollector:
         )
         try:
             families = list(self._families(now))
-        except Exception:  # noqa: BLE001 - a scrape must answer even with the database away
+        except Exception:  # a scrape must answer even with the database away
             log.warning("metrics: the database did not answer", exc_info=True)
             self.session.rollback()
             up.add_metric([], 0)

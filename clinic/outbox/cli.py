@@ -57,12 +57,12 @@ def _one_round() -> None:
         try:
             if done := job(db.session):
                 click.echo(str(done))
-        except Exception:  # noqa: BLE001 - one job's trouble must not stop the sending
+        except Exception:  # one job's trouble must not stop the sending
             current_app.logger.exception("Outbox worker job %s failed", job.__name__)
             db.session.rollback()
     try:
         counts = service.send_due(db.session)
-    except Exception:  # noqa: BLE001 - the worker must outlive a database restart
+    except Exception:  # the worker must outlive a database restart
         current_app.logger.exception("Outbox worker round failed")
         db.session.rollback()
         return
