@@ -5,7 +5,7 @@ click that finds its first booking sends nothing); ``booking_refused`` when
 ``book_place`` refuses, with the refusal's name as ``reason`` (``slot_full``,
 ``already_booked``, ``booking_closed``…).  Both take the session as sender.
 
-``service.py`` marks the two places with ``@announces_refusals`` and
+``booking/service.py`` marks the two places with ``@announces_refusals`` and
 ``@announces_new_booking``; nothing else there knows about signals.
 """
 

@@ -8,8 +8,9 @@ with the change or not at all.  After the commit the app tries to send it at onc
 Claiming is safe with several senders at once on both databases: a sender first commits a
 claim (a conditional UPDATE from 'pending' to 'sending') and only then talks SMTP, with no
 transaction open.  On PostgreSQL the candidates are read with ``FOR UPDATE SKIP LOCKED`` so
-senders take different rows instead of queueing behind each other; on SQLite every
-transaction starts with ``BEGIN IMMEDIATE``, which lets one writer in at a time.
+senders take different rows instead of queueing behind each other; on SQLite a sender's
+transaction, outside any request, starts with ``BEGIN IMMEDIATE`` (``clinic/sqlite.py``),
+which lets one writer in at a time.
 Delivery is at least once: a sender that dies between the SMTP reply and recording it
 leaves a stale claim, and the message is sent again after ``STALE_CLAIM``.
 """
@@ -198,7 +199,7 @@ def _send_in_own_session(app: Flask, ids: Sequence[int]) -> None:
     try:
         with app.app_context(), Session(db.engine) as session:
             send_messages(session, ids)
-    except Exception:  # noqa: BLE001 - the message stays queued; the worker will send it
+    except Exception:  # the message stays queued; the worker will send it
         log.exception("Could not send outbox messages %s straight away", list(ids))
 
 
@@ -283,8 +284,8 @@ def _due(limit: int):
 
     ``FOR UPDATE SKIP LOCKED`` makes PostgreSQL senders pass over rows another sender is
     claiming instead of waiting for them.  SQLite has no row locks (SQLAlchemy leaves the
-    clause out); there every transaction starts with ``BEGIN IMMEDIATE`` (see
-    ``clinic/__init__.py``), so one sender claims at a time.
+    clause out); there a sender's transaction, outside any request, begins with ``BEGIN
+    IMMEDIATE`` (see ``clinic/sqlite.py``), so one sender claims at a time.
     """
     return (
         select(OutboxMessage.id)
