@@ -72,6 +72,20 @@ class _SQLAlchemy(SQLAlchemy):
 
 
 db = _SQLAlchemy(model_class=Base)
+
+# The base of every model.  Flask-SQLAlchemy's documented way is `class User(db.Model)`: with
+# ``model_class=Base`` it makes ``db.Model`` from ``Base`` (same DeclarativeBase, registry and
+# metadata, plus its bind keys and the legacy ``query``).  mypy cannot take a base class from
+# an attribute of an object (python/mypy#8603: "Name db.Model is not defined", and every
+# column untyped), so to mypy the models derive from the typed ``Base`` itself, which is what
+# gives their columns ``Mapped[...]`` types; at run time they are exactly ``db.Model``'s.
+if TYPE_CHECKING:
+
+    class Model(Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
