@@ -43,6 +43,7 @@ from ..models import (
     WalkIn,
     utcnow,
 )
+from ..rows import changed
 
 # The columns of a household (booking, waiting-list entry) that name or describe a person.
 HOUSEHOLD_PERSONAL = {
@@ -101,12 +102,14 @@ CLINIC_RECORDS = {
 def anonymise(record: ClinicRecord, session: Session, record_id: int, *, now: datetime) -> bool:
     """Blank one record's personal columns, unless that is done already."""
     model = record.model
-    done = session.execute(
-        update(model)
-        .where(model.id == record_id, model.anonymised_at.is_(None))
-        .values(**record.blanked, anonymised_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = changed(
+        session.execute(
+            update(model)
+            .where(model.id == record_id, model.anonymised_at.is_(None))
+            .values(**record.blanked, anonymised_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if done and record.audited:
         strip_audit_of(session, model.__name__.lower(), record_id)
     return bool(done)
@@ -120,16 +123,18 @@ anonymise_feedback = functools.partial(anonymise, CLINIC_RECORDS["feedback"])
 def purge_message(session: Session, message_id: int, *, now: datetime) -> bool:
     """Blank a finished email; one still waiting to go (pending, sending) is left alone."""
     return bool(
-        session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.purged_at.is_(None),
-                OutboxMessage.status.in_(FINISHED_MESSAGES),
+        changed(
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.purged_at.is_(None),
+                    OutboxMessage.status.in_(FINISHED_MESSAGES),
+                )
+                .values(**MESSAGE_PURGED, purged_at=now)
+                .execution_options(synchronize_session=False)
             )
-            .values(**MESSAGE_PURGED, purged_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     )
 
 
@@ -155,7 +160,7 @@ def strip_audit_of(session: Session, object_type: str, object_id: int) -> int:
 
 
 def delete_draft(session: Session, draft_id: str) -> bool:
-    return bool(session.execute(delete(BookingDraft).where(BookingDraft.id == draft_id)).rowcount)
+    return bool(changed(session.execute(delete(BookingDraft).where(BookingDraft.id == draft_id))))
 
 
 # --- what is due --------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from ..models import (
     utcnow,
 )
 from ..outbox.service import queue_email
+from ..rows import changed
 
 SHORTEST_OFFER = timedelta(minutes=30)
 
@@ -318,7 +319,7 @@ def _offer(
         .values(status="offered", offered_at=now, offered_slot_id=slot.id, offer_expires_at=expires)
         .execution_options(synchronize_session=False)
     )
-    if offered.rowcount != 1:
+    if changed(offered) != 1:
         give_back_place(session, slot.id)
         session.expire(entry)
         return False
@@ -370,7 +371,7 @@ def claim(session: Session, entry: WaitlistEntry, *, now: datetime | None = None
         .execution_options(synchronize_session=False)
     )
     session.refresh(entry)
-    if claimed.rowcount != 1:
+    if changed(claimed) != 1:
         if entry.status == "claimed" and entry.booking_id is not None:
             return session.get(Booking, entry.booking_id)
         raise OfferNotOpen()
@@ -436,7 +437,7 @@ def _end_entry(session: Session, entry: WaitlistEntry, status: str, *, expired_b
         .execution_options(synchronize_session=False)
     )
     session.refresh(entry)
-    if ended.rowcount != 1:
+    if changed(ended) != 1:
         return False
     if held_slot_id is not None:
         give_back_place(session, held_slot_id)
