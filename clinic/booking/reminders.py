@@ -83,7 +83,7 @@ def send_reminder(session: Session, booking_id: int, *, now: datetime) -> bool:
     )
     if changed(claimed) != 1:
         return False
-    booking = session.get(Booking, booking_id, populate_existing=True)
+    booking = session.get_one(Booking, booking_id, populate_existing=True)
     send_booking_email(
         session,
         booking,

@@ -356,7 +356,7 @@ def send_follow_ups(session: Session, *, now: datetime | None = None) -> batch.R
     def follow_up(session: Session, booking_id: int) -> bool:
         if not _claim(session, booking_id, now):
             return False
-        _queue_follow_up(session, session.get(Booking, booking_id), guides)
+        _queue_follow_up(session, session.get_one(Booking, booking_id), guides)
         return True
 
     run = batch.Run("followup send")

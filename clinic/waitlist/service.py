@@ -373,7 +373,7 @@ def claim(session: Session, entry: WaitlistEntry, *, now: datetime | None = None
     session.refresh(entry)
     if changed(claimed) != 1:
         if entry.status == "claimed" and entry.booking_id is not None:
-            return session.get(Booking, entry.booking_id)
+            return session.get_one(Booking, entry.booking_id)
         raise OfferNotOpen()
     give_back_place(session, entry.offered_slot_id)
     booking = book_place(
@@ -574,7 +574,7 @@ def run_due_steps(session: Session, *, now: datetime | None = None) -> WaitlistC
 
     def tidy_clinic(session: Session, clinic_id: int) -> tuple[int, int]:
         """(entries taken off a closed list, offers made)"""
-        clinic = session.get(Clinic, clinic_id)
+        clinic = session.get_one(Clinic, clinic_id)
         if list_closed(clinic, now):
             return close_list(session, clinic, now=now), 0
         return 0, len(place_freed(session, clinic.id, now=now))
