@@ -362,7 +362,7 @@ def _send_one(session: Session, transport, message_id: int, worker_id: str) -> b
     if changed(renewed) != 1:
         session.commit()
         return False
-    message = session.get(OutboxMessage, message_id)
+    message = session.get_one(OutboxMessage, message_id)
     email = build_email(message, current_app.config["MAIL_DEFAULT_SENDER"])
     # No transaction stays open (on SQLite: no write lock held) while the mail server talks.
     session.commit()
@@ -487,6 +487,6 @@ def retry(session: Session, message_id: int, *, actor: User) -> bool:
     )
     if changed(result) != 1:
         return False
-    message = session.get(OutboxMessage, message_id)
+    message = session.get_one(OutboxMessage, message_id)
     audit.record(session, actor, "outbox.retry", message, kind=message.kind)
     return True
