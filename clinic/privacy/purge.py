@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
@@ -55,7 +56,7 @@ HOUSEHOLD_PERSONAL = {
     "access_needs": None,
 }
 # An email once its retention is over: what it said and to whom is gone.
-MESSAGE_PURGED = {
+MESSAGE_PURGED: dict[str, object] = {
     "recipient": "",
     "text_body": "",
     "html_body": None,
@@ -85,8 +86,8 @@ class ClinicRecord:
     such as status, school years, topics and scores, stays for the figures) and whether
     audit events name it (their personal keys go with it)."""
 
-    model: type
-    blanked: dict
+    model: type[Booking] | type[WaitlistEntry] | type[WalkIn] | type[Feedback]
+    blanked: dict[str, None]
     audited: bool = False
 
 
@@ -180,11 +181,11 @@ def clinics_before(now: datetime):
     return select(Clinic.id).where(Clinic.date < last_kept)
 
 
-def _ids(session: Session, statement) -> list:
+def _ids(session: Session, statement) -> list[int]:
     return list(session.scalars(statement))
 
 
-def due(session: Session, now: datetime) -> dict[str, tuple[type, list]]:
+def due(session: Session, now: datetime) -> dict[str, list[int]]:
     """Each kind of record due, with the ids to do."""
     old_clinics = clinics_before(now)
     sent_before = now - timedelta(days=keep_sent_email_days())
@@ -227,8 +228,14 @@ def due(session: Session, now: datetime) -> dict[str, tuple[type, list]]:
     }
 
 
-STEPS = {kind: functools.partial(anonymise, record) for kind, record in CLINIC_RECORDS.items()}
-STEPS |= {
+class Step(Protocol):
+    """One record's step: True if it changed the record (a second run finds it done)."""
+
+    def __call__(self, session: Session, record_id: int, /, *, now: datetime) -> bool: ...
+
+
+STEPS: dict[str, Step] = {
+    **{kind: functools.partial(anonymise, record) for kind, record in CLINIC_RECORDS.items()},
     "email": purge_message,
     "audit event": lambda session, event_id, now: strip_audit_event(session, event_id),
     "booking draft": lambda session, draft_id, now: delete_draft(session, draft_id),
