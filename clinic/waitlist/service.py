@@ -217,7 +217,7 @@ def position(session: Session, entry: WaitlistEntry) -> int | None:
     """The entry's place in line (1 is next), or None once it has left the line."""
     if not entry.is_live:
         return None
-    ahead = session.scalar(
+    ahead = session.scalars(
         select(func.count())
         .select_from(WaitlistEntry)
         .where(
@@ -225,7 +225,7 @@ def position(session: Session, entry: WaitlistEntry) -> int | None:
             WaitlistEntry.is_live,
             _before(entry),
         )
-    )
+    ).one()
     return ahead + 1
 
 
@@ -507,11 +507,11 @@ def live_entries(session: Session, clinic_id: int) -> list[WaitlistEntry]:
 
 def live_count(session: Session, clinic_id: int) -> int:
     """How many households are in the clinic's line."""
-    return session.scalar(
+    return session.scalars(
         select(func.count(WaitlistEntry.id)).where(
             WaitlistEntry.clinic_id == clinic_id, WaitlistEntry.is_live
         )
-    )
+    ).one()
 
 
 def clinic_cancelled(
