@@ -41,7 +41,10 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     if hasattr(settings, "check"):
         settings.check(app)
     if app.config.get("PROXY_FIX", name == "production"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # Flask's documented way to add WSGI middleware, which mypy reads as replacing a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=1, x_proto=1, x_host=1
+        )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     # Ids in URLs fit the database's integer columns; a longer one is a 404, not a 500.

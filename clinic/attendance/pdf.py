@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from .. import batch
 from ..localtime import local_today
 from ..models import Clinic, SheetPdf, User, utcnow
+from ..rows import changed
 from . import sheets
 from .service import build_sheet, get_clinic, sheet_pdf
 
@@ -95,11 +96,13 @@ def build_requested_pdfs(session: Session, *, now: datetime | None = None) -> st
     now = now or utcnow()
     run = batch.Run("sheet PDFs")
     past = select(Clinic.id).where(Clinic.date < local_today(now))
-    removed = session.execute(
-        delete(SheetPdf)
-        .where(SheetPdf.clinic_id.in_(past))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    removed = changed(
+        session.execute(
+            delete(SheetPdf)
+            .where(SheetPdf.clinic_id.in_(past))
+            .execution_options(synchronize_session=False)
+        )
+    )
     wanted = list(
         session.scalars(
             select(SheetPdf.clinic_id)

@@ -29,6 +29,7 @@ from ..links import external_url
 from ..localtime import clinic_zone, local_today
 from ..models import Booking, Clinic, Slot, User, WalkIn, normalise_email, utcnow
 from ..outbox.service import Attachment, queue_email
+from ..rows import changed
 from ..workdays import working_day_before
 from . import sheets
 
@@ -368,7 +369,7 @@ def _record_sent(
         )
     )
     session.expire(clinic, ["list_sent_at", "list_sent_booking_ids", "updated_at"])
-    return result.rowcount == 1
+    return changed(result) == 1
 
 
 def request_list(
@@ -410,7 +411,7 @@ def _claim_request(session: Session, clinic_id: int) -> tuple[bool, int | None]:
         .values(list_requested_at=None, list_requested_by_id=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1, asked_by
+    return changed(result) == 1, asked_by
 
 
 @dataclass
@@ -532,7 +533,7 @@ def mark_booking(
         .execution_options(synchronize_session=False)
     )
     session.expire(booking)
-    if result.rowcount != 1:  # the parent cancelled meanwhile
+    if changed(result) != 1:  # the parent cancelled meanwhile
         raise NotInClinic("booking cancelled meanwhile")
     audit.record(
         session,
@@ -611,7 +612,7 @@ def close_clinic(
         .execution_options(synchronize_session=False)
     )
     session.expire(clinic, ["closed_at", "updated_at"])
-    if result.rowcount != 1:
+    if changed(result) != 1:
         raise AlreadyClosed("This clinic has already been closed.")
     audit.record(session, actor, "clinic.close", clinic)
 

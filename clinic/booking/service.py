@@ -271,7 +271,7 @@ def _add_booking(
         if clash is None:  # the reference or uid: one in 10^12, and the caller rolls back
             raise RuntimeError("booking not inserted: a reference clashed")
         raise clash
-    return session.get(Booking, booking_id)
+    return session.get_one(Booking, booking_id)
 
 
 def _clash(session: Session, submission_id: str, clinic_id: int, email: str) -> BookingError | None:

@@ -453,7 +453,7 @@ def _confirm(flow: Flow, slot: Slot, submission_id: str):
         return _slot_full(flow, slot)
     except service.AlreadySubmitted as exc:
         db.session.rollback()
-        return _booked(flow, db.session.get(Booking, exc.booking_id))
+        return _booked(flow, db.session.get_one(Booking, exc.booking_id))
     except service.ClinicNotFound:
         db.session.rollback()
         abort(404)

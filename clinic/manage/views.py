@@ -66,7 +66,7 @@ def _show(booking: Booking, token: str, *, refused: str | None = None, status: i
 def _refuse(booking: Booking, token: str, error: manage.ChangeRefused):
     """A change the rules did not allow: nothing is kept, the booking page says why."""
     db.session.rollback()
-    return _show(db.session.get(Booking, booking.id), token, refused=error.message, status=409)
+    return _show(db.session.get_one(Booking, booking.id), token, refused=error.message, status=409)
 
 
 def _locked(booking: Booking, token: str, reason: str):
@@ -126,7 +126,7 @@ def move(token: str):
             manage.move_booking(db.session, booking, form.slot_id.data, actor="parent", now=now)
         except (SlotFull, manage.TimeNotAvailable) as error:
             db.session.rollback()
-            booking = db.session.get(Booking, booking.id)
+            booking = db.session.get_one(Booking, booking.id)
             form.offer(manage.move_choices(booking, utcnow()))
             show_rule_error(form, error)
         except manage.ChangeRefused as error:
@@ -231,7 +231,7 @@ def staff_move(booking_id: int):
             )
         except (SlotFull, manage.ChangeRefused) as error:
             db.session.rollback()
-            booking = db.session.get(Booking, booking.id)
+            booking = db.session.get_one(Booking, booking.id)
             form.offer(manage.move_choices(booking, utcnow(), staff=True))
             show_rule_error(form, error)
         else:

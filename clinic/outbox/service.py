@@ -35,6 +35,7 @@ from .. import audit, batch
 from ..extensions import db
 from ..links import external_url
 from ..models import OutboxMessage, User, utcnow
+from ..rows import changed
 from ..text import has_control, one_line
 from .sender import MailServerUnavailable, build_email, open_transport
 
@@ -275,7 +276,7 @@ def recover_stale_claims(session: Session) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return changed(result)
 
 
 def _due(limit: int):
@@ -311,7 +312,7 @@ def _claim(session: Session, worker_id: str, ids: Iterable[int]) -> list[int]:
             .values(status="sending", claimed_by=worker_id, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if changed(result) == 1:
             claimed.append(message_id)
     return claimed
 
@@ -358,10 +359,10 @@ def _send_one(session: Session, transport, message_id: int, worker_id: str) -> b
         .values(claimed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if renewed.rowcount != 1:
+    if changed(renewed) != 1:
         session.commit()
         return False
-    message = session.get(OutboxMessage, message_id)
+    message = session.get_one(OutboxMessage, message_id)
     email = build_email(message, current_app.config["MAIL_DEFAULT_SENDER"])
     # No transaction stays open (on SQLite: no write lock held) while the mail server talks.
     session.commit()
@@ -484,8 +485,8 @@ def retry(session: Session, message_id: int, *, actor: User) -> bool:
         .values(status="pending", attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if changed(result) != 1:
         return False
-    message = session.get(OutboxMessage, message_id)
+    message = session.get_one(OutboxMessage, message_id)
     audit.record(session, actor, "outbox.retry", message, kind=message.kind)
     return True

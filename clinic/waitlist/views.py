@@ -154,12 +154,12 @@ def offer(token: str):
         return _show_entry(entry, token, refused=error.message, status=409)
     except AlreadyBooked as error:
         db.session.rollback()
-        waitlist.leave(db.session, db.session.get(WaitlistEntry, entry.id), actor="parent")
+        waitlist.leave(db.session, db.session.get_one(WaitlistEntry, entry.id), actor="parent")
         db.session.commit()
         return _show_entry(entry, token, refused=error.message, status=409)
     except (BookingError, SlotFull):
         db.session.rollback()
-        entry = db.session.get(WaitlistEntry, entry.id)
+        entry = db.session.get_one(WaitlistEntry, entry.id)
         waitlist.return_to_line(db.session, entry)
         db.session.commit()
         message = "Sorry, this place can no longer be booked. You are still on the waiting list."
