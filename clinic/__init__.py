@@ -69,7 +69,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app)
 
-    from . import core, filters
+    from . import core, error_pages, filters, inputs
     from .attendance import pdf as attendance_pdf
     from .attendance import service as attendance_service
     from .attendance import views as attendance_views
@@ -87,8 +87,10 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .waitlist import views as waitlist_views
 
     filters.register(app)
-    core.register(app)
+    inputs.register(app)
+    error_pages.register(app)
     for blueprint in (
+        core.bp,
         auth_views.bp,
         schools_views.bp,
         outbox_views.bp,
