@@ -20,11 +20,11 @@ from ..auth.service import scoped_school_filter
 from ..booking.places import give_back_every_place
 from ..errors import RuleError
 from ..filters import format_date, format_time
-from ..invites.notify import send_booking_email
 from ..links import external_url
 from ..localtime import local_today, zone_name
 from ..manage import service as manage
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
+from ..notices import send_booking_email
 from ..waitlist import service as waitlist
 from ..workdays import why_not_working
 from .slots import (

@@ -43,7 +43,6 @@ from ..booking.service import (
 )
 from ..errors import RuleError
 from ..filters import format_date
-from ..invites.notify import place_of
 from ..links import external_url, waitlist_token
 from ..models import (
     Booking,
@@ -54,6 +53,7 @@ from ..models import (
     household_values,
     utcnow,
 )
+from ..notices import place_of
 from ..outbox.service import queue_email
 
 SHORTEST_OFFER = timedelta(minutes=30)
