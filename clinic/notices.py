@@ -22,7 +22,7 @@ from .invites.events import Place, booking_event
 from .links import external_url, manage_token
 from .localtime import zone_name
 from .models import Booking, Clinic, OutboxMessage
-from .outbox.service import queue_email
+from .outbox.queue import queue_email
 
 
 def organizer() -> Person:

@@ -17,7 +17,7 @@ from .. import audit
 from ..errors import RuleError
 from ..links import external_url, signing_keys
 from ..models import ROLES, School, User, normalise_email, utcnow
-from ..outbox.service import queue_email
+from ..outbox.queue import queue_email
 from . import sessions
 
 

@@ -54,7 +54,7 @@ from ..models import (
     utcnow,
 )
 from ..notices import place_of
-from ..outbox.service import queue_email
+from ..outbox.queue import queue_email
 
 SHORTEST_OFFER = timedelta(minutes=30)
 
