@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..auth.service import scoped_school_filter
+from ..auth.scope import scoped_school_filter
 from ..booking.places import give_back_every_place
 from ..errors import RuleError
 from ..filters import format_date, format_time
