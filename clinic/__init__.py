@@ -72,7 +72,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app)
 
-    from . import core, filters
+    from . import core, error_pages, filters, inputs, outbox
     from .attendance import pdf as attendance_pdf
     from .attendance import service as attendance_service
     from .attendance import views as attendance_views
@@ -82,16 +82,18 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .figures import views as figures_views
     from .followup import views as followup_views
     from .manage import views as manage_views
-    from .outbox import service as outbox_service
     from .outbox import views as outbox_views
+    from .outbox.cli import add_worker_job
     from .privacy import views as privacy_views
     from .schedule import views as schedule_views
     from .schools import views as schools_views
     from .waitlist import views as waitlist_views
 
     filters.register(app)
-    core.register(app)
+    inputs.register(app)
+    error_pages.register(app)
     for blueprint in (
+        core.bp,
         auth_views.bp,
         schools_views.bp,
         outbox_views.bp,
@@ -108,9 +110,9 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         audit_log_views.bp,
     ):
         app.register_blueprint(blueprint)
-    outbox_service.register(app)
-    outbox_service.add_worker_job(app, attendance_service.send_requested_lists)
-    outbox_service.add_worker_job(app, attendance_pdf.build_requested_pdfs)
+    outbox.register(app)
+    add_worker_job(app, attendance_service.send_requested_lists)
+    add_worker_job(app, attendance_pdf.build_requested_pdfs)
 
     from .attendance.cli import attendance_cli
     from .auth.cli import users_cli

@@ -272,15 +272,6 @@ def accounts_table(rows: list[dict[str, str]]) -> str:
     )
 
 
-def saved_accounts(path: str) -> list[dict[str, str]]:
-    """The accounts the last seed wrote, for the sign-in page of a development copy."""
-    try:
-        rows = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return []
-    return rows if isinstance(rows, list) else []
-
-
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has schools.")
 def seed_command(if_empty: bool) -> None:

@@ -5,7 +5,7 @@
 ``mail`` is Flask-Mail's extension, through the small subclass in ``clinic.mail``:
 its connections have a timeout and check the relay's certificate, and read the ``MAIL_*``
 settings per batch (that module says what each subclass there adds, and why).  Email goes
-through the outbox only (``clinic.outbox.service.queue_email``), which sends with it.
+through the outbox only (``clinic.outbox.queue.queue_email``), which sends with it.
 """
 
 from typing import TYPE_CHECKING

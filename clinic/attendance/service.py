@@ -28,7 +28,7 @@ from ..filters import format_date, format_time
 from ..links import external_url
 from ..localtime import clinic_zone, local_today
 from ..models import Booking, Clinic, Slot, User, WalkIn, normalise_email, utcnow
-from ..outbox.service import Attachment, queue_email
+from ..outbox.queue import Attachment, queue_email
 from ..rows import changed
 from ..workdays import working_day_before
 from . import sheets

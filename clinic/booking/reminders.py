@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from .. import audit, batch
 from ..filters import format_date
-from ..invites.notify import send_booking_email
 from ..models import Booking, Clinic, Slot, utcnow
+from ..notices import send_booking_email
 from ..rows import changed
 
 

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, joinedload
 from .. import audit
 from ..errors import RuleError
 from ..filters import format_datetime
-from ..invites.notify import send_booking_email
 from ..models import (
     Booking,
     Clinic,
@@ -29,6 +28,7 @@ from ..models import (
     household_values,
     utcnow,
 )
+from ..notices import send_booking_email
 from ..signals import announces_new_booking, announces_refusals
 from .places import SlotFull, take_place
 

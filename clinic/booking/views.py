@@ -34,7 +34,7 @@ from markupsafe import Markup
 
 from .. import pagecache
 from ..auth.access import current_staff, require_school_access, roles_required
-from ..auth.service import may_access_school
+from ..auth.scope import may_access_school
 from ..extensions import db
 from ..forms import form_view
 from ..invites.bring import advice_by_topic, bring_for, bring_list

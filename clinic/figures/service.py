@@ -29,7 +29,7 @@ from datetime import date
 from sqlalchemy import case, distinct, extract, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..auth.service import scoped_school_filter
+from ..auth.scope import scoped_school_filter
 from ..booking.choices import TOPIC_LABELS, TOPICS
 from ..models import Booking, Clinic, Feedback, School, Slot, User, WalkIn
 

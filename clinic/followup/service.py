@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 from .. import audit, batch
 from ..booking.choices import TOPICS
 from ..errors import RuleError
-from ..invites.notify import send_booking_email
 from ..links import InvalidLink, booking_for_feedback_token, external_url, feedback_token
 from ..models import Booking, BringAdvice, Clinic, Feedback, GuidanceLink, User, utcnow
+from ..notices import send_booking_email
 from ..rows import changed
 
 GENERAL = "general"

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..auth.access import roles_required
-from ..core import render_error
+from ..error_pages import render_error
 from ..extensions import db
 from ..forms import ConfirmForm, form_view, show_rule_error
 from ..links import InvalidLink, keep_private

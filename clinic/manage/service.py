@@ -24,7 +24,6 @@ from ..booking.places import give_back_place, take_place
 from ..booking.service import FULL, OPEN, slot_state
 from ..errors import RuleError
 from ..filters import format_datetime
-from ..invites.notify import send_booking_email
 from ..models import (
     LIVE_BOOKING_STATUSES,
     MARKED_BOOKING_STATUSES,
@@ -34,6 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..notices import send_booking_email
 from ..rows import changed
 from ..waitlist import service as waitlist
 

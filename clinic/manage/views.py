@@ -15,7 +15,6 @@ from ..extensions import db
 from ..filters import format_datetime
 from ..forms import ConfirmForm, Form, form_view, show_rule_error
 from ..invites.calendar import CONTENT_TYPE
-from ..invites.notify import booking_ics
 from ..links import (
     InvalidLink,
     booking_for_token,
@@ -24,6 +23,7 @@ from ..links import (
     link_not_found,
 )
 from ..models import ROLES, Booking, utcnow
+from ..notices import booking_ics
 from . import service as manage
 from .forms import MoveForm, StaffCancelForm
 

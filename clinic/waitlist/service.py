@@ -43,7 +43,6 @@ from ..booking.service import (
 )
 from ..errors import RuleError
 from ..filters import format_date
-from ..invites.notify import place_of
 from ..links import external_url, waitlist_token
 from ..models import (
     Booking,
@@ -54,7 +53,8 @@ from ..models import (
     household_values,
     utcnow,
 )
-from ..outbox.service import queue_email
+from ..notices import place_of
+from ..outbox.queue import queue_email
 from ..rows import changed
 
 SHORTEST_OFFER = timedelta(minutes=30)

@@ -26,7 +26,6 @@ from ..booking.places import SlotFull
 from ..booking.service import AlreadyBooked, BookingError
 from ..extensions import db
 from ..forms import ConfirmForm, form_view, show_rule_error
-from ..invites.notify import place_of
 from ..links import (
     InvalidLink,
     details_erased,
@@ -36,6 +35,7 @@ from ..links import (
     waitlist_entry_for_token,
 )
 from ..models import ROLES, Booking, Clinic, Slot, WaitlistEntry, utcnow
+from ..notices import place_of
 from . import service as waitlist
 
 bp = Blueprint("waitlist", __name__, url_prefix="/booking")
