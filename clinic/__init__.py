@@ -67,7 +67,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    headers.register(app)  # security headers on every response (Flask-Talisman)
+    headers.register(app)  # security headers on every response
     limiter.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)
