@@ -18,7 +18,10 @@ from . import (
     headers,
     sqlite,  # noqa: F401 - SQLite pragmas and how transactions begin
 )
-from .extensions import csrf, db, limiter, login_manager, mail, migrate
+
+# The mail extension under its own name: ``clinic.mail`` is the module of Flask-Mail's subclasses.
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import mail as mail_extension
 from .models import MAX_ID
 
 
@@ -70,7 +73,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     headers.register(app)  # security headers on every response
     limiter.init_app(app)
     login_manager.init_app(app)
-    mail.init_app(app)
+    mail_extension.init_app(app)
 
     from . import core, error_pages, filters, inputs, outbox
     from .attendance import pdf as attendance_pdf
