@@ -9,7 +9,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
 
-.PHONY: run test lint format setup bench clean
+.PHONY: run test lint format setup bench lock sbom audit clean
 
 ## run: set everything up and serve the app with demo data on http://127.0.0.1:5000
 ##      (`make run PORT=5123` for another port; emailed links follow)
@@ -41,12 +41,37 @@ format: setup
 bench: setup
 	$(BIN)/python -m bench.run $(BENCH)
 
+## lock: compile requirements.in and requirements-dev.in into the hashed lock files
+##       (`make lock UPGRADE=1` moves every package to its newest release,
+##       `make lock UPGRADE="flask jinja2"` only those)
+LOCK_FLAGS := --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links --quiet \
+	$(if $(filter 1,$(UPGRADE)),--upgrade,$(addprefix --upgrade-package ,$(UPGRADE)))
+lock: $(VENV)/.installed
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) \
+	  -o requirements.txt requirements.in
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) \
+	  -o requirements-dev.txt requirements-dev.in
+
+## sbom: a CycloneDX bill of materials of what the service runs (requirements.txt)
+sbom: $(VENV)/.installed
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/cyclonedx-py requirements \
+	  --pyproject pyproject.toml --output-reproducible -o sbom.cdx.json requirements.txt
+	@echo "Wrote sbom.cdx.json"
+
+## audit: known vulnerabilities in every locked package; asks PyPI's vulnerability feed, so it
+##        needs the network and is not part of `make test` (--strict: a package it could not
+##        look up is a failure, not a pass)
+audit: $(VENV)/.installed
+	$(BIN)/pip-audit --strict --require-hashes --disable-pip \
+	  -r requirements.txt -r requirements-dev.txt
+
 setup: $(VENV)/.installed node_modules/.installed clinic/static/dist/app.css
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/pip install --quiet -r requirements.txt --group test
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
