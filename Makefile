@@ -9,7 +9,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
 
-.PHONY: run test lint format setup bench lock sbom audit clean
+.PHONY: run test lint format setup bench lock sbom audit hooks clean
 
 ## run: set everything up and serve the app with demo data on http://127.0.0.1:5000
 ##      (`make run PORT=5123` for another port; emailed links follow)
@@ -65,6 +65,10 @@ sbom: $(VENV)/.installed
 audit: $(VENV)/.installed
 	$(BIN)/pip-audit --strict --require-hashes --disable-pip \
 	  -r requirements.txt -r requirements-dev.txt
+
+## hooks: run ruff and mypy before each commit (.pre-commit-config.yaml)
+hooks: $(VENV)/.installed
+	$(BIN)/pre-commit install
 
 setup: $(VENV)/.installed node_modules/.installed clinic/static/dist/app.css
 
