@@ -19,10 +19,14 @@ run: setup
 	$(BIN)/flask demo seed --if-empty
 	@echo "Emails are written to instance/mail/ as .eml files (open them in any mail program)."
 	@echo "Serving on $(BASE_URL)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/flask outbox worker & \
+	@# Ctrl+C reaches both (each stops on INT); TERM stops both; the server ending stops the
+	@# worker. `stop` clears the traps first (`kill 0` used to signal this shell and re-run them).
+	@stop() { trap - INT TERM EXIT; kill $$server $$worker 2>/dev/null; wait; echo "Stopped."; }; \
+	trap 'stop; exit 0' INT TERM; trap stop EXIT; \
+	$(BIN)/flask outbox worker & worker=$$!; \
 	GUNICORN_BIND=127.0.0.1:$(PORT) GUNICORN_WORKERS=3 \
-	$(BIN)/gunicorn --config deploy/gunicorn.conf.py
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py & server=$$!; \
+	wait $$server
 
 ## test: set everything up, then lint and run the whole test suite
 test: setup lint
