@@ -9,7 +9,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
 
-.PHONY: run test lint format setup bench lock sbom audit hooks clean
+.PHONY: run test test-fast lint format setup bench lock sbom audit hooks clean
 
 ## run: set everything up and serve the app with demo data on http://127.0.0.1:5000
 ##      (`make run PORT=5123` for another port; emailed links follow)
@@ -31,6 +31,10 @@ run: setup
 ## test: set everything up, then lint and run the whole test suite
 test: setup lint
 	$(BIN)/pytest
+
+## test-fast: the suite without the browser and slow tests, one pytest-xdist worker per core
+test-fast: setup
+	$(BIN)/pytest -m "not browser and not slow" -n auto
 
 lint: setup
 	$(BIN)/ruff check .
