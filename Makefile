@@ -36,9 +36,12 @@ test: setup lint
 test-fast: setup
 	$(BIN)/pytest -m "not browser and not slow" -n auto
 
+## lint: ruff, the layers of docs/architecture.md (import-linter) and the types (mypy)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format .
