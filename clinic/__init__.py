@@ -75,20 +75,25 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     login_manager.init_app(app)
     mail_extension.init_app(app)
 
+    # attendance, booking and schedule each keep one blueprint (so their endpoints keep
+    # their names) with its pages in several modules: importing a module adds its routes.
     from . import core, error_pages, filters, inputs, outbox
+    from .attendance import checkin_views, list_views  # noqa: F401
     from .attendance import pdf as attendance_pdf
-    from .attendance import service as attendance_service
-    from .attendance import views as attendance_views
+    from .attendance import sending as attendance_sending
+    from .attendance.blueprint import bp as attendance_bp
     from .audit_log import views as audit_log_views
     from .auth import views as auth_views
-    from .booking import views as booking_views
+    from .booking import flow_views, page_views  # noqa: F401
+    from .booking.blueprint import bp as booking_bp
     from .figures import views as figures_views
     from .followup import views as followup_views
     from .manage import views as manage_views
     from .outbox import views as outbox_views
     from .outbox.cli import add_worker_job
     from .privacy import views as privacy_views
-    from .schedule import views as schedule_views
+    from .schedule import dashboard_views, editing_views, feed_views  # noqa: F401
+    from .schedule.blueprint import bp as schedule_bp
     from .schools import views as schools_views
     from .waitlist import views as waitlist_views
 
@@ -100,11 +105,11 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         auth_views.bp,
         schools_views.bp,
         outbox_views.bp,
-        schedule_views.bp,
-        booking_views.bp,
+        schedule_bp,
+        booking_bp,
         manage_views.bp,
         waitlist_views.bp,
-        attendance_views.bp,
+        attendance_bp,
         followup_views.bp,
         followup_views.guidance_bp,
         figures_views.bp,
@@ -114,7 +119,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     outbox.register(app)
-    add_worker_job(app, attendance_service.send_requested_lists)
+    add_worker_job(app, attendance_sending.send_requested_lists)
     add_worker_job(app, attendance_pdf.build_requested_pdfs)
 
     from .attendance.cli import attendance_cli

@@ -25,7 +25,7 @@ from ..booking.forms import HouseholdForm
 from ..booking.places import SlotFull
 from ..booking.service import AlreadyBooked, BookingError
 from ..extensions import db
-from ..forms import ConfirmForm, form_view, show_rule_error
+from ..forms import ConfirmForm, form_view, run_step
 from ..links import (
     InvalidLink,
     details_erased,
@@ -63,13 +63,7 @@ def join(clinic_id: int):
         email = form.values()["email"]
         if form.is_bot():
             return _check_your_email(clinic, email)
-        try:
-            waitlist.join_or_tell(db.session, clinic, form.values())
-        except waitlist.WaitlistError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
+        if run_step(form, lambda: waitlist.join_or_tell(db.session, clinic, form.values())):
             return _check_your_email(clinic, email)
     return render_template(
         "waitlist/join.html",
