@@ -9,7 +9,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
 
-.PHONY: run test lint format setup bench clean
+.PHONY: run test test-fast lint format setup bench lock sbom audit hooks clean
 
 ## run: set everything up and serve the app with demo data on http://127.0.0.1:5000
 ##      (`make run PORT=5123` for another port; emailed links follow)
@@ -19,18 +19,29 @@ run: setup
 	$(BIN)/flask demo seed --if-empty
 	@echo "Emails are written to instance/mail/ as .eml files (open them in any mail program)."
 	@echo "Serving on $(BASE_URL)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/flask outbox worker & \
+	@# Ctrl+C reaches both (each stops on INT); TERM stops both; the server ending stops the
+	@# worker. `stop` clears the traps first (`kill 0` used to signal this shell and re-run them).
+	@stop() { trap - INT TERM EXIT; kill $$server $$worker 2>/dev/null; wait; echo "Stopped."; }; \
+	trap 'stop; exit 0' INT TERM; trap stop EXIT; \
+	$(BIN)/flask outbox worker & worker=$$!; \
 	GUNICORN_BIND=127.0.0.1:$(PORT) GUNICORN_WORKERS=3 \
-	$(BIN)/gunicorn --config deploy/gunicorn.conf.py
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py & server=$$!; \
+	wait $$server
 
 ## test: set everything up, then lint and run the whole test suite
 test: setup lint
 	$(BIN)/pytest
 
+## test-fast: the suite without the browser and slow tests, one pytest-xdist worker per core
+test-fast: setup
+	$(BIN)/pytest -m "not browser and not slow" -n auto
+
+## lint: ruff, the layers of docs/architecture.md (import-linter) and the types (mypy)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format .
@@ -41,12 +52,41 @@ format: setup
 bench: setup
 	$(BIN)/python -m bench.run $(BENCH)
 
+## lock: compile requirements.in and requirements-dev.in into the hashed lock files
+##       (`make lock UPGRADE=1` moves every package to its newest release,
+##       `make lock UPGRADE="flask jinja2"` only those)
+LOCK_FLAGS := --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links --quiet \
+	$(if $(filter 1,$(UPGRADE)),--upgrade,$(addprefix --upgrade-package ,$(UPGRADE)))
+lock: $(VENV)/.installed
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) \
+	  -o requirements.txt requirements.in
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) \
+	  -o requirements-dev.txt requirements-dev.in
+
+## sbom: a CycloneDX bill of materials of what the service runs (requirements.txt)
+sbom: $(VENV)/.installed
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/cyclonedx-py requirements \
+	  --pyproject pyproject.toml --output-reproducible -o sbom.cdx.json requirements.txt
+	@echo "Wrote sbom.cdx.json"
+
+## audit: known vulnerabilities in every locked package; asks PyPI's vulnerability feed, so it
+##        needs the network and is not part of `make test` (--strict: a package it could not
+##        look up is a failure, not a pass)
+audit: $(VENV)/.installed
+	$(BIN)/pip-audit --strict --require-hashes --disable-pip \
+	  -r requirements.txt -r requirements-dev.txt
+
+## hooks: run ruff and mypy before each commit (.pre-commit-config.yaml)
+hooks: $(VENV)/.installed
+	$(BIN)/pre-commit install
+
 setup: $(VENV)/.installed node_modules/.installed clinic/static/dist/app.css
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/pip install --quiet -r requirements.txt --group test
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

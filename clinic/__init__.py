@@ -18,7 +18,10 @@ from . import (
     headers,
     sqlite,  # noqa: F401 - SQLite pragmas and how transactions begin
 )
-from .extensions import csrf, db, limiter, login_manager, mail, migrate
+
+# The mail extension under its own name: ``clinic.mail`` is the module of Flask-Mail's subclasses.
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import mail as mail_extension
 from .models import MAX_ID
 
 
@@ -41,7 +44,10 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     if hasattr(settings, "check"):
         settings.check(app)
     if app.config.get("PROXY_FIX", name == "production"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # Flask's documented way to add WSGI middleware, which mypy reads as replacing a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=1, x_proto=1, x_host=1
+        )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     # Ids in URLs fit the database's integer columns; a longer one is a 404, not a 500.
@@ -64,39 +70,46 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    headers.register(app)  # security headers on every response (Flask-Talisman)
+    headers.register(app)  # security headers on every response
     limiter.init_app(app)
     login_manager.init_app(app)
-    mail.init_app(app)
+    mail_extension.init_app(app)
 
-    from . import core, filters
+    # attendance, booking and schedule each keep one blueprint (so their endpoints keep
+    # their names) with its pages in several modules: importing a module adds its routes.
+    from . import core, error_pages, filters, inputs, outbox
+    from .attendance import checkin_views, list_views  # noqa: F401
     from .attendance import pdf as attendance_pdf
-    from .attendance import service as attendance_service
-    from .attendance import views as attendance_views
+    from .attendance import sending as attendance_sending
+    from .attendance.blueprint import bp as attendance_bp
     from .audit_log import views as audit_log_views
     from .auth import views as auth_views
-    from .booking import views as booking_views
+    from .booking import flow_views, page_views  # noqa: F401
+    from .booking.blueprint import bp as booking_bp
     from .figures import views as figures_views
     from .followup import views as followup_views
     from .manage import views as manage_views
-    from .outbox import service as outbox_service
     from .outbox import views as outbox_views
+    from .outbox.cli import add_worker_job
     from .privacy import views as privacy_views
-    from .schedule import views as schedule_views
+    from .schedule import dashboard_views, editing_views, feed_views  # noqa: F401
+    from .schedule.blueprint import bp as schedule_bp
     from .schools import views as schools_views
     from .waitlist import views as waitlist_views
 
     filters.register(app)
-    core.register(app)
+    inputs.register(app)
+    error_pages.register(app)
     for blueprint in (
+        core.bp,
         auth_views.bp,
         schools_views.bp,
         outbox_views.bp,
-        schedule_views.bp,
-        booking_views.bp,
+        schedule_bp,
+        booking_bp,
         manage_views.bp,
         waitlist_views.bp,
-        attendance_views.bp,
+        attendance_bp,
         followup_views.bp,
         followup_views.guidance_bp,
         figures_views.bp,
@@ -105,9 +118,9 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         audit_log_views.bp,
     ):
         app.register_blueprint(blueprint)
-    outbox_service.register(app)
-    outbox_service.add_worker_job(app, attendance_service.send_requested_lists)
-    outbox_service.add_worker_job(app, attendance_pdf.build_requested_pdfs)
+    outbox.register(app)
+    add_worker_job(app, attendance_sending.send_requested_lists)
+    add_worker_job(app, attendance_pdf.build_requested_pdfs)
 
     from .attendance.cli import attendance_cli
     from .auth.cli import users_cli

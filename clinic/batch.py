@@ -26,9 +26,12 @@ import os
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import click
 from sqlalchemy.orm import Session
+
+Answer = TypeVar("Answer")  # what one step returns; each() returns them in order
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +49,11 @@ class Run:
         session: Session,
         kind: str,
         ids: Iterable[int],
-        step: Callable[[Session, int], object],
+        step: Callable[[Session, int], Answer],
         *,
         stop_on: tuple[type[BaseException], ...] = (),
         on_failure: Callable[[Session, int, Exception], None] | None = None,
-    ) -> list[object]:
+    ) -> list[Answer]:
         """Run ``step(session, id)`` for each id, each in its own transaction.
 
         A failure is rolled back and logged (``kind`` and id, the exception's type and
@@ -60,7 +63,7 @@ class Run:
         is down): that one and every id after it go to ``on_failure``, and the run stops.
         Returns the step's answers, in order, for the ids that did not fail."""
         ids = list(ids)
-        answers: list[object] = []
+        answers: list[Answer] = []
         for position, record_id in enumerate(ids):
             try:
                 answer = step(session, record_id)

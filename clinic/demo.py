@@ -28,11 +28,13 @@ SCHOOLS = [
     ("St Brigid's Catholic Primary", "900002", "3 Chapel Lane", "Exampleton", "EX2 7CD"),
     ("Riverside Academy", "900003", "Riverside Walk", "Sampleford", "SF3 9EF"),
 ]
-STAFF = [
-    ("admin", "Casey Coordinator", "coordinator@example.org", None),
+# Role, name, email, and the schools (indexes into SCHOOLS) an officer covers or school
+# staff work at (exactly one: the database's rule); a coordinator has none.
+STAFF: list[tuple[str, str, str, list[int]]] = [
+    ("admin", "Casey Coordinator", "coordinator@example.org", []),
     ("officer", "PC Jordan Ellis", "jordan.ellis@example.org", [0, 1]),
     ("officer", "PC Morgan Reyes", "morgan.reyes@example.org", [2]),
-    ("school", "Robin Office", "office@oakfield.example.org", 0),
+    ("school", "Robin Office", "office@oakfield.example.org", [0]),
 ]
 PARENTS = [
     ("Alex Example", "alex.example@example.net", ["Year 3"], ["iphone-ipad", "roblox"]),
@@ -206,7 +208,7 @@ def seed(session: Session, today: date | None = None) -> dict[str, str]:
             user.schools = [schools[i] for i in where]
             officers.append(user)
         elif role == "school":
-            user.school = schools[where]
+            user.school = schools[where[0]]
         session.add(user)
     today = today or datetime.now(UTC).date()
     clinics = [
@@ -246,13 +248,13 @@ def accounts(session: Session, passwords: dict[str, str]) -> list[dict[str, str]
     """Who each demo account is: role, schools, email and password (in STAFF's order)."""
     rows = []
     for email, password in passwords.items():
-        user = session.scalar(select(User).where(User.email == email))
-        if user.role == "admin":
-            where = "All schools"
-        elif user.role == "officer":
+        user = session.scalars(select(User).where(User.email == email)).one()
+        if user.role == "officer":
             where = ", ".join(school.name for school in user.schools)
-        else:
+        elif user.school is not None:  # school staff
             where = user.school.name
+        else:
+            where = "All schools"
         rows.append(
             {"role": ROLE_NAMES[user.role], "schools": where, "email": email, "password": password}
         )
@@ -268,15 +270,6 @@ def accounts_table(rows: list[dict[str, str]]) -> str:
         "  " + "  ".join(row[c].ljust(widths[c]) for c in columns).rstrip()
         for row in [header, *rows]
     )
-
-
-def saved_accounts(path: str) -> list[dict[str, str]]:
-    """The accounts the last seed wrote, for the sign-in page of a development copy."""
-    try:
-        rows = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return []
-    return rows if isinstance(rows, list) else []
 
 
 @demo_cli.command("seed")

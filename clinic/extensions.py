@@ -1,11 +1,14 @@
 """Flask extensions, created unbound and initialised in ``create_app()``.
 
-``db`` is Flask-SQLAlchemy with one change, a quiet teardown (``_SQLAlchemy`` below).
+``db`` is Flask-SQLAlchemy with one change, a quiet teardown (``_SQLAlchemy`` below), and
+``db.session`` typed for mypy as the Session it stands for.
 ``mail`` is Flask-Mail's extension, through the small subclass in ``clinic.mail``:
 its connections have a timeout and check the relay's certificate, and read the ``MAIL_*``
 settings per batch (that module says what each subclass there adds, and why).  Email goes
-through the outbox only (``clinic.outbox.service.queue_email``), which sends with it.
+through the outbox only (``clinic.outbox.queue.queue_email``), which sends with it.
 """
+
+from typing import TYPE_CHECKING
 
 from flask import request
 from flask_limiter import Limiter
@@ -34,14 +37,32 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+if TYPE_CHECKING:
+    from flask_sqlalchemy.session import Session
+    from sqlalchemy.orm import scoped_session
+
+    class _ScopedSession(Session, scoped_session[Session]):  # type: ignore[misc]
+        """What ``db.session`` is to mypy: a ``scoped_session``, which hands every call of
+        a Session method (``execute``, ``get``, ``add``, ``commit``...) to the request's
+        Session, so views pass it to services that take ``session: Session``; and still a
+        ``scoped_session`` (``remove()``, ``registry``, called for the Session itself).
+        Flask-SQLAlchemy types it as a ``scoped_session`` only, which no service would
+        accept.  (The ignore: SQLAlchemy's generated proxy of ``Session.scalar`` has the
+        same overloads as the original, which mypy still calls incompatible.)"""
+
+
 class _SQLAlchemy(SQLAlchemy):
-    """Flask-SQLAlchemy, ending each app context's session quietly.
+    """Flask-SQLAlchemy, ending each app context's session quietly, and with ``session``
+    typed for mypy as what it acts as (``_ScopedSession`` above).
 
     Its teardown closes the session, which rolls back; if the database went away after
     the page was drawn, that ROLLBACK fails, and an error raised from a teardown turns a
     finished page into gunicorn's bare 500 (seen in tests/robust/test_database_away.py).
     SQLAlchemy has already invalidated the dead connection, so the pool replaces it and
     there is nothing left to do but forget the session."""
+
+    if TYPE_CHECKING:
+        session: _ScopedSession
 
     def _teardown_session(self, exc: BaseException | None) -> None:
         try:
@@ -51,6 +72,20 @@ class _SQLAlchemy(SQLAlchemy):
 
 
 db = _SQLAlchemy(model_class=Base)
+
+# The base of every model.  Flask-SQLAlchemy's documented way is `class User(db.Model)`: with
+# ``model_class=Base`` it makes ``db.Model`` from ``Base`` (same DeclarativeBase, registry and
+# metadata, plus its bind keys and the legacy ``query``).  mypy cannot take a base class from
+# an attribute of an object (python/mypy#8603: "Name db.Model is not defined", and every
+# column untyped), so to mypy the models derive from the typed ``Base`` itself, which is what
+# gives their columns ``Mapped[...]`` types; at run time they are exactly ``db.Model``'s.
+if TYPE_CHECKING:
+
+    class Model(Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from flask import abort, flash, request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import (
@@ -17,6 +21,7 @@ from wtforms import (
 from wtforms.validators import ValidationError
 
 from .errors import RuleError
+from .extensions import csrf, db
 from .models import MAX_ID
 from .text import lines, one_line
 
@@ -103,8 +108,6 @@ def record_id(value) -> int | None:
 
 def form_view(view):
     """Mark a view whose POSTs are checked by its own ``Form`` (see ``Form``)."""
-    from .extensions import csrf
-
     return csrf.exempt(view)
 
 
@@ -157,3 +160,59 @@ def show_rule_error(form: Form, error: RuleError) -> None:
             field.errors = [*field.errors, error.message]
             return
     raise LookupError(f"{type(form).__name__} has none of {name!r}, {form.rule_fallbacks!r}")
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A step ``run_step`` committed, with what the service returned."""
+
+    result: T
+    error: None = None
+
+    def __bool__(self) -> Literal[True]:
+        return True
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A step the service refused: rolled back, and its message already shown."""
+
+    error: RuleError
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+
+def run_step(
+    form: Form | None,
+    step: Callable[[], T],
+    *,
+    refusals: type[RuleError] | tuple[type[RuleError], ...] = RuleError,
+) -> Done[T] | Refused:
+    """The one way a view acts: run ``step`` (a service call) and commit it; or, when the
+    service refuses it, roll back and show why — next to the field on ``form``
+    (``show_rule_error``), or flashed when there is no form to show again (a button whose
+    view redirects).  The answer is true when the step was done, so a view reads::
+
+        done = run_step(form, lambda: service.add_school(db.session, ...))
+        if done:
+            return redirect(url_for(".show_school", school_id=done.result.id))
+        return render_template(..., form=form)
+
+    Only ``refusals`` are caught.  Anything else — a turn in the view's flow rather than a
+    message (``StaleClinic``, ``NeedsConfirmation``, a ``NotInClinic`` that is a 404) —
+    reaches the view uncommitted, and the view handles it where it can be read."""
+    try:
+        result = step()
+    except refusals as error:
+        db.session.rollback()
+        if form is None:
+            flash(error.message)
+        else:
+            show_rule_error(form, error)
+        return Refused(error)
+    db.session.commit()
+    return Done(result)

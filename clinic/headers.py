@@ -1,4 +1,4 @@
-"""Security headers on every response, set by Flask-Talisman.
+"""Security headers on every response, set in one ``after_request``.
 
 Every answer the app gives (pages, error pages, static files, downloads, JSON) carries:
 
@@ -11,29 +11,37 @@ Every answer the app gives (pages, error pages, static files, downloads, JSON) c
 - ``X-Content-Type-Options: nosniff``;
 - ``Referrer-Policy: no-referrer``: pages opened from a parent's link carry its token in
   their address, so no page hands its address to the next site (a guidance link, say);
+- ``Permissions-Policy: browsing-topics=()``: no interest-based advertising topics;
 - ``Strict-Transport-Security`` (one year) in production, on answers over HTTPS
   (``request.is_secure`` or the proxy's ``X-Forwarded-Proto``), subdomains of the
   service's own host included.
+
+The headers are the same for every request (no nonce: there is no inline script), so they
+are worked out once, on import, and copied onto each answer; a view that needs others
+says so with ``@own_headers(...)``.  Flask-Talisman set them before: as it comes it works
+each view's options out four times a request and joins the policy every time (0.3 million
+instructions a request, a seventh of the home page, which comes from
+``clinic.pagecache``), and keeping what it worked out took overriding three of its
+private methods.  There is no HTTPS redirect here (TLS ends at the proxy, which
+redirects) and the cookie settings are ``config.py``'s.
 
 Pages drawn for a signed-in staff member (parents' names, emails and needs) also get
 ``Cache-Control: no-store`` unless the view set its own, so the browser keeps no copy
 for whoever uses the computer next (pages opened from a parent's link already do, see
 ``clinic.links.keep_private``).
-
-Talisman's HTTPS redirect is off: TLS ends at the proxy, and the proxy redirects. Its
-cookie settings are left to ``config.py`` (Talisman would otherwise force
-``SESSION_COOKIE_SECURE`` on, which breaks sign-in over plain HTTP in ``make run``).
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
-from flask_talisman import Talisman as _Talisman
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from flask import Flask, Response, g, request
 
 SELF = "'self'"
 NONE = "'none'"
 
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, str | list[str]] = {
     "default-src": SELF,
     "script-src": SELF,
     "style-src": SELF,
@@ -46,75 +54,64 @@ CONTENT_SECURITY_POLICY = {
     "form-action": SELF,
     "frame-ancestors": NONE,
 }
-HSTS_MAX_AGE = 365 * 24 * 3600
+HSTS = f"max-age={365 * 24 * 3600}; includeSubDomains"
 
 
-class Talisman(_Talisman):
-    """Flask-Talisman, with the headers it works out from the settings kept once.
-
-    Talisman works out each view's options four times a request and joins the policy
-    dictionary into its header every time: about 0.14 ms of every page, as much as the
-    page itself when it comes from ``clinic.pagecache`` (``python -m bench.profile``).
-    No view here sets options of its own (``@talisman(...)``), no nonce is used and the
-    HTTPS redirect is off, so the options and the policy are the same for every
-    request: they are worked out by Talisman's own code the first time and kept.  A view
-    that does set options is still worked out by Talisman each time.  The headers it
-    sets are checked by ``tests/core/test_headers.py``.
-    """
-
-    def init_app(self, app, **settings):
-        self.__dict__.pop("_kept_options", None)  # one instance serves every app made
-        self.__dict__.pop("_kept_policies", None)
-        return super().init_app(app, **settings)
-
-    def _view_sets_options(self) -> bool:
-        view = current_app.view_functions.get(request.endpoint)
-        return hasattr(view, "talisman_view_options")
-
-    def _get_local_options(self):
-        if self._view_sets_options():
-            return super()._get_local_options()
-        options = self.__dict__.get("_kept_options")
-        if options is None:
-            options = self._kept_options = super()._get_local_options()
-        return options
-
-    def _parse_policy(self, policy):
-        if self.content_security_policy_nonce_in or self._view_sets_options():
-            return super()._parse_policy(policy)
-        kept = self.__dict__.setdefault("_kept_policies", {})
-        if id(policy) not in kept:  # the policy is kept too, so its id is never reused
-            kept[id(policy)] = (policy, super()._parse_policy(policy))
-        return kept[id(policy)][1]
-
-    def _force_https(self):
-        if self.force_https or self.session_cookie_secure or self._view_sets_options():
-            return super()._force_https()
-        return None
+def policy_header(policy: Mapping[str, str | list[str]]) -> str:
+    """``{"img-src": ["'self'", "data:"]}`` as ``img-src 'self' data:``, directives
+    joined by ``; ``."""
+    return "; ".join(
+        f"{name} {sources if isinstance(sources, str) else ' '.join(sources)}"
+        for name, sources in policy.items()
+    )
 
 
-talisman = Talisman()
+HEADERS = {
+    "Content-Security-Policy": policy_header(CONTENT_SECURITY_POLICY),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "browsing-topics=()",
+}
+
+View = TypeVar("View", bound=Callable[..., object])
+
+
+def own_headers(
+    *,
+    frame_options: str | None = None,
+    content_security_policy: Mapping[str, str | list[str]] | None = None,
+) -> Callable[[View], View]:
+    """A view's own ``X-Frame-Options`` or policy in place of the site's (a page meant to
+    be framed, say); the other headers stay."""
+    headers = dict(HEADERS)
+    if frame_options is not None:
+        headers["X-Frame-Options"] = frame_options
+    if content_security_policy is not None:
+        headers["Content-Security-Policy"] = policy_header(content_security_policy)
+
+    def mark(view: View) -> View:
+        view.security_headers = headers  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 def register(app: Flask) -> None:
-    talisman.init_app(
-        app,
-        force_https=False,
-        frame_options="DENY",
-        content_security_policy=CONTENT_SECURITY_POLICY,
-        referrer_policy="no-referrer",
-        strict_transport_security=bool(app.config.get("PRODUCTION")),
-        strict_transport_security_max_age=HSTS_MAX_AGE,
-        strict_transport_security_include_subdomains=True,
-        session_cookie_secure=False,
-        session_cookie_http_only=True,
-        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
-        x_content_type_options=True,
-    )
+    hsts = bool(app.config.get("PRODUCTION"))
+
+    def set_security_headers(response: Response) -> Response:
+        view = app.view_functions.get(request.endpoint or "")
+        response.headers.update(getattr(view, "security_headers", HEADERS))
+        if hsts and (request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"):
+            response.headers["Strict-Transport-Security"] = HSTS
+        return response
+
+    app.after_request(set_security_headers)
     app.after_request(_no_store_for_staff)
 
 
-def _no_store_for_staff(response):
+def _no_store_for_staff(response: Response) -> Response:
     # The user Flask-Login loaded for this request, if any (never loaded here: the 503
     # page is drawn without the database).
     user = g.get("_login_user")

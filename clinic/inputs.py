@@ -8,7 +8,7 @@ CSRF token sent twice a 400.  Repeated values for a single-value field are refus
 ``clinic.forms.Form`` (only the form knows which fields take several), and text is made
 safe to keep by ``clinic.text`` (forms) and ``clinic.models`` (columns).
 
-Each answer is the service's own error page (``clinic.core``), never a 500.
+Each answer is the service's own error page (``clinic.error_pages``), never a 500.
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ every link in parents' inboxes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, render_template
@@ -69,7 +71,7 @@ class _Purpose:
     salt: str
     model: type
     id_key: str
-    binding: object  # record -> str
+    binding: Callable[[Any], str]  # the record's value the link is bound to
 
     def serializer(self) -> URLSafeSerializer:
         return URLSafeSerializer(signing_keys(), salt=self.salt)

@@ -32,8 +32,9 @@ against Flask-Mail 0.10's source, these gaps are closed here and nowhere else:
     so a changed setting needs no new app.
 
 Two of these override Flask-Mail's underscore methods: the version is pinned in
-requirements.txt, and tests/outbox (test_queue.py, test_relay.py) fail if an upgrade changes
-what they rely on.
+requirements.txt, tests/core/test_library_seams.py fails when any method overridden here
+changes its signature or source, and tests/outbox (test_queue.py, test_relay.py) fail if an
+upgrade changes what the emails look like.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -33,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from .extensions import Model, db
 from .text import lines, one_line
 
 # The largest id an INTEGER column holds on both engines: a bigger one names no record
@@ -126,7 +127,7 @@ officer_schools = Table(
 )
 
 
-class School(db.Model):
+class School(Model):
     __tablename__ = "school"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,7 +154,7 @@ class School(db.Model):
         return f"<School {self.slug}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff account. Parents have no account."""
 
     __tablename__ = "user"
@@ -190,7 +191,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class Clinic(db.Model):
+class Clinic(Model):
     __tablename__ = "clinic"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -240,7 +241,7 @@ class Clinic(db.Model):
     )
 
 
-class Slot(db.Model):
+class Slot(Model):
     __tablename__ = "slot"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -300,6 +301,13 @@ class Household:
     access_needs: Mapped[str | None] = mapped_column(Lines)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    if TYPE_CHECKING:
+        # Each kind of record maps these itself (``live_at`` below queries them): its own
+        # foreign key to the clinic, and its own idea of live.  Declared for mypy only, so
+        # the mixin maps no column of its own.
+        clinic_id: Mapped[int]
+        is_live: hybrid_property[bool]
+
     def household(self) -> dict:
         """The answers, as ``household_values`` and ``book_place`` take them."""
         return {name: getattr(self, name) for name in HOUSEHOLD_FIELDS}
@@ -315,7 +323,7 @@ class Household:
         )
 
 
-class Booking(Household, db.Model):
+class Booking(Household, Model):
     """One household in one slot."""
 
     __tablename__ = "booking"
@@ -364,7 +372,7 @@ class Booking(Household, db.Model):
         return self.status != "cancelled"
 
 
-class WaitlistEntry(Household, db.Model):
+class WaitlistEntry(Household, Model):
     __tablename__ = "waitlist_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -403,7 +411,7 @@ class WaitlistEntry(Household, db.Model):
         return cls.status.in_(LIVE_WAITLIST_STATUSES)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email waiting to be sent, written in the same transaction as its cause (rule 4)."""
 
     __tablename__ = "outbox_message"
@@ -433,7 +441,7 @@ class OutboxMessage(db.Model):
     __table_args__ = (CheckConstraint(_in("status", OUTBOX_STATUSES), name="status_known"),)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which record, and when."""
 
     __tablename__ = "audit_event"
@@ -451,7 +459,7 @@ class AuditEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class SheetPdf(db.Model):
+class SheetPdf(Model):
     """A clinic's sign-in sheet as a PDF, asked for on the list page and built by the outbox
     worker (WeasyPrint takes seconds for a big clinic: no request waits for it).  It holds
     parents' details, so the worker deletes it once the clinic's day is over."""
@@ -469,7 +477,7 @@ class SheetPdf(db.Model):
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
-class WalkIn(db.Model):
+class WalkIn(Model):
     """Someone who came without booking; counted apart from bookings (may exceed capacity)."""
 
     __tablename__ = "walk_in"
@@ -485,7 +493,7 @@ class WalkIn(db.Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     """A parent's two answers after a clinic; kept when the booking is anonymised."""
 
     __tablename__ = "feedback"
@@ -503,7 +511,7 @@ class Feedback(db.Model):
     __table_args__ = (CheckConstraint("useful BETWEEN 1 AND 5", name="useful_in_range"),)
 
 
-class GuidanceLink(db.Model):
+class GuidanceLink(Model):
     """Editable advice for one app or device, sent to parents after a clinic."""
 
     __tablename__ = "guidance_link"
@@ -515,7 +523,7 @@ class GuidanceLink(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class BookingDraft(db.Model):
+class BookingDraft(Model):
     """A parent's answers between the booking form and its Confirm button, kept here (not
     in the cookie, which only holds this row's random id) so whoever uses the browser next
     cannot read them.  Deleted when the booking is made, when the form is abandoned (a
@@ -530,7 +538,7 @@ class BookingDraft(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class BringAdvice(db.Model):
+class BringAdvice(Model):
     """What a parent who asked about one topic brings to the clinic: the accounts and
     passwords that device or app needs, one thing per line.  Edited by coordinators on
     the guidance pages; the defaults come with the migration that made the table."""

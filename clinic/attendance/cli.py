@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from .. import batch
 from ..extensions import db
 from ..ops.jobs import record_run
-from . import service
+from . import sending
 
 attendance_cli = AppGroup("attendance", help="Attendance lists for schools.")
 
@@ -16,6 +16,6 @@ attendance_cli = AppGroup("attendance", help="Attendance lists for schools.")
 def send_lists() -> None:
     """Email the lists that are due (ATTENDANCE_LIST_SEND_AT, default 09:00, on the working
     day before each clinic). Safe to run as often as you like: a list is sent once."""
-    result = service.send_due_lists(db.session)
+    result = sending.send_due_lists(db.session)
     click.echo(str(result))
     batch.exit_status(result.run)

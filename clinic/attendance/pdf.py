@@ -4,7 +4,7 @@ WeasyPrint takes seconds for a big clinic (about 7 ms a row: 1,000 bookings is t
 seconds on a busy machine), which would hold a request worker and its database
 connection all that time.  So the list page only asks for it (``request_pdf``, a button:
 a GET changes nothing), the outbox worker makes it each round (``build_requested_pdfs``,
-a job added with ``outbox.service.add_worker_job``) and keeps it in ``sheet_pdf``, and
+a job added with ``outbox.cli.add_worker_job``) and keeps it in ``sheet_pdf``, and
 the page offers the download once it is there and still shows the list as it is now
 (``sheets.digest``).  The table, not a file under ``instance/``, so that any app server
 behind a load balancer can hand it out.
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from .. import batch
 from ..localtime import local_today
 from ..models import Clinic, SheetPdf, User, utcnow
+from ..rows import changed
 from ..upsert import insert_into
 from . import sheets
 from .service import build_sheet, get_clinic, sheet_pdf
@@ -93,11 +94,13 @@ def build_requested_pdfs(session: Session, *, now: datetime | None = None) -> st
     now = now or utcnow()
     run = batch.Run("sheet PDFs")
     past = select(Clinic.id).where(Clinic.date < local_today(now))
-    removed = session.execute(
-        delete(SheetPdf)
-        .where(SheetPdf.clinic_id.in_(past))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    removed = changed(
+        session.execute(
+            delete(SheetPdf)
+            .where(SheetPdf.clinic_id.in_(past))
+            .execution_options(synchronize_session=False)
+        )
+    )
     wanted = list(
         session.scalars(
             select(SheetPdf.clinic_id)

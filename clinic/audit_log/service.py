@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import AuditEvent
@@ -37,8 +37,8 @@ def _start_of(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), zone)
 
 
-def _where(filters: Filters, zone: ZoneInfo) -> list:
-    where = []
+def _where(filters: Filters, zone: ZoneInfo) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if filters.actor:
         pattern = (
             "%"

@@ -2,9 +2,9 @@
 school-scope check views make.
 
 Views import from here, never from ``auth/views.py`` (that module is the sign-in pages).
-The rules behind the answers (roles, which schools a user covers) are in ``service.py``;
-this module only reads the signed-in user and answers 404, never 403, so a refused
-person learns nothing about what exists.
+Which schools a user covers is decided in ``scope.py``; this module only reads the
+signed-in user and answers 404, never 403, so a refused person learns nothing about what
+exists.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from flask import abort
 from flask_login import current_user, login_required
 
-from .service import may_access_school
+from .scope import may_access_school
 
 if TYPE_CHECKING:
     from ..models import User

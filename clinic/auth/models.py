@@ -15,11 +15,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..models import UTCDateTime, utcnow
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     __tablename__ = "staff_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)

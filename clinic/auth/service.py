@@ -17,7 +17,7 @@ from .. import audit
 from ..errors import RuleError
 from ..links import external_url, signing_keys
 from ..models import ROLES, School, User, normalise_email, utcnow
-from ..outbox.service import queue_email
+from ..outbox.queue import queue_email
 from . import sessions
 
 
@@ -259,28 +259,3 @@ def sign_in_with_link(session: Session, user: User) -> None:
     """The link's button was pressed: this counts as a sign-in, so the link is used up."""
     user.last_sign_in_at = utcnow()
     audit.record(session, user, "user.sign_in_with_link", user)
-
-
-# --- scope: the one place that decides what a staff member may touch --------------------
-
-
-def school_ids_in_scope(user: User) -> set[int] | None:
-    """The schools a user may see; None means every school (admins)."""
-    if user.role == "admin":
-        return None
-    if user.role == "officer":
-        return {school.id for school in user.schools}
-    return {user.school_id} if user.school_id else set()
-
-
-def may_access_school(user: User, school_id: int) -> bool:
-    if not user.is_authenticated or not user.active:
-        return False
-    scope = school_ids_in_scope(user)
-    return scope is None or school_id in scope
-
-
-def scoped_school_filter(user: User, column):
-    """A WHERE clause limiting ``column`` (a school id column) to the user's schools."""
-    scope = school_ids_in_scope(user)
-    return True if scope is None else column.in_(scope or {-1})

@@ -34,6 +34,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..models import User, utcnow
+from ..rows import changed
 from .models import StaffSession
 
 IDLE, EXPIRED, ENDED = "idle", "expired", "ended"
@@ -133,4 +134,4 @@ def end_all(session: Session, user: User, reason: str) -> int:
         .where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
     )
-    return result.rowcount
+    return changed(result)

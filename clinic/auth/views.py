@@ -1,6 +1,8 @@
 """Sign in, sign out, and set a password from an emailed link."""
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -151,12 +153,16 @@ def sign_in():
 
 
 def _demo_accounts() -> list[dict[str, str]]:
-    """The demo seed's accounts, shown on the sign-in page of a development copy only."""
+    """The accounts the last ``flask demo seed`` wrote to ``DEMO_ACCOUNTS_FILE``, shown on
+    the sign-in page of a development copy only (the page reads the file; it never loads
+    the seed)."""
     if not current_app.config.get("SHOW_DEMO_ACCOUNTS"):
         return []
-    from ..demo import saved_accounts  # development only: not loaded in production
-
-    return saved_accounts(current_app.config["DEMO_ACCOUNTS_FILE"])
+    try:
+        rows = json.loads(Path(current_app.config["DEMO_ACCOUNTS_FILE"]).read_text())
+    except (OSError, ValueError):
+        return []
+    return rows if isinstance(rows, list) else []
 
 
 @bp.get("/sign-out")

@@ -6,7 +6,17 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, String, bindparam, case, cast, func, literal_column, select
+from sqlalchemy import (
+    BindParameter,
+    Date,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, selectinload
 
@@ -55,7 +65,9 @@ def _finder_statement(dialect: str):
         .scalar_subquery()
         .label("next_clinic")
     )
-    words, squashed = bindparam("words"), bindparam("squashed")
+    # LIKE patterns (``_like_pattern``), given when the statement runs.
+    words: BindParameter[str] = bindparam("words")
+    squashed: BindParameter[str] = bindparam("squashed")
     matches = (
         _holds(School.name, words, dialect)
         | _holds(School.town, words, dialect)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import RuleError
 from ..models import Slot
+from ..rows import changed
 
 
 class SlotFull(RuleError):
@@ -34,7 +35,7 @@ def take_place(session: Session, slot_id: int) -> None:
         .values(booked=Slot.booked + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if changed(result) != 1:
         raise SlotFull(slot_id)
     _refresh(session, slot_id)
 

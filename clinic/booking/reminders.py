@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from .. import audit, batch
 from ..filters import format_date
-from ..invites.notify import send_booking_email
 from ..models import Booking, Clinic, Slot, utcnow
+from ..notices import send_booking_email
+from ..rows import changed
 
 
 @dataclass
@@ -80,9 +81,9 @@ def send_reminder(session: Session, booking_id: int, *, now: datetime) -> bool:
         .values(reminder_sent_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if changed(claimed) != 1:
         return False
-    booking = session.get(Booking, booking_id, populate_existing=True)
+    booking = session.get_one(Booking, booking_id, populate_existing=True)
     send_booking_email(
         session,
         booking,

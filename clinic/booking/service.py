@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, joinedload
 from .. import audit
 from ..errors import RuleError
 from ..filters import format_datetime
-from ..invites.notify import send_booking_email
 from ..models import (
     Booking,
     Clinic,
@@ -28,6 +27,7 @@ from ..models import (
     household_values,
     utcnow,
 )
+from ..notices import send_booking_email
 from ..signals import announces_new_booking, announces_refusals
 from ..upsert import insert_into
 from .places import SlotFull, take_place
@@ -272,7 +272,7 @@ def _add_booking(
         if clash is None:  # the reference or uid: one in 10^12, and the caller rolls back
             raise RuntimeError("booking not inserted: a reference clashed")
         raise clash
-    return session.get(Booking, booking_id)
+    return session.get_one(Booking, booking_id)
 
 
 def _clash(session: Session, submission_id: str, clinic_id: int, email: str) -> BookingError | None:

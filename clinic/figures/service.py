@@ -29,7 +29,7 @@ from datetime import date
 from sqlalchemy import case, distinct, extract, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..auth.service import scoped_school_filter
+from ..auth.scope import scoped_school_filter
 from ..booking.choices import TOPIC_LABELS, TOPICS
 from ..models import Booking, Clinic, Feedback, School, Slot, User, WalkIn
 from ..text import spreadsheet_cell
@@ -210,14 +210,16 @@ def figures(
     where = _clinics_that_ran(user, today=today, school_id=school_id, start=start, end=end)
     rows: dict[tuple[int, date], Row] = {}
 
-    clinic_columns = [
-        School.name,
-        School.urn,
-        func.count(distinct(Clinic.id)),
-        func.coalesce(func.sum(Slot.capacity), 0),
-    ]
     statement = (
-        select(Clinic.school_id, _YEAR, _MONTH, *clinic_columns)
+        select(
+            Clinic.school_id,
+            _YEAR,
+            _MONTH,
+            School.name,
+            School.urn,
+            func.count(distinct(Clinic.id)),
+            func.coalesce(func.sum(Slot.capacity), 0),
+        )
         .select_from(Clinic)
         .join(School, School.id == Clinic.school_id)
         .outerjoin(Slot, Slot.clinic_id == Clinic.id)
@@ -285,7 +287,10 @@ def _comments(session: Session, where: list) -> list[Comment]:
         .order_by(Feedback.created_at.desc(), Feedback.id.desc())
         .limit(COMMENTS_SHOWN)
     )
-    return [Comment(*values) for values in session.execute(statement)]
+    return [
+        Comment(name, day, text or "", useful)  # the WHERE keeps only written answers
+        for name, day, text, useful in session.execute(statement)
+    ]
 
 
 def first_clinic_month(session: Session, user: User) -> date | None:

@@ -32,9 +32,10 @@ from .. import audit, batch
 from ..booking.choices import TOPICS
 from ..errors import RuleError
 from ..invites.bring import advice_by_topic
-from ..invites.notify import send_booking_email
 from ..links import InvalidLink, booking_for_feedback_token, external_url, feedback_token
 from ..models import Booking, BringAdvice, Clinic, Feedback, GuidanceLink, User, utcnow
+from ..notices import send_booking_email
+from ..rows import changed
 
 GENERAL = "general"
 # The topics a guidance link can be for: advice for everyone, then the booking form's topics.
@@ -322,7 +323,7 @@ def _claim(session: Session, booking_id: int, now: datetime) -> bool:
         .values(follow_up_sent_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return changed(result) == 1
 
 
 def _queue_follow_up(
@@ -356,7 +357,7 @@ def send_follow_ups(session: Session, *, now: datetime | None = None) -> batch.R
     def follow_up(session: Session, booking_id: int) -> bool:
         if not _claim(session, booking_id, now):
             return False
-        _queue_follow_up(session, session.get(Booking, booking_id), guides)
+        _queue_follow_up(session, session.get_one(Booking, booking_id), guides)
         return True
 
     run = batch.Run("followup send")

@@ -7,12 +7,11 @@ from itertools import groupby
 from operator import attrgetter
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from ..auth.access import roles_required
-from ..core import render_error
+from ..auth.access import current_staff, roles_required
+from ..error_pages import render_error
 from ..extensions import db
-from ..forms import ConfirmForm, form_view, show_rule_error
+from ..forms import ConfirmForm, form_view, run_step
 from ..links import InvalidLink, keep_private
 from ..models import GuidanceLink
 from . import service as followup
@@ -95,16 +94,14 @@ def edit_bring(topic: str):
     form = BringAdviceForm(
         data=None if request.method == "POST" else {"text": followup.bring_text(db.session, topic)}
     )
-    if form.validate_on_submit():
-        try:
-            followup.update_bring_advice(db.session, current_user, topic=topic, text=form.text.data)
-        except followup.GuidanceError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"What to bring for “{followup.bring_label(topic)}” has been saved.", "success")
-            return redirect(url_for(".index") + "#what-to-bring")
+    if form.validate_on_submit() and run_step(
+        form,
+        lambda: followup.update_bring_advice(
+            db.session, current_staff(), topic=topic, text=form.text.data
+        ),
+    ):
+        flash(f"What to bring for “{followup.bring_label(topic)}” has been saved.", "success")
+        return redirect(url_for(".index") + "#what-to-bring")
     return render_template("followup/bring_form.html", form=form, label=followup.bring_label(topic))
 
 
@@ -113,14 +110,11 @@ def edit_bring(topic: str):
 def add():
     form = GuidanceForm()
     if form.validate_on_submit():
-        try:
-            link = followup.add_guidance(db.session, current_user, **form.values())
-        except followup.GuidanceError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"“{link.title}” has been added.", "success")
+        added = run_step(
+            form, lambda: followup.add_guidance(db.session, current_staff(), **form.values())
+        )
+        if added:
+            flash(f"“{added.result.title}” has been added.", "success")
             return redirect(url_for(".index"))
     return render_template("followup/guidance_form.html", form=form, link=None)
 
@@ -130,16 +124,11 @@ def add():
 def edit(link_id: int):
     link = db.get_or_404(GuidanceLink, link_id)
     form = GuidanceForm(obj=link)
-    if form.validate_on_submit():
-        try:
-            followup.update_guidance(db.session, current_user, link, **form.values())
-        except followup.GuidanceError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"“{link.title}” has been saved.", "success")
-            return redirect(url_for(".index"))
+    if form.validate_on_submit() and run_step(
+        form, lambda: followup.update_guidance(db.session, current_staff(), link, **form.values())
+    ):
+        flash(f"“{link.title}” has been saved.", "success")
+        return redirect(url_for(".index"))
     return render_template("followup/guidance_form.html", form=form, link=link)
 
 
@@ -150,7 +139,7 @@ def delete(link_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         title = link.title
-        followup.delete_guidance(db.session, current_user, link)
+        followup.delete_guidance(db.session, current_staff(), link)
         db.session.commit()
         flash(f"“{title}” has been deleted.", "success")
         return redirect(url_for(".index"))

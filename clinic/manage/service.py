@@ -24,7 +24,6 @@ from ..booking.places import give_back_place, take_place
 from ..booking.service import FULL, OPEN, slot_state
 from ..errors import RuleError
 from ..filters import format_datetime
-from ..invites.notify import send_booking_email
 from ..models import (
     LIVE_BOOKING_STATUSES,
     MARKED_BOOKING_STATUSES,
@@ -34,6 +33,8 @@ from ..models import (
     User,
     utcnow,
 )
+from ..notices import send_booking_email
+from ..rows import changed
 from ..waitlist import service as waitlist
 
 # Why a booking can no longer be changed (shown on its page), or None while it can.
@@ -197,7 +198,7 @@ def _mark_cancelled(
         .values(status="cancelled", cancelled_at=now, sequence=Booking.sequence + 1)
         .execution_options(synchronize_session=False)
     )
-    if cancelled.rowcount != 1:
+    if changed(cancelled) != 1:
         raise BookingLocked(CANCELLED)
     session.refresh(booking)
 
@@ -231,7 +232,7 @@ def move_booking(
         .values(slot_id=new_slot.id, sequence=Booking.sequence + 1)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:  # changed by another request meanwhile; the caller rolls back
+    if changed(moved) != 1:  # changed by another request meanwhile; the caller rolls back
         raise ChangeRefused("This booking was changed a moment ago. Check it and try again.")
     give_back_place(session, old_slot.id)
     session.refresh(booking)

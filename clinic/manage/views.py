@@ -13,9 +13,8 @@ from ..auth.access import current_staff, require_school_access, roles_required
 from ..booking.places import SlotFull
 from ..extensions import db
 from ..filters import format_datetime
-from ..forms import ConfirmForm, Form, form_view, show_rule_error
+from ..forms import ConfirmForm, Form, form_view, run_step
 from ..invites.calendar import CONTENT_TYPE
-from ..invites.notify import booking_ics
 from ..links import (
     InvalidLink,
     booking_for_token,
@@ -24,6 +23,7 @@ from ..links import (
     link_not_found,
 )
 from ..models import ROLES, Booking, utcnow
+from ..notices import booking_ics
 from . import service as manage
 from .forms import MoveForm, StaffCancelForm
 
@@ -66,7 +66,7 @@ def _show(booking: Booking, token: str, *, refused: str | None = None, status: i
 def _refuse(booking: Booking, token: str, error: manage.ChangeRefused):
     """A change the rules did not allow: nothing is kept, the booking page says why."""
     db.session.rollback()
-    return _show(db.session.get(Booking, booking.id), token, refused=error.message, status=409)
+    return _show(db.session.get_one(Booking, booking.id), token, refused=error.message, status=409)
 
 
 def _locked(booking: Booking, token: str, reason: str):
@@ -123,22 +123,24 @@ def move(token: str):
     form.offer(manage.move_choices(booking, now))
     if form.validate_on_submit():
         try:
-            manage.move_booking(db.session, booking, form.slot_id.data, actor="parent", now=now)
-        except (SlotFull, manage.TimeNotAvailable) as error:
-            db.session.rollback()
-            booking = db.session.get(Booking, booking.id)
-            form.offer(manage.move_choices(booking, utcnow()))
-            show_rule_error(form, error)
-        except manage.ChangeRefused as error:
+            moved = run_step(
+                form,
+                lambda: manage.move_booking(
+                    db.session, booking, form.slot_id.data, actor="parent", now=now
+                ),
+                refusals=(SlotFull, manage.TimeNotAvailable),
+            )
+        except manage.ChangeRefused as error:  # no longer movable at all: the booking page
             return _refuse(booking, token, error)
-        else:
-            db.session.commit()
+        if moved:
             flash(
                 f"Your booking has moved to {format_datetime(booking.slot.starts_at)}. "
                 "We have emailed you an updated calendar invite.",
                 "success",
             )
             return redirect(url_for(".show", token=token))
+        booking = db.session.get_one(Booking, booking.id)
+        form.offer(manage.move_choices(booking, utcnow()))
     return render_template(
         "manage/move.html",
         form=form,
@@ -198,15 +200,13 @@ def staff_cancel(booking_id: int):
     form = StaffCancelForm()
     locked = manage.lock_reason(booking, utcnow())
     if locked is None and form.validate_on_submit():
-        try:
-            manage.cancel_booking(
+        cancelled = run_step(
+            form,
+            lambda: manage.cancel_booking(
                 db.session, booking, actor=current_staff(), reason=form.reason.data or None
-            )
-        except manage.ChangeRefused as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if cancelled:
             flash(
                 f"Booking {booking.reference} is cancelled. We have emailed the parent.", "success"
             )
@@ -225,23 +225,21 @@ def staff_move(booking_id: int):
     form.offer(manage.move_choices(booking, now, staff=True))
     locked = manage.lock_reason(booking, now)
     if locked is None and form.validate_on_submit():
-        try:
-            manage.move_booking(
+        moved = run_step(
+            form,
+            lambda: manage.move_booking(
                 db.session, booking, form.slot_id.data, actor=current_staff(), now=now
-            )
-        except (SlotFull, manage.ChangeRefused) as error:
-            db.session.rollback()
-            booking = db.session.get(Booking, booking.id)
-            form.offer(manage.move_choices(booking, utcnow(), staff=True))
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if moved:
             flash(
                 f"Booking {booking.reference} has moved to "
                 f"{format_datetime(booking.slot.starts_at)}. We have emailed the parent.",
                 "success",
             )
             return redirect(url_for(".staff_move", booking_id=booking.id))
+        booking = db.session.get_one(Booking, booking.id)
+        form.offer(manage.move_choices(booking, utcnow(), staff=True))
     return _staff_page("manage/staff_move.html", booking, form)
 
 

@@ -192,7 +192,7 @@ def server_major(url: sa.URL) -> int:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
-            return int(conn.exec_driver_sql("SHOW server_version_num").scalar()) // 10000
+            return int(conn.exec_driver_sql("SHOW server_version_num").scalar_one()) // 10000
     finally:
         engine.dispose()
 

@@ -94,7 +94,8 @@ def outbox_figures(session: Session) -> dict:
 
 
 def readiness(session: Session) -> Readiness:
-    app = current_app._get_current_object()
+    # The proxy's own method (werkzeug's), which mypy misses: Flask types current_app as Flask.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     config = app.config
     result = Readiness()
     try:

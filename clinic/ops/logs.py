@@ -44,7 +44,7 @@ def new_request_id() -> str:
 
 
 def valid_request_id(value: str | None) -> bool:
-    return bool(value) and _VALID_ID.match(value) is not None
+    return value is not None and _VALID_ID.match(value) is not None
 
 
 def current_request_id() -> str:
@@ -161,6 +161,8 @@ def protect(handler: logging.Handler) -> logging.Handler:
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is now (gunicorn and pytest swap it)."""
 
+    _clinic_ops = True  # the service's own: configure() called again replaces it
+
     def __init__(self):
         super().__init__(sys.stderr)
 
@@ -178,7 +180,6 @@ def configure(app: Flask) -> None:
     same format, request id and redaction.  Safe to call again (tests build many apps)."""
     handler = protect(_StderrHandler())
     handler.setFormatter(formatter(app.config.get("LOG_FORMAT", "text")))
-    handler._clinic_ops = True
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_clinic_ops", False):
@@ -191,7 +192,8 @@ def configure(app: Flask) -> None:
     for name in APP_LOGGERS:
         logging.getLogger(name).setLevel(app.config.get("LOG_LEVEL", "INFO"))
     app.logger.removeHandler(default_handler)
-    app.wsgi_app = RequestIdMiddleware(
+    # Flask's documented way to add WSGI middleware, which mypy reads as replacing a method.
+    app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, trust_header=app.config.get("TRUST_REQUEST_ID_HEADER", False)
     )
     app.add_template_global(current_request_id, "request_id")

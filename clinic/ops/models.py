@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..models import UTCDateTime
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """The last start, success and failure of one cron command, by its name
     (``"reminders send"``). Holds no personal data: ``last_error`` is the kind of error and
     its first line with email addresses and tokens blanked (``clinic.ops.redact``)."""

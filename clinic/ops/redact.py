@@ -98,7 +98,7 @@ def learn_routes(url_map: Map) -> None:
 def _route_blanker(others: frozenset[str]):
     def blank(match: re.Match) -> str:
         value = match.group(1)
-        # Other routes' words, and a traceback's source file (.../clinic/booking/views.py).
+        # Other routes' words, and a traceback's source file (.../clinic/booking/flow_views.py).
         if value in others or value == TOKEN or value.endswith(".py"):
             return match.group(0)
         start, end = match.span(1)

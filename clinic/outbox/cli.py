@@ -1,18 +1,30 @@
-"""`flask outbox send` and `flask outbox worker`: sending queued email from the command line."""
+"""`flask outbox send` and `flask outbox worker`: sending queued email from the command line,
+and the jobs the worker runs each round before it sends."""
 
 import signal
 import threading
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
 from ..ops.jobs import record_run
-from . import service
+from .delivery import send_due
 
 outbox_cli = AppGroup("outbox", help="Send queued email.")
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def add_worker_job(app: Flask, job) -> None:
+    """Have ``flask outbox worker`` run ``job(session)`` at the start of every round, before
+    it sends what is due: work that ends in emails but is too slow for a request (building
+    an attendance list's PDF).  A job commits its own work and is safe to run twice at once."""
+    app.extensions.setdefault("outbox_worker_jobs", []).append(job)
+
+
+def worker_jobs(app: Flask) -> list:
+    return list(app.extensions.get("outbox_worker_jobs", []))
 
 
 @outbox_cli.command("send")
@@ -21,7 +33,7 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 def send(limit: int) -> None:
     """Send the messages that are due, once. Exits 1 when any could not be sent (each is
     tried again later; see /admin/outbox/failed)."""
-    counts = service.send_due(db.session, limit=limit)
+    counts = send_due(db.session, limit=limit)
     click.echo(str(counts))
     if not counts.all_sent:
         raise click.exceptions.Exit(1)
@@ -51,9 +63,9 @@ def worker(interval: float, once: bool) -> None:
 
 
 def _one_round() -> None:
-    """Run the features' jobs (``service.add_worker_job``), then send what is due; a database
+    """Run the features' jobs (``add_worker_job``), then send what is due; a database
     or mail problem is logged and the next round tries again."""
-    for job in service.worker_jobs(current_app):
+    for job in worker_jobs(current_app):
         try:
             if done := job(db.session):
                 click.echo(str(done))
@@ -61,7 +73,7 @@ def _one_round() -> None:
             current_app.logger.exception("Outbox worker job %s failed", job.__name__)
             db.session.rollback()
     try:
-        counts = service.send_due(db.session)
+        counts = send_due(db.session)
     except Exception:  # the worker must outlive a database restart
         current_app.logger.exception("Outbox worker round failed")
         db.session.rollback()

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view
 from ..models import OutboxMessage
 from . import service
+from .after_commit import send_soon
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 
@@ -32,7 +33,7 @@ def retry(message_id: int):
         return redirect(url_for(".failed"))
     db.session.commit()
     # Touch nothing in db.session until the send is done: on SQLite a read would take the lock.
-    service.send_soon(current_app._get_current_object(), [message_id])
+    send_soon(current_app._get_current_object(), [message_id])
     flash(*_outcome(message))
     return redirect(url_for(".failed"))
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
@@ -43,6 +44,7 @@ from ..models import (
     WalkIn,
     utcnow,
 )
+from ..rows import changed
 
 # The columns of a household (booking, waiting-list entry) that name or describe a person.
 HOUSEHOLD_PERSONAL = {
@@ -54,7 +56,7 @@ HOUSEHOLD_PERSONAL = {
     "access_needs": None,
 }
 # An email once its retention is over: what it said and to whom is gone.
-MESSAGE_PURGED = {
+MESSAGE_PURGED: dict[str, object] = {
     "recipient": "",
     "text_body": "",
     "html_body": None,
@@ -84,8 +86,8 @@ class ClinicRecord:
     such as status, school years, topics and scores, stays for the figures) and whether
     audit events name it (their personal keys go with it)."""
 
-    model: type
-    blanked: dict
+    model: type[Booking] | type[WaitlistEntry] | type[WalkIn] | type[Feedback]
+    blanked: dict[str, None]
     audited: bool = False
 
 
@@ -101,12 +103,14 @@ CLINIC_RECORDS = {
 def anonymise(record: ClinicRecord, session: Session, record_id: int, *, now: datetime) -> bool:
     """Blank one record's personal columns, unless that is done already."""
     model = record.model
-    done = session.execute(
-        update(model)
-        .where(model.id == record_id, model.anonymised_at.is_(None))
-        .values(**record.blanked, anonymised_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = changed(
+        session.execute(
+            update(model)
+            .where(model.id == record_id, model.anonymised_at.is_(None))
+            .values(**record.blanked, anonymised_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if done and record.audited:
         strip_audit_of(session, model.__name__.lower(), record_id)
     return bool(done)
@@ -120,16 +124,18 @@ anonymise_feedback = functools.partial(anonymise, CLINIC_RECORDS["feedback"])
 def purge_message(session: Session, message_id: int, *, now: datetime) -> bool:
     """Blank a finished email; one still waiting to go (pending, sending) is left alone."""
     return bool(
-        session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.purged_at.is_(None),
-                OutboxMessage.status.in_(FINISHED_MESSAGES),
+        changed(
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.purged_at.is_(None),
+                    OutboxMessage.status.in_(FINISHED_MESSAGES),
+                )
+                .values(**MESSAGE_PURGED, purged_at=now)
+                .execution_options(synchronize_session=False)
             )
-            .values(**MESSAGE_PURGED, purged_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     )
 
 
@@ -155,7 +161,7 @@ def strip_audit_of(session: Session, object_type: str, object_id: int) -> int:
 
 
 def delete_draft(session: Session, draft_id: str) -> bool:
-    return bool(session.execute(delete(BookingDraft).where(BookingDraft.id == draft_id)).rowcount)
+    return bool(changed(session.execute(delete(BookingDraft).where(BookingDraft.id == draft_id))))
 
 
 # --- what is due --------------------------------------------------------------------------
@@ -175,11 +181,11 @@ def clinics_before(now: datetime):
     return select(Clinic.id).where(Clinic.date < last_kept)
 
 
-def _ids(session: Session, statement) -> list:
+def _ids(session: Session, statement) -> list[int]:
     return list(session.scalars(statement))
 
 
-def due(session: Session, now: datetime) -> dict[str, tuple[type, list]]:
+def due(session: Session, now: datetime) -> dict[str, list[int]]:
     """Each kind of record due, with the ids to do."""
     old_clinics = clinics_before(now)
     sent_before = now - timedelta(days=keep_sent_email_days())
@@ -222,8 +228,14 @@ def due(session: Session, now: datetime) -> dict[str, tuple[type, list]]:
     }
 
 
-STEPS = {kind: functools.partial(anonymise, record) for kind, record in CLINIC_RECORDS.items()}
-STEPS |= {
+class Step(Protocol):
+    """One record's step: True if it changed the record (a second run finds it done)."""
+
+    def __call__(self, session: Session, record_id: int, /, *, now: datetime) -> bool: ...
+
+
+STEPS: dict[str, Step] = {
+    **{kind: functools.partial(anonymise, record) for kind, record in CLINIC_RECORDS.items()},
     "email": purge_message,
     "audit event": lambda session, event_id, now: strip_audit_event(session, event_id),
     "booking draft": lambda session, draft_id, now: delete_draft(session, draft_id),

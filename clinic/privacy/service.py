@@ -41,6 +41,7 @@ from ..models import (
     normalise_email,
     utcnow,
 )
+from ..rows import changed
 from ..waitlist import service as waitlist
 from . import purge
 
@@ -189,12 +190,14 @@ def _to(email: str):
 
 def withdraw_unsent(session: Session, email: str, *, now: datetime) -> int:
     """Emails to this address still waiting to go are never sent (``withdrawn``)."""
-    return session.execute(
-        update(OutboxMessage)
-        .where(_to(email), OutboxMessage.status == "pending")
-        .values(status="withdrawn")
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return changed(
+        session.execute(
+            update(OutboxMessage)
+            .where(_to(email), OutboxMessage.status == "pending")
+            .values(status="withdrawn")
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def blank_sent(session: Session, email: str, *, now: datetime) -> int:

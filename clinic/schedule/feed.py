@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, contains_eager
 from .. import audit, pagecache
 from ..invites.calendar import build_feed
 from ..invites.events import officer_clinic_event
-from ..invites.notify import place_of
 from ..links import external_url
 from ..localtime import local_today, zone_name
 from ..models import Clinic, User, utcnow
+from ..notices import place_of
 from .service import display_status, slot_totals
 
 HISTORY = timedelta(days=30)

@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..auth.service import scoped_school_filter
+from ..auth.scope import scoped_school_filter
 from ..booking.places import give_back_every_place
 from ..errors import RuleError
 from ..filters import format_date, format_time
-from ..invites.notify import send_booking_email
 from ..links import external_url
 from ..localtime import local_today, zone_name
 from ..manage import service as manage
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
+from ..notices import send_booking_email
 from ..waitlist import service as waitlist
 from ..workdays import why_not_working
 from .slots import (

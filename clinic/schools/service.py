@@ -22,7 +22,7 @@ from ..auth.service import AccountError, create_user, password_token
 from ..errors import RuleError
 from ..links import external_url
 from ..models import ROLES, School, User
-from ..outbox.service import queue_email
+from ..outbox.queue import queue_email
 
 SCHOOL_FIELDS = ("name", "urn", "address", "town", "postcode", "contact_email", "slug")
 SLUG_MAX = 80

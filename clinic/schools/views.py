@@ -7,9 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import current_staff, roles_required
-from ..auth.service import AccountError
 from ..extensions import db
-from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, show_rule_error
+from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, run_step
 from ..models import School, User
 from . import service
 from .forms import ROLE_HINTS, ROLE_LABELS, InviteForm, OfficerSchoolsForm, RoleForm, SchoolForm
@@ -48,15 +47,12 @@ def list_schools():
 def add_school():
     form = SchoolForm()
     if form.validate_on_submit():
-        try:
-            school = service.add_school(db.session, current_staff(), **form.details())
-        except service.SchoolError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{school.name} has been added.", "success")
-            return redirect(url_for(".show_school", school_id=school.id))
+        added = run_step(
+            form, lambda: service.add_school(db.session, current_staff(), **form.details())
+        )
+        if added:
+            flash(f"{added.result.name} has been added.", "success")
+            return redirect(url_for(".show_school", school_id=added.result.id))
     return render_template("schools/school_form.html", form=form, school=None)
 
 
@@ -72,16 +68,11 @@ def show_school(school_id: int):
 def edit_school(school_id: int):
     school = db.get_or_404(School, school_id)
     form = SchoolForm(obj=school)
-    if form.validate_on_submit():
-        try:
-            service.update_school(db.session, current_staff(), school, **form.details())
-        except service.SchoolError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{school.name} has been updated.", "success")
-            return redirect(url_for(".show_school", school_id=school_id))
+    if form.validate_on_submit() and run_step(
+        form, lambda: service.update_school(db.session, current_staff(), school, **form.details())
+    ):
+        flash(f"{school.name} has been updated.", "success")
+        return redirect(url_for(".show_school", school_id=school_id))
     return render_template("schools/school_form.html", form=form, school=school)
 
 
@@ -100,8 +91,9 @@ def invite_staff():
     form = InviteForm(schools)
     if form.validate_on_submit():
         by_id = {school.id: school for school in schools}
-        try:
-            user = service.invite_staff(
+        invited = run_step(
+            form,
+            lambda: service.invite_staff(
                 db.session,
                 current_staff(),
                 email=form.email.data,
@@ -109,12 +101,10 @@ def invite_staff():
                 role=form.role.data,
                 school=by_id.get(form.chosen_school_id()),
                 schools=[by_id[i] for i in form.chosen_officer_school_ids()],
-            )
-        except AccountError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if invited:
+            user = invited.result
             flash(f"We have emailed {user.email} a link to set their password.", "success")
             return redirect(url_for(".show_staff", user_id=user.id))
     return render_template("schools/invite.html", form=form)
@@ -148,13 +138,9 @@ def set_staff_schools(user_id: int):
     if form.validate_on_submit():
         ticked = set(form.schools.data)
         chosen = [school for school in schools if school.id in ticked]
-        try:
-            service.set_officer_schools(db.session, current_staff(), user, chosen)
-        except AccountError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
+        if run_step(
+            form, lambda: service.set_officer_schools(db.session, current_staff(), user, chosen)
+        ):
             flash(f"Schools saved for {user.name}.", "success")
             return redirect(url_for(".show_staff", user_id=user_id))
     return _render_staff_member(user, form)
@@ -167,20 +153,11 @@ def change_staff_role(user_id: int):
     schools = _all_schools()
     form = RoleForm(schools, role=user.role, school=str(user.school_id or ""))
     if form.validate_on_submit():
-        school_id = form.chosen_school_id()
-        try:
-            service.change_role(
-                db.session,
-                current_staff(),
-                user,
-                form.role.data,
-                next((s for s in schools if s.id == school_id), None),
-            )
-        except AccountError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
+        school = next((s for s in schools if s.id == form.chosen_school_id()), None)
+        if run_step(
+            form,
+            lambda: service.change_role(db.session, current_staff(), user, form.role.data, school),
+        ):
             flash(f"{user.name}'s role is now {ROLE_LABELS[user.role]}.", "success")
             return redirect(url_for(".show_staff", user_id=user_id))
     return render_template("schools/change_role.html", form=form, user=user)
@@ -191,15 +168,8 @@ def _button_action(user_id: int, change, done: str):
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         flash(CSRF_MESSAGE)
-    else:
-        try:
-            change(user)
-        except AccountError as error:
-            db.session.rollback()
-            flash(str(error))
-        else:
-            db.session.commit()
-            flash(done, "success")
+    elif run_step(None, lambda: change(user)):
+        flash(done, "success")
     return redirect(url_for(".show_staff", user_id=user_id))
 
 

@@ -43,7 +43,6 @@ from ..booking.service import (
 )
 from ..errors import RuleError
 from ..filters import format_date
-from ..invites.notify import place_of
 from ..links import external_url, waitlist_token
 from ..models import (
     Booking,
@@ -54,7 +53,9 @@ from ..models import (
     household_values,
     utcnow,
 )
-from ..outbox.service import queue_email
+from ..notices import place_of
+from ..outbox.queue import queue_email
+from ..rows import changed
 
 SHORTEST_OFFER = timedelta(minutes=30)
 
@@ -216,7 +217,7 @@ def position(session: Session, entry: WaitlistEntry) -> int | None:
     """The entry's place in line (1 is next), or None once it has left the line."""
     if not entry.is_live:
         return None
-    ahead = session.scalar(
+    ahead = session.scalars(
         select(func.count())
         .select_from(WaitlistEntry)
         .where(
@@ -224,7 +225,7 @@ def position(session: Session, entry: WaitlistEntry) -> int | None:
             WaitlistEntry.is_live,
             _before(entry),
         )
-    )
+    ).one()
     return ahead + 1
 
 
@@ -318,7 +319,7 @@ def _offer(
         .values(status="offered", offered_at=now, offered_slot_id=slot.id, offer_expires_at=expires)
         .execution_options(synchronize_session=False)
     )
-    if offered.rowcount != 1:
+    if changed(offered) != 1:
         give_back_place(session, slot.id)
         session.expire(entry)
         return False
@@ -370,9 +371,9 @@ def claim(session: Session, entry: WaitlistEntry, *, now: datetime | None = None
         .execution_options(synchronize_session=False)
     )
     session.refresh(entry)
-    if claimed.rowcount != 1:
+    if changed(claimed) != 1:
         if entry.status == "claimed" and entry.booking_id is not None:
-            return session.get(Booking, entry.booking_id)
+            return session.get_one(Booking, entry.booking_id)
         raise OfferNotOpen()
     give_back_place(session, entry.offered_slot_id)
     booking = book_place(
@@ -436,7 +437,7 @@ def _end_entry(session: Session, entry: WaitlistEntry, status: str, *, expired_b
         .execution_options(synchronize_session=False)
     )
     session.refresh(entry)
-    if ended.rowcount != 1:
+    if changed(ended) != 1:
         return False
     if held_slot_id is not None:
         give_back_place(session, held_slot_id)
@@ -506,11 +507,11 @@ def live_entries(session: Session, clinic_id: int) -> list[WaitlistEntry]:
 
 def live_count(session: Session, clinic_id: int) -> int:
     """How many households are in the clinic's line."""
-    return session.scalar(
+    return session.scalars(
         select(func.count(WaitlistEntry.id)).where(
             WaitlistEntry.clinic_id == clinic_id, WaitlistEntry.is_live
         )
-    )
+    ).one()
 
 
 def clinic_cancelled(
@@ -573,7 +574,7 @@ def run_due_steps(session: Session, *, now: datetime | None = None) -> WaitlistC
 
     def tidy_clinic(session: Session, clinic_id: int) -> tuple[int, int]:
         """(entries taken off a closed list, offers made)"""
-        clinic = session.get(Clinic, clinic_id)
+        clinic = session.get_one(Clinic, clinic_id)
         if list_closed(clinic, now):
             return close_list(session, clinic, now=now), 0
         return 0, len(place_freed(session, clinic.id, now=now))

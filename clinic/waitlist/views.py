@@ -25,8 +25,7 @@ from ..booking.forms import HouseholdForm
 from ..booking.places import SlotFull
 from ..booking.service import AlreadyBooked, BookingError
 from ..extensions import db
-from ..forms import ConfirmForm, form_view, show_rule_error
-from ..invites.notify import place_of
+from ..forms import ConfirmForm, form_view, run_step
 from ..links import (
     InvalidLink,
     details_erased,
@@ -36,6 +35,7 @@ from ..links import (
     waitlist_entry_for_token,
 )
 from ..models import ROLES, Booking, Clinic, Slot, WaitlistEntry, utcnow
+from ..notices import place_of
 from . import service as waitlist
 
 bp = Blueprint("waitlist", __name__, url_prefix="/booking")
@@ -63,13 +63,7 @@ def join(clinic_id: int):
         email = form.values()["email"]
         if form.is_bot():
             return _check_your_email(clinic, email)
-        try:
-            waitlist.join_or_tell(db.session, clinic, form.values())
-        except waitlist.WaitlistError as error:
-            db.session.rollback()
-            show_rule_error(form, error)
-        else:
-            db.session.commit()
+        if run_step(form, lambda: waitlist.join_or_tell(db.session, clinic, form.values())):
             return _check_your_email(clinic, email)
     return render_template(
         "waitlist/join.html",
@@ -154,12 +148,12 @@ def offer(token: str):
         return _show_entry(entry, token, refused=error.message, status=409)
     except AlreadyBooked as error:
         db.session.rollback()
-        waitlist.leave(db.session, db.session.get(WaitlistEntry, entry.id), actor="parent")
+        waitlist.leave(db.session, db.session.get_one(WaitlistEntry, entry.id), actor="parent")
         db.session.commit()
         return _show_entry(entry, token, refused=error.message, status=409)
     except (BookingError, SlotFull):
         db.session.rollback()
-        entry = db.session.get(WaitlistEntry, entry.id)
+        entry = db.session.get_one(WaitlistEntry, entry.id)
         waitlist.return_to_line(db.session, entry)
         db.session.commit()
         message = "Sorry, this place can no longer be booked. You are still on the waiting list."

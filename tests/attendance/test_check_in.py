@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select, update
 
-from clinic.attendance import service
+from clinic.attendance import checkin
 from clinic.models import Booking, Clinic, Slot, WalkIn
 from tests.helpers import csrf_token
 
@@ -186,8 +186,8 @@ def test_a_booking_cancelled_meanwhile_is_not_brought_back(
         .execution_options(synchronize_session=False)
     )
 
-    with pytest.raises(service.NotInClinic):
-        service.mark_booking(session, todays_clinic, booking.id, "attended", actor=officer_user)
+    with pytest.raises(checkin.NotInClinic):
+        checkin.mark_booking(session, todays_clinic, booking.id, "attended", actor=officer_user)
 
     assert reload(session, Booking, booking.id).status == "cancelled"
 

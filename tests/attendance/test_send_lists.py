@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinic.attendance import service
+from clinic.attendance import sending, service
 from clinic.filters import format_date
 from clinic.models import Booking, Clinic, utcnow
 from clinic.outbox.cli import outbox_cli
@@ -56,26 +56,26 @@ def run_worker(app):
     ],
 )
 def test_the_list_is_due_at_9am_on_the_working_day_before(clinic_day, sent_on):
-    due = service.list_due_at(clinic_day, time(9, 0), LONDON)
+    due = sending.list_due_at(clinic_day, time(9, 0), LONDON)
 
     assert due.astimezone(LONDON).date() == sent_on
     assert due.astimezone(LONDON).time() == time(9, 0)
 
 
 def test_the_due_time_is_local_time_in_summer_and_winter():
-    winter = service.list_due_at(date(2026, 12, 8), time(9, 0), LONDON)
-    summer = service.list_due_at(date(2026, 6, 9), time(9, 0), LONDON)
+    winter = sending.list_due_at(date(2026, 12, 8), time(9, 0), LONDON)
+    summer = sending.list_due_at(date(2026, 6, 9), time(9, 0), LONDON)
 
     assert (winter.hour, winter.minute) == (9, 0)  # GMT: 9am is 09:00 UTC
     assert (summer.hour, summer.minute) == (8, 0)  # BST: 9am is 08:00 UTC
 
 
 def test_a_clinic_becomes_due_at_its_time_and_not_before(app, session, clinic):
-    due = service.list_due_at(clinic.date, time(9, 0), LONDON)
+    due = sending.list_due_at(clinic.date, time(9, 0), LONDON)
 
-    assert service.due_clinic_ids(session, due - timedelta(minutes=1)) == []
-    assert service.due_clinic_ids(session, due) == [clinic.id]
-    assert service.due_clinic_ids(session, due + timedelta(days=1)) == [clinic.id]
+    assert sending.due_clinic_ids(session, due - timedelta(minutes=1)) == []
+    assert sending.due_clinic_ids(session, due) == [clinic.id]
+    assert sending.due_clinic_ids(session, due + timedelta(days=1)) == [clinic.id]
 
 
 def test_a_list_due_long_before_a_holiday_clinic_is_found(app, session, make, school):
@@ -84,26 +84,26 @@ def test_a_list_due_long_before_a_holiday_clinic_is_found(app, session, make, sc
     clinic = make.clinic(school, officer, status="published")
     clinic.date = date(2026, 12, 29)
     session.commit()
-    due = service.list_due_at(clinic.date, time(9, 0), LONDON)
+    due = sending.list_due_at(clinic.date, time(9, 0), LONDON)
     assert due.astimezone(LONDON).date() == date(2026, 12, 24)
 
-    assert clinic.id not in service.due_clinic_ids(session, due - timedelta(minutes=1))
-    assert clinic.id in service.due_clinic_ids(session, due)
+    assert clinic.id not in sending.due_clinic_ids(session, due - timedelta(minutes=1))
+    assert clinic.id in sending.due_clinic_ids(session, due)
 
 
 def test_the_send_time_can_be_set(app, session, clinic):
     app.config["ATTENDANCE_LIST_SEND_AT"] = "16:30"
-    due = service.list_due_at(clinic.date, time(16, 30), LONDON)
+    due = sending.list_due_at(clinic.date, time(16, 30), LONDON)
 
-    assert service.due_clinic_ids(session, due - timedelta(minutes=1)) == []
-    assert service.due_clinic_ids(session, due) == [clinic.id]
+    assert sending.due_clinic_ids(session, due - timedelta(minutes=1)) == []
+    assert sending.due_clinic_ids(session, due) == [clinic.id]
 
 
 def test_a_bad_send_time_is_reported_plainly(app):
     app.config["ATTENDANCE_LIST_SEND_AT"] = "9am"
 
     with pytest.raises(ValueError, match="ATTENDANCE_LIST_SEND_AT must be a time like 09:00"):
-        service.send_time()
+        sending.send_time()
 
 
 def test_drafts_cancelled_sent_and_past_clinics_are_never_due(app, session, clinic_on):
@@ -113,7 +113,7 @@ def test_drafts_cancelled_sent_and_past_clinics_are_never_due(app, session, clin
     clinic_on(-1)
     due = clinic_on(0)
 
-    assert service.due_clinic_ids(session, utcnow()) == [due.id]
+    assert sending.due_clinic_ids(session, utcnow()) == [due.id]
 
 
 # --- the command (cron) ---------------------------------------------------------------------
@@ -182,11 +182,11 @@ def test_send_lists_emails_the_school_and_its_staff_once(
 
 def test_a_run_that_lost_the_race_sends_nothing(app, session, smtp, todays_clinic):
     """Two cron runs at once: the second finds the list already sent and queues nothing."""
-    assert service.send_list(session, todays_clinic, actor="system", only_if_unsent=True)
+    assert sending.send_list(session, todays_clinic, actor="system", only_if_unsent=True)
     session.commit()
     smtp.clear()
 
-    again = service.send_list(session, todays_clinic, actor="system", only_if_unsent=True)
+    again = sending.send_list(session, todays_clinic, actor="system", only_if_unsent=True)
     session.commit()
 
     assert again == []
@@ -238,7 +238,7 @@ def test_send_to_school_now_answers_at_once_and_the_worker_sends_it(
 def test_a_list_asked_for_is_not_sent_once_the_clinic_is_cancelled(
     app, officer_client, session, smtp, clinic, officer_user
 ):
-    service.request_list(session, clinic, actor=officer_user)
+    sending.request_list(session, clinic, actor=officer_user)
     clinic.status = "cancelled"
     session.commit()
 
@@ -278,7 +278,7 @@ def test_a_list_sent_again_says_what_changed(
 ):
     stays = make.booking(clinic.slots[0], parent_name="Stays Put")
     leaves = make.booking(clinic.slots[1], parent_name="Cath Cancels")
-    service.send_list(session, clinic, actor="system")
+    sending.send_list(session, clinic, actor="system")
     session.commit()
     smtp.clear()
     make.booking(clinic.slots[2], parent_name="Larry Late")
@@ -311,7 +311,7 @@ def test_a_list_sent_again_says_what_changed(
 
 
 def test_a_list_sent_again_with_no_changes_says_so(officer_client, session, smtp, clinic, school):
-    service.send_list(session, clinic, actor="system")
+    sending.send_list(session, clinic, actor="system")
     session.commit()
     smtp.clear()
 
@@ -326,7 +326,7 @@ def test_a_list_sent_again_with_no_changes_says_so(officer_client, session, smtp
 
 
 def test_the_page_says_when_the_list_will_go(officer_client, clinic):
-    due = service.list_due_at(clinic.date, time(9, 0), LONDON)
+    due = sending.list_due_at(clinic.date, time(9, 0), LONDON)
 
     page = officer_client.get(url(clinic))
 

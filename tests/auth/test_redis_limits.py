@@ -1,6 +1,7 @@
 """Rate limits can live in Redis, where every app process (gunicorn worker) sees them."""
 
 import os
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -12,16 +13,30 @@ from tests.helpers import post_form
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+def _this_workers_database(url: str, worker_id: str) -> str:
+    """Database 15 is the tests' own; under pytest-xdist each worker counts in its own
+    database below it (gw0 15, gw1 14, …), so one worker's flush never empties another's
+    counters mid-test."""
+    if worker_id == "master":  # not under xdist
+        return url
+    parts = urlsplit(url)
+    number = int(parts.path.lstrip("/") or 0) - int(worker_id.removeprefix("gw"))
+    if number < 0:
+        pytest.fail(f"{worker_id}: more pytest-xdist workers than Redis databases below {url}")
+    return parts._replace(path=f"/{number}").geturl()
+
+
 @pytest.fixture
-def redis_url():
+def redis_url(worker_id):
+    url = _this_workers_database(REDIS_URL, worker_id)
     try:
-        # Database 15 is the tests' own: start each test with no counters.
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
+        # Start each test with no counters.
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
     except redis.exceptions.RedisError as exc:
         if IN_CI:
-            pytest.fail(f"Redis at {REDIS_URL} is not reachable: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable: {exc}")
-    return REDIS_URL
+            pytest.fail(f"Redis at {url} is not reachable: {exc}")
+        pytest.skip(f"Redis at {url} is not reachable: {exc}")
+    return url
 
 
 def test_sign_in_limit_is_counted_in_redis(database_url, smtp, tmp_path, redis_url):

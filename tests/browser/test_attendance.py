@@ -134,6 +134,24 @@ def test_a_tap_on_a_phone_marks_the_row_without_reloading(
         assert s.query(Booking).filter_by(parent_name="Amira Early").one().status == "confirmed"
 
 
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_print_button_is_offered_only_where_it_works(
+    new_page, todays_clinic, officer_user, javascript
+):
+    """Its script prints the page; with JavaScript off the button would do nothing, so it
+    stays hidden (``.govuk-button``'s own display once beat the ``hidden`` attribute)."""
+    page = new_page(java_script_enabled=javascript)
+    sign_in(page, officer_user.email)
+    page.goto(list_url(todays_clinic))
+    expect(page.get_by_role("heading", name="Attendance list", level=1)).to_be_visible()
+    button = page.locator("#print-sheet")
+    if javascript:
+        expect(button).to_be_visible()
+    else:
+        expect(button).to_be_hidden()
+        expect(page.get_by_text("Printing this page gives the sign-in sheet")).to_be_visible()
+
+
 def test_check_in_works_without_javascript(new_page, live_server, todays_clinic, officer_user):
     page = new_page(phone=True, java_script_enabled=False)
     sign_in(page, officer_user.email)

@@ -1,4 +1,4 @@
-"""Security headers (clinic/headers.py, Flask-Talisman) on every kind of answer.
+"""Security headers (clinic/headers.py) on every kind of answer.
 
 A page, the error pages (404, 429, 500, 503, a CSRF refusal), a static file, a JSON
 answer and each download (CSV, PDF, .ics) carry the same headers; HSTS is sent in
@@ -140,7 +140,7 @@ def test_hsts_only_in_production_over_https(monkeypatch, tmp_path, over_https):
     else:
         assert hsts is None  # a browser ignores HSTS over plain HTTP anyway
     assert answer.headers["X-Frame-Options"] == "DENY"
-    # Talisman leaves the cookie settings to config.py: production's stay secure.
+    # The cookie settings are config.py's: production's stay secure.
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
@@ -154,8 +154,9 @@ def test_staff_pages_are_not_kept_by_the_browser(officer_client, client, make, s
 
 
 def test_development_cookies_still_work_over_plain_http(client, admin_user):
-    """Talisman would force SESSION_COOKIE_SECURE on; over http://127.0.0.1 (make run)
-    the session cookie would then never come back and nobody could sign in."""
+    """Nothing forces SESSION_COOKIE_SECURE on (Flask-Talisman would); over
+    http://127.0.0.1 (make run) the session cookie would then never come back and nobody
+    could sign in."""
     assert client.application.config["SESSION_COOKIE_SECURE"] is False
     page = client.get("/staff/sign-in")
     assert "Secure" not in page.headers.get("Set-Cookie", "")
@@ -209,12 +210,12 @@ def test_the_policy_names_no_other_site():
 
 
 def test_kept_headers_are_the_same_everywhere_and_a_view_may_set_its_own(app, client):
-    """``clinic.headers.Talisman`` keeps what it works out the first time; a view that sets
-    its own options with ``@talisman(...)`` is still worked out by Talisman."""
-    from clinic.headers import talisman
+    """``clinic.headers`` works the headers out once; a view that sets its own with
+    ``@own_headers(...)`` gets those, and the next page the site's again."""
+    from clinic.headers import own_headers
 
     @app.get("/test-only-framed")
-    @talisman(frame_options="SAMEORIGIN", content_security_policy={"default-src": "'self'"})
+    @own_headers(frame_options="SAMEORIGIN", content_security_policy={"default-src": "'self'"})
     def framed():
         return "framed"
 

@@ -32,7 +32,7 @@ def test_the_heavy_libraries_still_load_where_they_are_used():
     from datetime import date
 
     from clinic.attendance.sheets import build_pdf
-    from clinic.booking.views import qr_svg
+    from clinic.booking.page_views import qr_svg
     from clinic.workdays import bank_holiday
 
     assert build_pdf("<p>Sheet</p>").startswith(b"%PDF")

@@ -3,7 +3,7 @@
 import pytest
 from jinja2 import DictLoader
 
-from clinic.outbox.service import queue_email
+from clinic.outbox.queue import queue_email
 
 TEST_TEMPLATES = {
     "email/test.txt": (

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from clinic.models import AuditEvent
-from clinic.outbox.service import send_due
+from clinic.outbox.delivery import send_due
 from tests.helpers import csrf_token
 
 from .support import make_due, reload

@@ -13,7 +13,7 @@ from clinic import create_app
 from clinic.extensions import mail
 from clinic.links import external_url
 from clinic.models import OutboxMessage
-from clinic.outbox.service import Attachment
+from clinic.outbox.queue import Attachment
 
 from .support import ICS, reload
 

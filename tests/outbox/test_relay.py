@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from clinic.extensions import mail
-from clinic.outbox.service import send_due
+from clinic.outbox.delivery import send_due
 from tests.conftest import IN_CI
 
 from .support import make_due, reload

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from clinic.extensions import db
 from clinic.models import OutboxMessage, utcnow
-from clinic.outbox import service
-from clinic.outbox.service import describe_error, retry_delay, send_due
+from clinic.outbox import delivery
+from clinic.outbox.delivery import describe_error, retry_delay, send_due
 
 from .support import make_due, reload
 
@@ -130,11 +130,11 @@ def test_a_claim_never_takes_a_message_another_sender_holds(app, session, smtp, 
     app.config["OUTBOX_SEND_MODE"] = "off"
     message = queue()
     session.commit()
-    assert service._claim(session, "first", [message.id]) == [message.id]
+    assert delivery._claim(session, "first", [message.id]) == [message.id]
     session.commit()
 
     # The second sender picked the same id before the first committed its claim.
-    assert service._claim(session, "second", [message.id]) == []
+    assert delivery._claim(session, "second", [message.id]) == []
     session.commit()
     assert reload(session, message).claimed_by == "first"
 
@@ -143,7 +143,7 @@ def test_a_slow_sender_whose_claim_was_taken_back_does_not_send_again(app, sessi
     app.config["OUTBOX_SEND_MODE"] = "off"
     message = queue()
     session.commit()
-    assert service._claim(session, "slow", [message.id]) == [message.id]
+    assert delivery._claim(session, "slow", [message.id]) == [message.id]
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id)
@@ -152,7 +152,7 @@ def test_a_slow_sender_whose_claim_was_taken_back_does_not_send_again(app, sessi
     session.commit()
     assert send_due(session, worker_id="fast").sent == 1  # takes the stale claim and sends
 
-    counts = service._deliver(session, [message.id], "slow")  # the slow sender carries on
+    counts = delivery._deliver(session, [message.id], "slow")  # the slow sender carries on
 
     assert counts.claimed == 0
     assert len(smtp.messages) == 1

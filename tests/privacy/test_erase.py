@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from clinic.links import manage_token, waitlist_token
 from clinic.models import AuditEvent, Booking, OutboxMessage, WaitlistEntry, utcnow
-from clinic.outbox import service as outbox
+from clinic.outbox import delivery as outbox
 from tests.booking.conftest import move_back
 from tests.helpers import csrf_token, post_form
 from tests.privacy.support import (

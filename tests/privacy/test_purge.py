@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from clinic.attendance import service as attendance
+from clinic.attendance import checkin
 from clinic.extensions import db
 from clinic.figures.service import figures
 from clinic.localtime import local_today
@@ -55,7 +55,7 @@ def _whole_story(app, session, make, school, officer, admin):
     again = live_booking(session)
     join_waitlist(client, full.id)
 
-    attendance.add_walk_in(
+    checkin.add_walk_in(
         session,
         clinic,
         actor=officer,

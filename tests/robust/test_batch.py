@@ -208,7 +208,7 @@ def test_waitlist_offers_skip_the_broken_entry_and_pass_the_rest_on(
 
 
 def test_outbox_send_sends_the_good_messages_past_a_broken_one(app, session, smtp, make, log):
-    from clinic.outbox.service import queue_email
+    from clinic.outbox.queue import queue_email
 
     app.config["OUTBOX_SEND_MODE"] = "off"
     for n in range(3):

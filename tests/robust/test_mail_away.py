@@ -24,8 +24,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
 from clinic.models import Booking, OutboxMessage, utcnow
+from clinic.outbox.queue import queue_email
 from clinic.outbox.sender import message_id
-from clinic.outbox.service import queue_email
 from tests.booking.support import book
 from tests.conftest import ROOT
 

@@ -1,5 +1,8 @@
 """Emails to a parent about their booking, each with the booking's own calendar event.
 
+``clinic.invites`` builds the invite (pure); this module fills it from the booking and
+queues the email through the outbox, for booking, manage, waitlist, schedule and followup.
+
 Every email about one booking goes through ``send_booking_email`` so the rules of design
 rule 3 hold in one place: the booking's UID for life, its current SEQUENCE (callers raise
 ``booking.sequence`` when something changes), METHOD:REQUEST while it stands and
@@ -13,13 +16,13 @@ from email.utils import parseaddr
 from flask import current_app
 from sqlalchemy.orm import Session, object_session
 
-from ..links import external_url, manage_token
-from ..localtime import zone_name
-from ..models import Booking, Clinic, OutboxMessage
-from ..outbox.service import queue_email
-from .bring import bring_for
-from .calendar import Person, build_invite
-from .events import Place, booking_event
+from .invites.bring import bring_for
+from .invites.calendar import Person, build_invite
+from .invites.events import Place, booking_event
+from .links import external_url, manage_token
+from .localtime import zone_name
+from .models import Booking, Clinic, OutboxMessage
+from .outbox.queue import queue_email
 
 
 def organizer() -> Person:

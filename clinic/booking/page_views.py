@@ -1,0 +1,112 @@
+"""Public pages: finding a school, its clinics and places left, the short link and the
+poster.  The booking itself is ``flow_views.py``."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from .. import pagecache
+from ..auth.scope import may_access_school
+from ..extensions import db
+from ..links import external_url
+from ..localtime import local_today
+from ..models import School, utcnow
+from . import finder
+from .blueprint import STAFF_ROLES, bp
+
+
+@bp.get("/schools")
+def find_school():
+    query = request.args.get("q", "").strip()[:100]
+    matches = finder.find_schools(db.session, query, today=local_today())
+
+    def draw() -> str:
+        return render_template("booking/find_school.html", query=query, matches=matches)
+
+    if not matches:  # what was typed matched no school: it is drawn, never kept
+        return draw()
+    shown = tuple(
+        (m.school.id, m.school.slug, m.school.name, m.school.town, m.school.postcode, m.next_clinic)
+        for m in matches
+    )
+    # Kept only when schools match, so the words kept are part of public school names,
+    # towns or postcodes; the key holds everything the page shows.
+    return pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
+
+
+def _school_or_404(slug: str):
+    school = finder.school_by_slug(db.session, slug)
+    if school is None:
+        abort(404)
+    return school
+
+
+@bp.get("/schools/<slug>")
+def school_page(slug: str):
+    """The school's clinics and places left; drawn once per worker while nothing on it
+    changes (``clinic.pagecache``: the key is read fresh, in one query, on every request)."""
+    now, today = utcnow(), local_today()
+    shown = finder.school_page_key(db.session, slug, now=now, today=today)
+    if shown is None:
+        abort(404)
+
+    def draw() -> str:
+        school = db.session.get(School, shown.school_id)
+        listings = finder.upcoming_clinics(db.session, school, now=now, today=today)
+        return render_template(
+            "booking/school.html",
+            school=school,
+            listings=listings,
+            staff_may_book=_staff_may_book(school.id),
+        )
+
+    return pagecache.cached_page(lambda: pagecache.key_of("school", shown.values), draw)
+
+
+def _staff_may_book(school_id: int) -> bool:
+    """Signed-in officers and school staff of this school get "Book for a parent" links."""
+    return (
+        current_user.is_authenticated
+        and current_user.role in STAFF_ROLES
+        and may_access_school(current_user, school_id)
+    )
+
+
+@bp.get("/s/<slug>")
+def short_link(slug: str):
+    """The short address printed on posters and in newsletters."""
+    school = _school_or_404(slug)
+    return redirect(url_for("booking.school_page", slug=school.slug))
+
+
+@bp.get("/schools/<slug>/poster")
+def poster(slug: str):
+    school = _school_or_404(slug)
+    link = external_url("booking.short_link", slug=school.slug)
+    listings = finder.upcoming_clinics(db.session, school, now=utcnow(), today=local_today())
+    return render_template(
+        "booking/poster.html",
+        school=school,
+        link=link,
+        qr=qr_svg(link, f"QR code for {link}"),
+        listings=listings,
+    )
+
+
+def qr_svg(data: str, label: str) -> Markup:
+    """An inline SVG QR code that scales with its box and is named for screen readers."""
+    import qrcode  # with Pillow, heavy; only the poster needs it
+    import qrcode.image.svg
+
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
+    svg = image.get_image()
+    for size in ("width", "height"):
+        svg.attrib.pop(size, None)
+    svg.set("role", "img")
+    svg.set("aria-label", label)
+    svg.set("class", "app-poster__qr")
+    return Markup(ElementTree.tostring(svg, encoding="unicode"))  # noqa: S704 - our own SVG

@@ -1,0 +1,93 @@
+"""Queueing an email (design rule 4): the one thing a change that sends email calls.
+
+``queue_email`` adds the message to the caller's session, so it commits with the change or
+not at all; sending it is ``clinic.outbox.after_commit`` (at once) and
+``clinic.outbox.delivery`` (later, with retries).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from jinja2 import TemplateNotFound
+from sqlalchemy.orm import Session
+
+from ..models import OutboxMessage, utcnow
+from ..text import has_control, one_line
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (a PDF or CSV attendance list, for example)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def queue_email(
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict,
+    kind: str,
+    calendar: tuple[str, bytes] | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> OutboxMessage:
+    """Add an email to the session; it is sent once the caller commits (never before).
+
+    The bodies come from ``templates/email/<template>.txt`` (required) and ``.html``
+    (used when it exists).  ``calendar=(method, ics)`` adds an inline invite and an
+    ``invite.ics`` attachment.  Links in the templates must come from ``external_url``.
+    """
+    # A subject is built from what staff typed (a clinic title, a school name): it is made
+    # one line here, whatever was stored, so a line break can never add a header nor stop
+    # the email.  An address cannot be mended that way: one that is not a single plain
+    # address is refused (only a value written past the model's checks can be one).
+    subject = one_line(subject)
+    _check_header("to", to)
+    _check_header("subject", subject)
+    if "," in to or ";" in to:
+        raise ValueError("an email goes to one recipient only")
+    context = {**context, "subject": subject}
+    message = OutboxMessage(
+        kind=kind,
+        recipient=to.strip(),
+        subject=subject,
+        text_body=render_template(f"email/{template}.txt", **context),
+        html_body=_render_optional(f"email/{template}.html", context),
+        calendar_method=calendar[0].upper() if calendar else None,
+        calendar_body=calendar[1].decode() if calendar else None,
+        attachments=[_stored(item) for item in attachments],
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    session.add(message)
+    return message
+
+
+def _check_header(name: str, value: str) -> None:
+    if not value or not value.strip() or has_control(value):
+        raise ValueError(f"{name} must be one non-empty line")
+
+
+def _render_optional(name: str, context: dict) -> str | None:
+    try:
+        template = current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return None
+    return render_template(template, **context)
+
+
+def _stored(item: Attachment) -> dict:
+    return {
+        "filename": item.filename,
+        "content_type": item.content_type,
+        "data": base64.b64encode(item.data).decode("ascii"),
+    }
