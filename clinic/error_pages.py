@@ -7,7 +7,7 @@ own call ``render_error``.
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .extensions import db, login_manager
 
@@ -51,7 +51,7 @@ def register(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         response = render_error(error.code)
-        if error.code == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             return (*response, {"Allow": ", ".join(error.valid_methods)})
         if error.code == 429:
             if error.response is not None:  # a limit's own page (on_breach)

@@ -42,7 +42,9 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.mime.base import MIMEBase
 from email.policy import SMTP
+from typing import cast
 
 import flask_mail
 from flask import current_app
@@ -59,7 +61,11 @@ class Message(flask_mail.Message):
         super().__init__(*args, **kwargs)
         self.calendar_method = calendar_method
 
-    def _mimetext(self, text: str | None, subtype: str = "plain") -> EmailMessage:
+    # Flask-Mail declares MIMEText, but its _message only attaches the part to a multipart
+    # or sends it as it is, which any email Message (EmailMessage here) can be.
+    def _mimetext(  # type: ignore[override]
+        self, text: str | None, subtype: str = "plain"
+    ) -> EmailMessage:
         params = {}
         if subtype == "calendar" and self.calendar_method:
             params["method"] = self.calendar_method
@@ -70,7 +76,9 @@ class Message(flask_mail.Message):
     def _message(self):
         message = super()._message()
         if self.alts and not self.attachments:
-            (alternative,) = message.get_payload()
+            # With alternatives and no attachment, Flask-Mail's message is a multipart whose
+            # one part is the multipart/alternative (a list payload; the stubs allow a str).
+            (alternative,) = cast("list[MIMEBase]", message.get_payload())
             message.set_payload(alternative.get_payload())
             message.set_type("multipart/alternative")
         return message
@@ -87,6 +95,7 @@ class Connection(flask_mail.Connection):
     def configure_host(self) -> smtplib.SMTP:
         mail = self.mail
         context = ssl.create_default_context(cafile=self.ca_file)
+        host: smtplib.SMTP  # SMTP_SSL is one
         if mail.use_ssl:
             host = smtplib.SMTP_SSL(mail.server, mail.port, timeout=self.timeout, context=context)
         else:

@@ -15,14 +15,31 @@ from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import DetachedInstanceError
 
 from .invites.bring import bring_for
 from .invites.calendar import Person, build_invite
 from .invites.events import Place, booking_event
 from .links import external_url, manage_token
 from .localtime import zone_name
-from .models import Booking, Clinic, OutboxMessage
+from .models import Booking, Clinic, OutboxMessage, WaitlistEntry
 from .outbox.queue import queue_email
+
+
+class NoAddress(LookupError):
+    """An email was asked for a household whose details were erased (``address_of``)."""
+
+
+def address_of(household: Booking | WaitlistEntry) -> str:
+    """The household's email address.
+
+    Every booking and waiting-list place is made with one (the forms require it) and keeps
+    it until its details are erased (``clinic.privacy``), which cancels the booking or
+    leaves the line first; the column is nullable only for erased records.  So only a
+    caller emailing an erased record gets ``NoAddress``."""
+    if household.email is None:
+        raise NoAddress(f"{type(household).__name__} {household.id} has no email address")
+    return household.email
 
 
 def organizer() -> Person:
@@ -55,14 +72,23 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST") -> bytes:
         place=place_of(clinic),
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-        parent=Person(email=booking.email, name=booking.parent_name),
+        parent=Person(email=address_of(booking), name=booking.parent_name),
         organizer=organizer(),
         manage_url=manage_url(booking),
         reference=booking.reference,
-        bring=() if method == "CANCEL" else bring_for(object_session(booking), booking),
+        bring=() if method == "CANCEL" else bring_for(_session_of(booking), booking),
         cancelled=method == "CANCEL",
     )
     return build_invite(event, method=method, timezone=zone_name())
+
+
+def _session_of(booking: Booking) -> Session:
+    """The session the booking was loaded in (every caller has one: a booking's slot and
+    clinic are read through it)."""
+    session = object_session(booking)
+    if session is None:
+        raise DetachedInstanceError(f"Booking {booking.id} is in no session")
+    return session
 
 
 def send_booking_email(
@@ -84,7 +110,7 @@ def send_booking_email(
     clinic = booking.clinic
     return queue_email(
         session,
-        to=booking.email,
+        to=address_of(booking),
         subject=subject,
         template=template,
         kind=kind,

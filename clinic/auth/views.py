@@ -40,7 +40,7 @@ def load_user(user_id: str):
     stamp = cookie.get(SEEN)
     seen = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int) else None
     result = sessions.check(db.session, token, int(user_id), seen=seen, now=now)
-    if result.user is None:
+    if result.user is None or result.row is None:  # check() gives a user only with its row
         _forget()
         if result.problem == sessions.IDLE:
             minutes = current_app.config["STAFF_SESSION_IDLE_MINUTES"]

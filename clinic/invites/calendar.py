@@ -17,9 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from icalendar import (
+    STATUS,
     Alarm,
     Calendar,
     Event,
@@ -219,15 +221,21 @@ def _changes(tz: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedel
     """(local wall time just before, offset before, offset after) for each change in year."""
     found = []
     instant = datetime(year, 1, 1, tzinfo=UTC)
-    offset = instant.astimezone(tz).utcoffset()
+    offset = _offset(instant, tz)
     while instant.year == year:
         following = instant + timedelta(minutes=30)
-        new = following.astimezone(tz).utcoffset()
+        new = _offset(following, tz)
         if new != offset:
             found.append(((following + offset).replace(tzinfo=None), offset, new))
             offset = new
         instant = following
     return found
+
+
+def _offset(instant: datetime, tz: ZoneInfo) -> timedelta:
+    """The zone's offset from UTC at an instant.  ``utcoffset()`` is typed Optional because
+    a naive datetime has none; ``astimezone`` gives an aware one, which always has one."""
+    return cast("timedelta", instant.astimezone(tz).utcoffset())
 
 
 def _weekday_rule(moment: datetime) -> str:
@@ -248,12 +256,12 @@ def _rule_vtimezone(tzid: str, tz: ZoneInfo, first: int, last: int) -> Timezone 
     zone.add("TZID", tzid)
     if not pattern:  # no clock changes: one STANDARD with the fixed offset
         offset = datetime(first, 1, 1, tzinfo=UTC).astimezone(tz)
-        part = TimezoneStandard()
-        part.add("DTSTART", datetime(1970, 1, 1))
-        part.add("TZOFFSETFROM", offset.utcoffset())
-        part.add("TZOFFSETTO", offset.utcoffset())
-        part.add("TZNAME", offset.tzname())
-        zone.add_component(part)
+        standard = TimezoneStandard()
+        standard.add("DTSTART", datetime(1970, 1, 1))
+        standard.add("TZOFFSETFROM", offset.utcoffset())
+        standard.add("TZOFFSETTO", offset.utcoffset())
+        standard.add("TZNAME", offset.tzname())
+        zone.add_component(standard)
         return zone
     for (wall, before, after), (month, byday, *_rest) in zip(per_year[0], pattern, strict=True):
         part = TimezoneDaylight() if after > before else TimezoneStandard()
@@ -284,7 +292,8 @@ def _rule_day(year: int, month: int, byday: str) -> date:
 def _name_after(tz: ZoneInfo, wall: datetime, before: timedelta) -> str:
     """The zone's abbreviation (GMT, BST…) just after the change at local ``wall``."""
     instant = (wall - before).replace(tzinfo=UTC) + timedelta(minutes=1)
-    return instant.astimezone(tz).tzname()
+    # Optional in the stubs for naive datetimes; a ZoneInfo names every aware time.
+    return cast("str", instant.astimezone(tz).tzname())
 
 
 def _wall_time(instant: datetime, tz: ZoneInfo) -> datetime:
@@ -329,7 +338,7 @@ def _vevent(event: CalendarEvent, method: str, stamp: datetime, tz: ZoneInfo) ->
         url=event.url,
         start=_wall_time(event.starts_at, tz),
         end=_wall_time(event.ends_at, tz),
-        status="CANCELLED" if cancelled else "CONFIRMED",
+        status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
         organizer=organizer,
         attendees=[attendee] if attendee is not None else None,
     )

@@ -283,11 +283,10 @@ def check_cron(app: Flask, now: datetime) -> list[Finding]:
         run = runs.get(name)
         command = f"`{FLASK} {name}`"
         timer = "enable its timer in deploy/ (or its cron line in README.md)"
-        if run is None or (run.last_succeeded_at is None and run.last_failed_at is None):
-            found.append(problem("cron", f"{command} has never run", timer))
-            continue
-        if run.last_failed_at and (
-            run.last_succeeded_at is None or run.last_failed_at > run.last_succeeded_at
+        if (
+            run is not None
+            and run.last_failed_at is not None
+            and (run.last_succeeded_at is None or run.last_failed_at > run.last_succeeded_at)
         ):
             found.append(
                 problem(
@@ -297,6 +296,9 @@ def check_cron(app: Flask, now: datetime) -> list[Finding]:
                     f"run it by hand to see why; its log lines carry reference {run.last_run_id}",
                 )
             )
+            continue
+        if run is None or run.last_succeeded_at is None:  # nor failed: that is just above
+            found.append(problem("cron", f"{command} has never run", timer))
             continue
         age = jobs.age_hours(run.last_succeeded_at, now)
         if age > hours:

@@ -21,6 +21,7 @@ import functools
 import logging
 import secrets
 from datetime import datetime
+from typing import overload
 
 import click
 from sqlalchemy import select
@@ -39,9 +40,10 @@ ERROR_LENGTH = 300
 
 def job_name(ctx: click.Context) -> str:
     """``flask reminders send`` -> ``"reminders send"`` (the root command is left out)."""
-    names = []
+    names: list[str] = []
     while ctx.parent is not None:
-        names.append(ctx.info_name)
+        if ctx.info_name is not None:  # a subcommand always has one; Click's command_path
+            names.append(ctx.info_name)  # leaves out a context that has none, as here
         ctx = ctx.parent
     return " ".join(reversed(names))
 
@@ -119,5 +121,11 @@ def last_runs(session: Session) -> dict[str, JobRun]:
     return {run.name: run for run in session.scalars(select(JobRun))}
 
 
+@overload
+def age_hours(when: datetime, now: datetime) -> float: ...
+@overload
+def age_hours(when: None, now: datetime) -> None: ...
+@overload
+def age_hours(when: datetime | None, now: datetime) -> float | None: ...
 def age_hours(when: datetime | None, now: datetime) -> float | None:
     return None if when is None else (now - when).total_seconds() / 3600

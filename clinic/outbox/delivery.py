@@ -209,7 +209,10 @@ def _record_failure(
     session: Session, message_id: int, worker_id: str, exc: Exception, counts: SendCounts
 ) -> None:
     """Count the try; wait longer before the next one, or give up after the last."""
-    attempts = session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
+    # The row is there: this worker claimed it, and outbox rows are never deleted.
+    attempts = session.execute(
+        select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)
+    ).scalar_one()
     attempts += 1
     failed = attempts >= _max_attempts()
     error = describe_error(exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, time
+from typing import Protocol, TypeVar
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -96,6 +97,7 @@ class ClockField(Field):
 
     def process_formdata(self, valuelist):
         text = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = [text]  # spaces alone are a blank box to InputRequired too
         self.data = parse_clock(text) if text else None
 
 
@@ -136,6 +138,7 @@ class WholeNumberField(IntegerField):
 
     def process_formdata(self, valuelist):
         text = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = [text]  # spaces alone are a blank box to InputRequired too
         self.data = None
         if text:
             if not re.fullmatch(r"\d{1,4}", text):
@@ -159,6 +162,33 @@ def _required(message: str):
     return [InputRequired(message)]
 
 
+T = TypeVar("T", covariant=True)
+
+
+class _Answerable(Protocol[T]):
+    name: str
+
+    @property
+    def data(self) -> T | None: ...
+
+
+class Unanswered(LookupError):
+    """A required box was read before its form validated: the view's mistake, not the
+    officer's (``answer``)."""
+
+
+def answer(field: _Answerable[T]) -> T:
+    """A required box's value once the form has validated.
+
+    The boxes below hold None only when left blank: each reads what was typed (spaces
+    alone count as blank) or raises, which puts an error on the field, and
+    ``InputRequired`` refuses a blank one, so after ``validate()`` passed a required box
+    has its value."""
+    if field.data is None:
+        raise Unanswered(field.name)
+    return field.data
+
+
 def _version_field():
     return IntegerField(widget=HiddenInput())
 
@@ -169,7 +199,7 @@ class BookingWindowMixin:
         "booking_opens": "booking_opens_date",
         "booking_closes": "booking_closes_date",
     }
-    rule_fallbacks = ("date", "submit")
+    rule_fallbacks: tuple[str, ...] = ("date", "submit")
     """When parents may book: optional; blank means from now until 24 hours before."""
 
     booking_opens_date = DayField("Date booking opens", description="For example, 27 3 2027")
@@ -258,7 +288,7 @@ class _DetailsFields(BookingWindowMixin, Form):
             title=self.title.data or DEFAULT_TITLE,
             description=self.description.data or "",
             venue=self.venue.data or "",
-            date=self.date.data,
+            date=answer(self.date),
             booking_opens_at=opens_at,
             booking_closes_at=closes_at,
         )
@@ -328,16 +358,17 @@ class NewClinicForm(_DetailsFields):
         self.school.choices = choices
 
     def pattern(self) -> SlotPattern:
-        """The slot pattern chosen: a preset, or the officer's own numbers."""
+        """The slot pattern chosen: a preset, or the officer's own numbers (``OnlyFor``
+        makes the three number boxes required when, and only when, they are used)."""
         numbers = FORMATS.get(self.format.data)
         if numbers is None:
-            numbers = SlotPattern(time(0), time(0), self.length.data, self.gap.data, 0)
-            capacity = self.capacity.data
+            numbers = SlotPattern(time(0), time(0), answer(self.length), answer(self.gap), 0)
+            capacity = answer(self.capacity)
         else:
             capacity = numbers.capacity
         return SlotPattern(
-            start=self.start_time.data,
-            end=self.end_time.data,
+            start=answer(self.start_time),
+            end=answer(self.end_time),
             length=numbers.length,
             gap=numbers.gap,
             capacity=capacity,
@@ -384,7 +415,7 @@ class SlotForm(Form):
     submit = SubmitField("Save slot", widget=GovSubmitInput())
 
     def times(self) -> SlotTimes:
-        return SlotTimes(self.start_time.data, self.end_time.data, self.capacity.data)
+        return SlotTimes(answer(self.start_time), answer(self.end_time), answer(self.capacity))
 
 
 class VersionForm(Form):

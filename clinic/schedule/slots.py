@@ -25,6 +25,11 @@ MAX_GAP = 120  # minutes
 class SlotPatternError(RuleError):
     """A slot pattern that cannot be laid out; the message is shown next to ``field``."""
 
+    field: str  # always named: every refusal here is about one box
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message, field)
+
 
 @dataclass(frozen=True)
 class SlotPattern:

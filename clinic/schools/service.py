@@ -292,12 +292,13 @@ def change_role(
         raise AccountError("You cannot change your own role. Ask another coordinator", "role")
     if role == "school" and school is None:
         raise AccountError("Choose the school this person works at", "school")
-    new_school_id = school.id if role == "school" else None
+    new_school = school if role == "school" else None
+    new_school_id = new_school.id if new_school is not None else None
     if user.role == role and user.school_id == new_school_id:
         return
     from_role, from_school_id = user.role, user.school_id
     user.role = role
-    user.school = school if role == "school" else None
+    user.school = new_school
     if role != "officer":
         _assign_schools(session, actor, user, ())
     audit.record(

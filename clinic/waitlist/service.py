@@ -53,7 +53,7 @@ from ..models import (
     household_values,
     utcnow,
 )
-from ..notices import place_of
+from ..notices import address_of, place_of
 from ..outbox.queue import queue_email
 from ..rows import changed
 
@@ -84,6 +84,10 @@ class AlreadyWaiting(WaitlistError):
 
 class OfferNotOpen(WaitlistError):
     message = "This offer has ended, so the place has been offered to the next family."
+
+
+class OfferLostItsSlot(LookupError):
+    """An offered entry without the slot whose place it holds (``_held_slot_id``)."""
 
 
 # --- who may join ----------------------------------------------------------------------
@@ -278,10 +282,11 @@ def place_freed(
     if clinic is None or list_closed(clinic, now):
         return offers
     while (entry := _first_waiting(session, clinic_id)) is not None:
-        slot = _slot_to_offer(clinic, now)
-        if slot is None:
+        found = _slot_to_offer(clinic, now)
+        if found is None:
             break
-        if _offer(session, clinic, entry, slot, now):
+        slot, window = found
+        if _offer(session, clinic, entry, slot, now + window, now):
             offers.append(entry)
     return offers
 
@@ -295,24 +300,29 @@ def _first_waiting(session: Session, clinic_id: int) -> WaitlistEntry | None:
     )
 
 
-def _slot_to_offer(clinic: Clinic, now: datetime) -> Slot | None:
-    """The earliest time with a free place that can still be offered for long enough."""
+def _slot_to_offer(clinic: Clinic, now: datetime) -> tuple[Slot, timedelta] | None:
+    """The earliest time with a free place that can still be offered for long enough, and
+    how long its offer lasts."""
     for slot in clinic.slots:
-        if slot_state(clinic, slot, now) == OPEN and offer_window(clinic, slot, now):
-            return slot
+        if slot_state(clinic, slot, now) == OPEN and (window := offer_window(clinic, slot, now)):
+            return slot, window
     return None
 
 
 def _offer(
-    session: Session, clinic: Clinic, entry: WaitlistEntry, slot: Slot, now: datetime
+    session: Session,
+    clinic: Clinic,
+    entry: WaitlistEntry,
+    slot: Slot,
+    expires: datetime,
+    now: datetime,
 ) -> bool:
-    """Hold a place in ``slot`` and offer it to ``entry``; False if another request got
-    there first (the place was taken, or the entry was offered one)."""
+    """Hold a place in ``slot`` and offer it to ``entry`` until ``expires``; False if
+    another request got there first (the place was taken, or the entry was offered one)."""
     try:
         take_place(session, slot.id)
     except SlotFull:
         return False  # the slot's count is reloaded: the caller picks another time
-    expires = now + offer_window(clinic, slot, now)
     offered = session.execute(
         update(WaitlistEntry)
         .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == "waiting")
@@ -347,9 +357,28 @@ def _offer(
 # --- the household's answer ------------------------------------------------------------
 
 
+def _held_slot_id(entry: WaitlistEntry) -> int:
+    """The slot an offered entry holds a place in.
+
+    ``_offer`` sets it with the status, ``return_to_line`` clears both, and the slot
+    cannot be removed meanwhile (``remove_slot`` refuses a slot with places taken, the held
+    one included).  The database alone would allow it (the column is SET NULL when its slot
+    goes), so an offer without it is an error here, not a place given back to no slot."""
+    if entry.offered_slot_id is None:
+        raise OfferLostItsSlot(f"Waiting-list entry {entry.id} is offered no slot")
+    return entry.offered_slot_id
+
+
 def offer_is_open(entry: WaitlistEntry, now: datetime) -> bool:
-    """The household may still claim its offer (the cron may not have ended it yet)."""
-    return entry.status == "offered" and entry.offer_expires_at > now
+    """The household may still claim its offer (the cron may not have ended it yet).
+
+    An offer always has its end (``_offer`` sets both); one without would be no more open
+    here than in ``claim``'s query, where NULL > now is not true."""
+    return (
+        entry.status == "offered"
+        and entry.offer_expires_at is not None
+        and entry.offer_expires_at > now
+    )
 
 
 def claim(session: Session, entry: WaitlistEntry, *, now: datetime | None = None) -> Booking:
@@ -375,10 +404,11 @@ def claim(session: Session, entry: WaitlistEntry, *, now: datetime | None = None
         if entry.status == "claimed" and entry.booking_id is not None:
             return session.get_one(Booking, entry.booking_id)
         raise OfferNotOpen()
-    give_back_place(session, entry.offered_slot_id)
+    slot_id = _held_slot_id(entry)
+    give_back_place(session, slot_id)
     booking = book_place(
         session,
-        slot_id=entry.offered_slot_id,
+        slot_id=slot_id,
         details=entry.household(),
         submission_id=f"waitlist-{entry.id}",
         now=now,
@@ -413,7 +443,7 @@ def return_to_line(session: Session, entry: WaitlistEntry) -> None:
     in line, the held place given back."""
     if entry.status != "offered":
         return
-    give_back_place(session, entry.offered_slot_id)
+    give_back_place(session, _held_slot_id(entry))
     entry.status = "waiting"
     entry.offered_at = entry.offered_slot_id = entry.offer_expires_at = None
     audit.record(
@@ -596,7 +626,7 @@ def _email(
     """An email to the household about its place in line, with its own signed link."""
     queue_email(
         session,
-        to=entry.email,
+        to=address_of(entry),
         subject=subject,
         template=template,
         kind=template,
