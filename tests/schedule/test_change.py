@@ -241,6 +241,9 @@ def test_adding_a_slot_defaults_to_straight_after_the_last(officer_client, clini
         ({"end_time": "2pm", "start_time": "3pm"}, "end_time", "end time must be after"),
         ({"capacity": "51"}, "capacity", "between 1 and 50"),
         ({"start_time": ""}, "start_time", "Enter the time the slot starts"),
+        # Spaces alone passed InputRequired and reached the service as no value (a 500).
+        ({"start_time": "   "}, "start_time", "Enter the time the slot starts"),
+        ({"capacity": " "}, "capacity", "Enter how many households this slot takes"),
     ],
 )
 def test_bad_slot_input_saves_nothing(officer_client, clinic, session, changes, field, message):
