@@ -48,7 +48,10 @@ class Form(FlaskForm):
     rule_field_aliases: dict[str, str] = {}
     rule_fallbacks: tuple[str, ...] = ("submit",)
 
-    class Meta:
+    class Meta(FlaskForm.Meta):
+        """WTForms joins this with the Meta of each form class above it (``FormMeta``), so
+        ``super()`` reaches Flask-WTF's; naming that as the base says so to mypy too."""
+
         def bind_field(self, form, unbound_field, options):
             clean = text_filter(unbound_field.field_class)
             if clean is not None:
@@ -153,7 +156,7 @@ def show_rule_error(form: Form, error: RuleError) -> None:
     when it has no such field.
 
     The caller rolls back: nothing from the attempt is kept."""
-    name = form.rule_field_aliases.get(error.field, error.field)
+    name = error.field and form.rule_field_aliases.get(error.field, error.field)
     for candidate in (name, *form.rule_fallbacks):
         field = form._fields.get(candidate or "")
         if field is not None:

@@ -30,7 +30,7 @@ from .service import (
     build_sheet,
     changes_since_sent,
     file_name,
-    get_clinic,
+    get_one_clinic,
     sheet_pdf,
 )
 
@@ -242,7 +242,7 @@ def send_requested_lists(session: Session, *, now: datetime | None = None) -> Se
 
     def send_requested(session: Session, clinic_id: int) -> list[str] | None:
         claimed, asked_by = _claim_request(session, clinic_id)
-        clinic = get_clinic(session, clinic_id)
+        clinic = get_one_clinic(session, clinic_id)
         if not (claimed and clinic.status == "published"):
             return None
         actor = session.get(User, asked_by) if asked_by else None
@@ -261,7 +261,7 @@ def send_due_lists(session: Session, *, now: datetime | None = None) -> SentList
     session.commit()  # end the read: on SQLite it holds the write lock
 
     def send_due(session: Session, clinic_id: int) -> list[str] | None:
-        clinic = get_clinic(session, clinic_id)
+        clinic = get_one_clinic(session, clinic_id)
         return send_list(session, clinic, actor="system", now=now, only_if_unsent=True) or None
 
     result.add(result.run.each(session, "clinic", clinic_ids, send_due))

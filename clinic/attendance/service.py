@@ -16,6 +16,7 @@ from functools import lru_cache
 import phonenumbers
 from flask import render_template
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, joinedload
 
 from ..booking.choices import TOPIC_LABELS
@@ -43,6 +44,15 @@ def get_clinic(session: Session, clinic_id: int) -> Clinic | None:
     )
 
 
+def get_one_clinic(session: Session, clinic_id: int) -> Clinic:
+    """``get_clinic`` for an id read from the clinic table: clinics are never deleted
+    (bookings hold them), so it is there; ``NoResultFound`` if not."""
+    clinic = get_clinic(session, clinic_id)
+    if clinic is None:
+        raise NoResultFound(f"No clinic {clinic_id}")
+    return clinic
+
+
 def build_sheet(session: Session, clinic: Clinic) -> sheets.Sheet:
     """The clinic's bookings grouped by slot in time order, names A to Z within a slot."""
     slots = list(
@@ -62,7 +72,8 @@ def build_sheet(session: Session, clinic: Clinic) -> sheets.Sheet:
         )
         for slot in slots
     )
-    labels = {slot.slot_id: slot.label for slot in sheet_slots}
+    # A walk-in with no slot (None) finds no label.
+    labels: dict[int | None, str] = {slot.slot_id: slot.label for slot in sheet_slots}
     walk_ins = tuple(
         sheets.SheetWalkIn(
             walk_in_id=walk_in.id,

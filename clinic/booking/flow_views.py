@@ -189,10 +189,11 @@ def _confirm(slot: Slot, submission_id: str):
     return _told(booking.slot_id, booking.email, booking.topics, booking.id)
 
 
-def _told(slot_id: int, email: str, topics, booking_id: int | None = None):
+def _told(slot_id: int, email: str | None, topics, booking_id: int | None = None):
     """A parent's Confirm, booked or already booked: on to the "check your email" page,
     which says only what they typed themselves (the address, what to bring for the
-    topics they chose)."""
+    topics they chose).  A booking found again may have been anonymised since (no
+    address): the page then says "the address you gave"."""
     _discard_draft(ANSWERS)
     topics = [topic for topic in topics or () if isinstance(topic, str)]
     session[BOOKED] = {"slot_id": slot_id, "email": email, "topics": topics}
@@ -205,7 +206,7 @@ def confirmation():
     told = session.get(BOOKED)
     slot_id = told.get("slot_id") if isinstance(told, dict) else None
     slot = db.session.get(Slot, slot_id) if type(slot_id) is int else None
-    if slot is None:
+    if slot is None or not isinstance(told, dict):
         return redirect(url_for("core.home"))
     return _check_your_email_page(slot, told)
 
@@ -215,8 +216,9 @@ def _check_your_email_again(slot: Slot):
     ``slot``: never the form again nor "this time is now full", but the same "check your
     email" page, whether that booked the place or the address already had a booking."""
     told = session.get(BOOKED)
-    same = isinstance(told, dict) and told.get("slot_id") == slot.id
-    return _check_your_email_page(slot, told if same else {})
+    if not (isinstance(told, dict) and told.get("slot_id") == slot.id):
+        told = {}
+    return _check_your_email_page(slot, told)
 
 
 def _check_your_email_page(slot: Slot, told: dict):

@@ -55,7 +55,7 @@ def school_page(slug: str):
         abort(404)
 
     def draw() -> str:
-        school = db.session.get(School, shown.school_id)
+        school = db.session.get_one(School, shown.school_id)  # just read; schools are never deleted
         listings = finder.upcoming_clinics(db.session, school, now=now, today=today)
         return render_template(
             "booking/school.html",

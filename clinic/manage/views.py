@@ -54,7 +54,7 @@ def _show(booking: Booking, token: str, *, refused: str | None = None, status: i
             slot=booking.slot,
             token=token,
             locked=locked,
-            locked_message=manage.LOCKED_MESSAGES.get(locked),
+            locked_message=None if locked is None else manage.LOCKED_MESSAGES.get(locked),
             can_move=locked is None and bool(manage.move_choices(booking, now)),
             booking_closed=manage.booking_closed(booking.clinic, now),
             refused=refused,
@@ -110,9 +110,10 @@ def invite(token: str):
 @bp.route("/<token>/move", methods=["GET", "POST"])
 @form_view
 def move(token: str):
-    booking = _booking_for(token)
-    if booking is None:
+    found = _booking_for(token)
+    if found is None:
         return link_not_found()
+    booking = found  # a Booking for the step below, though read again after a refusal
     if booking.anonymised_at is not None:
         return details_erased()
     now = utcnow()
@@ -252,5 +253,5 @@ def _staff_page(template: str, booking: Booking, form: Form):
         slot=booking.slot,
         form=form,
         locked=locked,
-        locked_message=manage.LOCKED_MESSAGES.get(locked),
+        locked_message=None if locked is None else manage.LOCKED_MESSAGES.get(locked),
     )

@@ -90,7 +90,8 @@ def invite_staff():
     schools = _all_schools()
     form = InviteForm(schools)
     if form.validate_on_submit():
-        by_id = {school.id: school for school in schools}
+        # A role with no school (None) finds none.
+        by_id: dict[int | None, School] = {school.id: school for school in schools}
         invited = run_step(
             form,
             lambda: service.invite_staff(
