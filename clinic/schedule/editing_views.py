@@ -25,6 +25,7 @@ from .forms import (
     NewClinicForm,
     SlotForm,
     VersionForm,
+    answer,
 )
 
 STALE_MESSAGE = (
@@ -132,18 +133,14 @@ def copy_clinic(clinic_id: int):
     source = clinic_or_404(clinic_id)
     form = CopyClinicForm()
     overlap = closed_day = False
-    if (
-        form.validate_on_submit()
-        and (window := form.booking_window()) is not None
-        and (day := form.date.data) is not None  # always, once valid: the date is required
-    ):
+    if form.validate_on_submit() and (window := form.booking_window()) is not None:
         copied = run_step(
             form,
             lambda: service.copy_clinic(
                 db.session,
                 current_staff(),
                 source,
-                day=day,
+                day=answer(form.date),
                 booking_opens_at=window[0],
                 booking_closes_at=window[1],
                 allow_overlap=form.allow_overlap.data,
