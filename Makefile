@@ -9,7 +9,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
 
-.PHONY: run test test-fast lint format setup bench lock sbom audit hooks clean
+.PHONY: run test test-fast lint format setup bench lock sbom audit hooks clean translations
 
 ## run: set everything up and serve the app with demo data on http://127.0.0.1:5000
 ##      (`make run PORT=5123` for another port; emailed links follow)
@@ -81,7 +81,21 @@ audit: $(VENV)/.installed
 hooks: $(VENV)/.installed
 	$(BIN)/pre-commit install
 
-setup: $(VENV)/.installed node_modules/.installed clinic/static/dist/app.css
+# The compiled catalogues (.mo) are built from the .po files by the set-up, not committed.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+setup: $(VENV)/.installed node_modules/.installed clinic/static/dist/app.css $(MO_FILES)
+
+## translations: after marking text for translation, extract it to translations/messages.pot,
+##               bring every catalogue up to date with it, and compile them (README "Languages")
+##               `make translations NEW=fr` starts a catalogue for a new language first
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --sort-by-file \
+	  --no-wrap --project "Parental controls clinics" -o translations/messages.pot .
+	$(if $(NEW),$(BIN)/pybabel init --no-wrap -i translations/messages.pot -d translations -l $(NEW))
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i translations/messages.pot -d translations
+	$(BIN)/pybabel compile --statistics -d translations
+
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -95,6 +109,9 @@ node_modules/.installed: package.json package-lock.json
 
 clinic/static/dist/app.css: node_modules/.installed clinic/assets/app.scss
 	npm run --silent build
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d translations -l $*
 
 clean:
 	rm -rf $(VENV) node_modules clinic/static/dist clinic/static/govuk

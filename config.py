@@ -29,6 +29,9 @@ def _database_url(default: str) -> str:
     return url
 
 
+SHIPPED_LANGUAGES = ["en", "cy", "pl", "ro", "ur", "ar"]
+
+
 class Config:
     SERVICE_NAME = "Parental controls clinics"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -141,6 +144,16 @@ class Config:
     # A user's session rows older than this are deleted when they next sign in.
     STAFF_SESSION_KEEP_DAYS = int(os.environ.get("STAFF_SESSION_KEEP_DAYS", "30"))
 
+    # --- languages (clinic/i18n.py; README "Languages") ---
+    # The languages parents may choose, English first, comma-separated codes of catalogues
+    # in translations/. A partnership switches a language on once a native speaker has read
+    # its catalogue; the demo and the tests offer every shipped one.
+    LANGUAGES = [
+        code.strip() for code in os.environ.get("LANGUAGES", "en").split(",") if code.strip()
+    ]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
     SHOW_DEMO_ACCOUNTS = False  # on in DevelopmentConfig only
     # Where `flask demo seed` writes the demo accounts it made (and a .txt beside it).
     DEMO_ACCOUNTS_FILE = os.environ.get(
@@ -201,6 +214,8 @@ class DevelopmentConfig(Config):
     # The sign-in page lists the demo accounts `flask demo seed` made (DEMO_ACCOUNTS_FILE).
     # Development only: never on in the test or production settings.
     SHOW_DEMO_ACCOUNTS = _bool("SHOW_DEMO_ACCOUNTS", True)
+    # The demo offers every shipped language (LANGUAGES=en narrows it).
+    LANGUAGES = Config.LANGUAGES if os.environ.get("LANGUAGES") else SHIPPED_LANGUAGES
 
 
 class TestConfig(Config):
@@ -213,6 +228,7 @@ class TestConfig(Config):
     # Flask-Mail suppresses sending when TESTING is on; the tests deliver to a real SMTP
     # server on loopback instead.
     MAIL_SUPPRESS_SEND = False
+    LANGUAGES = SHIPPED_LANGUAGES
     MAIL_DEFAULT_SENDER = "Parental controls clinics <clinics@example.org>"
 
 

@@ -16,6 +16,7 @@ from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
 from . import (
     headers,
+    i18n,
     sqlite,  # noqa: F401 - SQLite pragmas and how transactions begin
 )
 
@@ -71,6 +72,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     headers.register(app)  # security headers on every response
+    i18n.register(app)  # parents' pages in their language (Flask-Babel)
     limiter.init_app(app)
     login_manager.init_app(app)
     mail_extension.init_app(app)

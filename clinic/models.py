@@ -274,6 +274,7 @@ HOUSEHOLD_FIELDS = (
     "topics",
     "other_topic",
     "access_needs",
+    "language",
 )
 
 
@@ -283,6 +284,7 @@ def household_values(details: Mapping) -> dict:
     values = {name: details.get(name) for name in HOUSEHOLD_FIELDS}
     values["child_years"] = list(values["child_years"] or [])
     values["topics"] = list(values["topics"] or [])
+    values["language"] = values["language"] or "en"
     values["email_normalised"] = normalise_email(values["email"]) if values["email"] else None
     return values
 
@@ -299,6 +301,9 @@ class Household:
     topics: Mapped[list] = mapped_column(JSON, default=list)
     other_topic: Mapped[str | None] = mapped_column(OneLine(200))
     access_needs: Mapped[str | None] = mapped_column(Lines)
+    # The language the household chose (clinic/i18n.py): every email and invite to it is
+    # written in this language, whoever sends it.
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     if TYPE_CHECKING:

@@ -27,6 +27,8 @@ from typing import TypeVar
 from flask import current_app, request, session
 from flask_login import current_user
 
+from .i18n import current_language
+
 MAX_PAGES = 256
 T = TypeVar("T", str, bytes)
 
@@ -86,7 +88,9 @@ def key_of(*parts: object) -> str:
 
 def cached(store: PageStore, key: str, draw: Callable[[], T]) -> T:
     """What ``store`` keeps for ``key``, or ``draw()``'s result, kept there from now on.
-    Only for what is the same for anyone who may be handed it: the caller decides."""
+    Only for what is the same for anyone who may be handed it: the caller decides.
+    Each language's page is kept apart (the key starts with the language drawn)."""
+    key = f"{current_language()}:{key}"
     value = store.get(key)
     if value is None:
         value = draw()

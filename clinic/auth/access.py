@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from flask import abort
 from flask_login import current_user, login_required
 
+from ..i18n import english_only
 from .scope import may_access_school
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def roles_required(*roles: str) -> Callable[[View], View]:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            english_only()  # staff pages stay in English (clinic/i18n.py)
             require_role(*roles)
             return view(*args, **kwargs)
 

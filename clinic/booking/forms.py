@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import UUID, DataRequired, Email, Length, Optional, ValidationError
 
 from ..forms import Form, GovEmailInput, GovTelInput, strip_filter
+from ..i18n import current_language
 from .choices import SCHOOL_YEARS, TOPICS
 
 
@@ -124,6 +125,7 @@ class HouseholdForm(Form):
             "topics": [value for value, _ in TOPICS if value in (self.topics.data or [])],
             "other_topic": self.other_topic.data or None,
             "access_needs": self.access_needs.data or None,
+            "language": current_language(),
         }
 
 

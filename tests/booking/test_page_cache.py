@@ -97,7 +97,7 @@ def test_the_home_page_is_drawn_once(app, client):
     first = client.get("/").text
     assert client.get("/").text == first
     with app.app_context():
-        assert "home" in pages()._pages
+        assert "en:home" in pages()._pages  # each language kept apart
 
 
 def test_only_the_blank_household_form_is_kept(app, client, slot):

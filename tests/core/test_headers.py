@@ -195,9 +195,13 @@ def test_layout_is_govuk_frontends_template_with_the_snippet_as_a_file():
     as_file = (
         "    <script src=\"{{ url_for('static', filename='js/govuk-supported.js') }}\"></script>\n"
     )
-    assert ours == original.replace(snippet.group(0), as_file), (
+    html_tag = "<html lang=\"{{ htmlLang | default('en', true) }}\" "
+    assert html_tag in original, "GOV.UK Frontend's template changed its <html> tag"
+    with_dir = html_tag + "dir=\"{{ htmlDir | default('ltr', true) }}\" "
+    assert ours == original.replace(snippet.group(0), as_file).replace(html_tag, with_dir), (
         "templates/layout.html differs from govuk_frontend_jinja's template.html by more than "
-        "the body-class snippet: copy the package's template again and make that one change"
+        "the body-class snippet and <html dir>: copy the package's template again and make "
+        "those two changes"
     )
     js = (ROOT / "clinic" / "static" / "js" / "govuk-supported.js").read_text()
     assert "govuk-frontend-supported" in js and "js-enabled" in js

@@ -1,0 +1,172 @@
+"""Which language a page, an email or an invite is in (Flask-Babel; issue 17).
+
+Parents' pages, emails and invites are translated; staff pages stay in English.
+
+- ``LANGUAGES`` (a setting) lists the languages offered, English first.  The catalogues
+  are in ``translations/`` (README: "Languages").
+- A page's language is, in order: ``?lang=`` in the address (the language links on every
+  parent page, and every link in an email, which carries the booking's language); the
+  ``lang`` cookie that link left (the language's code and nothing else: no account, no
+  personal data); the browser's ``Accept-Language``; English.
+- A staff page (a view behind ``roles_required``, or any page of a staff-only blueprint)
+  is always English, whatever the parent-side choice.
+- An email or invite is in the language stored with its booking or waiting-list entry:
+  its sender renders it inside ``force_locale(language)``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g, request, url_for
+from flask_babel import Babel, get_locale
+
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+DEFAULT = "en"
+
+# Every blueprint whose every page is for staff.  Blueprints that mix parents' and staff
+# pages (booking, manage, waitlist) mark their staff views through ``roles_required``.
+STAFF_BLUEPRINTS = frozenset(
+    {
+        "auth",
+        "schools",
+        "outbox",
+        "schedule",
+        "attendance",
+        "guidance",
+        "figures",
+        "privacy_admin",
+        "audit_log",
+        "ops",
+    }
+)
+
+# Each language in its own name, as the language links show it (GOV.UK: "Cymraeg").
+NAMES = {
+    "en": "English",
+    "cy": "Cymraeg",
+    "pl": "Polski",
+    "ro": "Română",
+    "ur": "اردو",
+    "ar": "العربية",
+}
+RIGHT_TO_LEFT = frozenset({"ar", "ur", "fa", "he", "ps", "ku", "sd", "yi"})
+
+babel = Babel()
+
+
+def offered() -> list[str]:
+    """The languages this service offers (``LANGUAGES``), English first."""
+    from flask import current_app
+
+    return list(current_app.config["LANGUAGES"])
+
+
+def known(code: str | None) -> str | None:
+    """``code`` if it is an offered language, else None (a stale cookie, a made-up value)."""
+    return code if code in offered() else None
+
+
+def english_only() -> None:
+    """This request draws a staff page: English, whatever the parent-side choice."""
+    g.english_only = True
+
+
+def is_staff_page() -> bool:
+    return bool(g.get("english_only")) or request.blueprint in STAFF_BLUEPRINTS
+
+
+def select_locale() -> str:
+    if not request:
+        return DEFAULT
+    if is_staff_page():
+        return DEFAULT
+    chosen = known(request.args.get(COOKIE)) or known(request.cookies.get(COOKIE))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(offered()) or DEFAULT
+
+
+def current_language() -> str:
+    """The language being drawn now (a page's, or an email's inside ``force_locale``)."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT
+
+
+def direction(code: str | None = None) -> str:
+    """``rtl`` or ``ltr`` for ``code`` (default: the language being drawn)."""
+    return "rtl" if (code or current_language()) in RIGHT_TO_LEFT else "ltr"
+
+
+def name_of(code: str) -> str:
+    """A language in its own name ("Polski"), from Babel for one not listed here."""
+    if code in NAMES:
+        return NAMES[code]
+    from babel import Locale
+
+    own = Locale.parse(code).get_display_name(code) or code
+    return own[:1].upper() + own[1:]
+
+
+def _remember_choice(response: Response) -> Response:
+    """A language chosen by a link (``?lang=``) is kept in a cookie for the next page."""
+    chosen = known(request.args.get(COOKIE))
+    if chosen and chosen != request.cookies.get(COOKIE) and not is_staff_page():
+        response.set_cookie(
+            COOKIE,
+            chosen,
+            max_age=COOKIE_MAX_AGE,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    if not is_staff_page():
+        # The same address draws another language for another cookie or browser.
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+    return response
+
+
+def language_links() -> list[dict]:
+    """The language links of a parent page: each offered language in its own name, linking
+    to this page in it (the address's other values kept).  None on a staff page, on an
+    error page drawn without a matched route, or when only one language is offered."""
+    if len(offered()) < 2 or is_staff_page() or request.endpoint is None:
+        return []
+    here = current_language()
+    args = {k: v for k, v in request.args.items() if k != COOKIE}
+    links = []
+    for code in offered():
+        values: dict[str, object] = {**(request.view_args or {}), **args, COOKIE: code}
+        href = url_for(request.endpoint, **values)  # type: ignore[arg-type]
+        links.append(
+            {
+                "code": code,
+                "name": name_of(code),
+                "dir": direction(code),
+                "href": href,
+                "current": code == here,
+            }
+        )
+    return links
+
+
+def _template_values() -> dict:
+    language = current_language()
+    return {
+        "html_lang": language,
+        "html_dir": direction(language),
+        "language_links": language_links,
+    }
+
+
+def register(app: Flask) -> None:
+    app.config.setdefault("LANGUAGES", [DEFAULT])
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_locale, default_timezone="UTC")
+    # {% trans %} blocks lose their line breaks and indents, as `make translations` reads
+    # them (babel.cfg), so a catalogue's msgid is the sentence and not the template's layout.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.after_request(_remember_choice)
+    app.context_processor(_template_values)
+    app.add_template_global(name_of, "language_name")
