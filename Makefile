@@ -9,7 +9,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL
 
-.PHONY: run test test-fast lint format setup bench lock sbom audit hooks clean translations
+.PHONY: run test test-fast lint format setup bench lock sbom audit hooks clean translations fonts
 
 ## run: set everything up and serve the app with demo data on http://127.0.0.1:5000
 ##      (`make run PORT=5123` for another port; emailed links follow)
@@ -84,7 +84,8 @@ hooks: $(VENV)/.installed
 # The compiled catalogues (.mo) are built from the .po files by the set-up, not committed.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-setup: $(VENV)/.installed node_modules/.installed clinic/static/dist/app.css $(MO_FILES)
+setup: $(VENV)/.installed node_modules/.installed clinic/static/dist/app.css clinic/static/dist/app.rtl.css \
+	$(MO_FILES) fonts
 
 ## translations: after marking text for translation, extract it to translations/messages.pot,
 ##               bring every catalogue up to date with it, and compile them (README "Languages")
@@ -97,6 +98,29 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d translations
 
 
+## fonts: the fonts the PDF sign-in sheet needs to print any name a parent types (Arabic and
+##        Urdu, Polish and Welsh letters, Chinese, Japanese, Korean, Indian scripts...), from
+##        Debian's packages; installed with apt-get when missing and run as root or with
+##        sudo, otherwise the command to run is printed (the sheet prints boxes until then)
+FONT_PACKAGES := fonts-noto-core fonts-noto-cjk
+# One family from each package, the ones clinic/static/css/sheet-print.css names.
+FONT_FAMILIES := Noto Sans:Noto Naskh Arabic:Noto Nastaliq Urdu:Noto Sans CJK SC
+fonts:
+	@missing=; families="$(FONT_FAMILIES)"; IFS=:; for family in $$families; do \
+	  fc-list "$$family" family 2>/dev/null | grep -q . || missing="$$missing, $$family"; \
+	done; unset IFS; \
+	if [ -n "$$missing" ]; then \
+	  echo "The PDF sign-in sheet needs fonts that are missing ($${missing#, })."; \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then sudo=; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	  else \
+	    echo "Install them with: sudo apt-get install $(FONT_PACKAGES)"; exit 0; \
+	  fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	    --no-install-recommends fontconfig $(FONT_PACKAGES) >/dev/null \
+	    || echo "Could not install them: run  sudo apt-get install $(FONT_PACKAGES)"; \
+	fi
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=25.1"
@@ -107,7 +131,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-clinic/static/dist/app.css: node_modules/.installed clinic/assets/app.scss
+# One build makes both stylesheets: app.css and app.rtl.css (the same, mirrored by rtlcss for
+# Arabic and Urdu pages).
+clinic/static/dist/app.css clinic/static/dist/app.rtl.css &: node_modules/.installed \
+		clinic/assets/app.scss package.json
 	npm run --silent build
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
