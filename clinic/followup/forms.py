@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -16,30 +17,42 @@ from ..forms import Form, ServiceRule, strip_filter
 from . import service as followup
 
 PICK_A_TOPIC = "Choose which app or device the link is for"
+# The words of each answer (``followup.USEFUL_CHOICES``, English) in the parent's language.
+USEFUL_WORDS = {
+    5: _l("Very useful"),
+    4: _l("Useful"),
+    3: _l("Quite useful"),
+    2: _l("Not very useful"),
+    1: _l("Not useful at all"),
+}
 
 
 class FeedbackForm(Form):
     useful = RadioField(
-        "Was the clinic useful?",
+        _l("Was the clinic useful?"),
         widget=GovRadioInput(),
-        choices=[SelectChoice(str(value), words) for value, words in followup.USEFUL_CHOICES],
-        invalid_choice_message="Select how useful the clinic was",  # also when none is chosen
+        choices=[
+            SelectChoice(str(score), USEFUL_WORDS[score]) for score, _w in followup.USEFUL_CHOICES
+        ],
+        invalid_choice_message=_l("Select how useful the clinic was"),  # also when none is chosen
     )
     comments = TextAreaField(
-        "Anything else you would like to tell us? (optional)",
+        _l("Anything else you would like to tell us? (optional)"),
         widget=GovCharacterCount(),
-        description="For example what helped, what did not, or what you would like help with "
-        "next time. Please do not include your child's name.",
+        description=_l(
+            "For example what helped, what did not, or what you would like help with "
+            "next time. Please do not include your child's name."
+        ),
         filters=[strip_filter],
         validators=[
             Optional(),
             Length(
                 max=followup.COMMENTS_MAX,
-                message=f"Keep this to {followup.COMMENTS_MAX} characters or fewer",
+                message=_l("Keep this to %(max)d characters or fewer", max=followup.COMMENTS_MAX),
             ),
         ],
     )
-    submit = SubmitField("Send", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send"), widget=GovSubmitInput())
 
 
 class GuidanceForm(Form):

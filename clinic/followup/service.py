@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -270,10 +271,12 @@ def save_feedback(
     The unique index on ``feedback.booking_id`` decides between two submissions at once;
     the savepoint turns the loser's refusal into AlreadyAnswered."""
     if useful not in dict(USEFUL_CHOICES):
-        raise FeedbackError("Select how useful the clinic was", "useful")
+        raise FeedbackError(_("Select how useful the clinic was"), "useful")
     comments = (comments or "").strip() or None
     if comments and len(comments) > COMMENTS_MAX:
-        raise FeedbackError(f"Keep this to {COMMENTS_MAX} characters or fewer", "comments")
+        raise FeedbackError(
+            _("Keep this to %(max)d characters or fewer", max=COMMENTS_MAX), "comments"
+        )
     if feedback_for(session, booking) is not None:
         raise AlreadyAnswered
     feedback = Feedback(

@@ -7,6 +7,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from ..auth.access import current_staff, roles_required
 from ..error_pages import render_error
@@ -20,7 +21,7 @@ from .forms import BringAdviceForm, FeedbackForm, GuidanceForm
 bp = Blueprint("feedback", __name__)
 bp.after_request(keep_private)
 guidance_bp = Blueprint("guidance", __name__, url_prefix="/admin/guidance")
-BAD_LINK = (
+BAD_LINK = _l(
     "This feedback link does not work. Check that you copied the whole link from the email "
     "we sent after the clinic."
 )

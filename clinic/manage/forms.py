@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -14,14 +17,14 @@ class MoveForm(Form):
     rule_fallbacks = ("slot_id",)  # every refusal of a move is about the time chosen
 
     slot_id = RadioField(
-        "Choose a new time",
+        _l("Choose a new time"),
         widget=GovRadioInput(),
         coerce=record_id,
-        invalid_value_message="Choose one of the times shown",
+        invalid_value_message=_l("Choose one of the times shown"),
         validate_choice=False,  # the service decides: a time may fill up while the page is open
-        validators=[InputRequired("Choose a new time")],
+        validators=[InputRequired(_l("Choose a new time"))],
     )
-    submit = SubmitField("Move my booking", widget=GovSubmitInput())
+    submit = SubmitField(_l("Move my booking"), widget=GovSubmitInput())
 
     def offer(self, slots) -> None:
         self.slot_id.choices = [(slot.id, slot_label(slot)) for slot in slots]
@@ -40,5 +43,10 @@ class StaffCancelForm(Form):
 
 def slot_label(slot) -> str:
     places = slot.places_left
-    left = "1 place left" if places == 1 else f"{places} places left"
-    return f"{format_time(slot.starts_at)} to {format_time(slot.ends_at)} ({left})"
+    left = ngettext("%(num)d place left", "%(num)d places left", places)
+    return _(
+        "%(start)s to %(end)s (%(left)s)",
+        start=format_time(slot.starts_at),
+        end=format_time(slot.ends_at),
+        left=left,
+    )

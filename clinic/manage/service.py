@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -45,9 +47,13 @@ OVER = "over"
 
 
 class ChangeRefused(RuleError):
-    """A change the rules do not allow; ``message`` is shown to the person as it is."""
+    """A change the rules do not allow; ``message`` is shown to the person as it is, in
+    the language of the page that asked (translated when raised, so a flash keeps a str)."""
 
-    message = "This booking cannot be changed."
+    message = _l("This booking cannot be changed.")
+
+    def __init__(self, message: str | None = None, field: str | None = None):
+        super().__init__(str(message or self.message), field)
 
 
 class BookingLocked(ChangeRefused):
@@ -59,15 +65,15 @@ class BookingLocked(ChangeRefused):
 
 
 class TimeNotAvailable(ChangeRefused):
-    message = "That time is no longer available. Choose another time."
+    message = _l("That time is no longer available. Choose another time.")
     field = "slot_id"
 
 
 LOCKED_MESSAGES = {
-    CANCELLED: "This booking has been cancelled, so it cannot be changed.",
-    CLINIC_CANCELLED: "This clinic has been cancelled, so the booking cannot be changed.",
-    STARTED: "Your appointment time has started, so the booking can no longer be changed.",
-    OVER: "This clinic has finished, so the booking can no longer be changed.",
+    CANCELLED: _l("This booking has been cancelled, so it cannot be changed."),
+    CLINIC_CANCELLED: _l("This clinic has been cancelled, so the booking cannot be changed."),
+    STARTED: _l("Your appointment time has started, so the booking can no longer be changed."),
+    OVER: _l("This clinic has finished, so the booking can no longer be changed."),
 }
 
 
@@ -233,7 +239,7 @@ def move_booking(
         .execution_options(synchronize_session=False)
     )
     if changed(moved) != 1:  # changed by another request meanwhile; the caller rolls back
-        raise ChangeRefused("This booking was changed a moment ago. Check it and try again.")
+        raise ChangeRefused(_("This booking was changed a moment ago. Check it and try again."))
     give_back_place(session, old_slot.id)
     session.refresh(booking)
     send_booking_email(

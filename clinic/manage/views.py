@@ -8,6 +8,7 @@ token.  A tampered or unknown link gets a friendly not-found page, never another
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..auth.access import current_staff, require_school_access, roles_required
 from ..booking.places import SlotFull
@@ -135,8 +136,11 @@ def move(token: str):
             return _refuse(booking, token, error)
         if moved:
             flash(
-                f"Your booking has moved to {format_datetime(booking.slot.starts_at)}. "
-                "We have emailed you an updated calendar invite.",
+                _(
+                    "Your booking has moved to %(when)s. "
+                    "We have emailed you an updated calendar invite.",
+                    when=format_datetime(booking.slot.starts_at),
+                ),
                 "success",
             )
             return redirect(url_for(".show", token=token))
@@ -171,7 +175,7 @@ def cancel(token: str):
         except manage.ChangeRefused as error:
             return _refuse(booking, token, error)
         db.session.commit()
-        flash("Your booking is cancelled. We have emailed you to confirm.", "success")
+        flash(_("Your booking is cancelled. We have emailed you to confirm."), "success")
         return redirect(url_for(".show", token=token))
     return render_template(
         "manage/cancel.html",

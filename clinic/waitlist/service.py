@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -61,21 +63,25 @@ SHORTEST_OFFER = timedelta(minutes=30)
 
 
 class WaitlistError(RuleError):
-    """A waiting-list step the rules do not allow; ``message`` is shown as it is."""
+    """A waiting-list step the rules do not allow; ``message`` is shown as it is, in the
+    language of the page that asked (translated when raised, so a flash keeps a str)."""
 
-    message = "This waiting list is not available."
+    message = _l("This waiting list is not available.")
+
+    def __init__(self, message: str | None = None, field: str | None = None):
+        super().__init__(str(message or self.message), field)
 
 
 class WaitlistClosed(WaitlistError):
-    message = "The waiting list for this clinic has closed."
+    message = _l("The waiting list for this clinic has closed.")
 
 
 class PlacesLeft(WaitlistError):
-    message = "There are still places at this clinic, so you can book one now."
+    message = _l("There are still places at this clinic, so you can book one now.")
 
 
 class AlreadyWaiting(WaitlistError):
-    message = (
+    message = _l(
         "This email address is already on the waiting list for this clinic. "
         "We will email you if a place comes up."
     )
@@ -83,7 +89,7 @@ class AlreadyWaiting(WaitlistError):
 
 
 class OfferNotOpen(WaitlistError):
-    message = "This offer has ended, so the place has been offered to the next family."
+    message = _l("This offer has ended, so the place has been offered to the next family.")
 
 
 class OfferLostItsSlot(LookupError):
@@ -433,7 +439,7 @@ def leave(
     Raises ``WaitlistError`` when the entry has already left the line."""
     now = now or utcnow()
     if not _end_entry(session, entry, "removed"):
-        raise WaitlistError("You are no longer on this waiting list.")
+        raise WaitlistError(_("You are no longer on this waiting list."))
     audit.record(session, actor, "waitlist.leave", entry, school_id=entry.clinic.school_id)
     place_freed(session, entry.clinic_id, now=now)
 

@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
 from ..auth.access import require_school_access, roles_required
 from ..booking import limits
@@ -156,11 +157,12 @@ def offer(token: str):
         entry = db.session.get_one(WaitlistEntry, entry.id)
         waitlist.return_to_line(db.session, entry)
         db.session.commit()
-        message = "Sorry, this place can no longer be booked. You are still on the waiting list."
+        message = _("Sorry, this place can no longer be booked. You are still on the waiting list.")
         return _show_entry(entry, token, refused=message, status=409)
     db.session.commit()
     flash(
-        "Your place is booked. We have emailed you a confirmation and calendar invite.", "success"
+        _("Your place is booked. We have emailed you a confirmation and calendar invite."),
+        "success",
     )
     return redirect(url_for("manage.show", token=manage_token(booking)))
 
@@ -182,7 +184,7 @@ def leave(token: str):
         db.session.rollback()
         return _show_entry(entry, token, refused=error.message, status=409)
     db.session.commit()
-    flash("You have left the waiting list.", "success")
+    flash(_("You have left the waiting list."), "success")
     return redirect(url_for(".offer", token=token))
 
 
