@@ -229,10 +229,13 @@ def extracted() -> Catalog:
         ("templates/**.html", "jinja2"),
         ("templates/**.txt", "jinja2"),
     ]
-    options = {
-        "templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true", "trimmed": "true"},
-        "templates/**.txt": {"trim_blocks": "true", "lstrip_blocks": "true", "trimmed": "true"},
+    jinja = {
+        "trim_blocks": "true",
+        "lstrip_blocks": "true",
+        "trimmed": "true",
+        "newstyle_gettext": "true",
     }
+    options = {"templates/**.html": jinja, "templates/**.txt": jinja}
     keywords = {
         "_": None,
         "gettext": None,
