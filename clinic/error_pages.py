@@ -5,6 +5,8 @@ own call ``render_error``.
 """
 
 from flask import Flask, g, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -12,15 +14,15 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from .extensions import db, login_manager
 
 ERROR_TITLES = {
-    400: "Sorry, there is a problem with that request",
-    403: "You do not have permission to see this page",
-    404: "Page not found",
-    405: "Sorry, that action is not possible on this page",
-    413: "Sorry, what you sent is too large",
-    415: "Sorry, we could not read what was sent",
-    429: "Too many attempts",
-    500: "Sorry, there is a problem with the service",
-    503: "Sorry, the service is unavailable",
+    400: _l("Sorry, there is a problem with that request"),
+    403: _l("You do not have permission to see this page"),
+    404: _l("Page not found"),
+    405: _l("Sorry, that action is not possible on this page"),
+    413: _l("Sorry, what you sent is too large"),
+    415: _l("Sorry, we could not read what was sent"),
+    429: _l("Too many attempts"),
+    500: _l("Sorry, there is a problem with the service"),
+    503: _l("Sorry, the service is unavailable"),
 }
 # Seconds a browser or client is told to wait while the database is away.
 RETRY_AFTER = 30
@@ -57,7 +59,12 @@ def register(app: Flask) -> None:
             if error.response is not None:  # a limit's own page (on_breach)
                 return error.response
             retry = getattr(error, "retry_after", None)
-            return render_error(429, retry and f"Try again in {retry} seconds.")
+            message = None
+            if isinstance(retry, int) and retry > 0:  # seconds (a date is not said)
+                message = ngettext(
+                    "Try again in %(num)d second.", "Try again in %(num)d seconds.", retry
+                )
+            return render_error(429, message)
         return response
 
     @app.errorhandler(sa_exc.DBAPIError)

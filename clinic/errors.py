@@ -1,12 +1,15 @@
 """The one base of every service's named errors.
 
 A service refuses a step by raising a ``RuleError`` subclass: its ``message`` is plain
-English shown to the person as it is, and ``field`` (when it has one) names the form field
-the message belongs next to.  Views show it with ``clinic.forms.show_rule_error``; services
-never know about forms, only field names.
+English shown to the person as it is (a parent-facing one marked ``lazy_gettext``, so it
+is shown in the page's language: ``str(error)``, or the template drawing it), and
+``field`` (when it has one) names the form field the message belongs next to.  Views show
+it with ``clinic.forms.show_rule_error``; services never know about forms, only field names.
 """
 
 from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
 
 
 class RuleError(Exception):
@@ -15,7 +18,7 @@ class RuleError(Exception):
     Subclasses set a default ``message`` (and may set a default ``field``); a caller may
     give a more precise one of either."""
 
-    message = "This cannot be done."
+    message: str = _l("This cannot be done.")
     field: str | None = None
 
     def __init__(self, message: str | None = None, field: str | None = None):
@@ -26,4 +29,4 @@ class RuleError(Exception):
             self.field = field
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from flask import abort, flash, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import (
@@ -25,7 +27,16 @@ from .extensions import csrf, db
 from .models import MAX_ID
 from .text import lines, one_line
 
-CSRF_MESSAGE = (
+
+def N_(text: str) -> str:
+    """Mark ``text`` for `make translations` (Babel's ``N_`` keyword) and leave it as it is:
+    for a constant that is text where it is defined and translated where it is shown."""
+    return text
+
+
+# Plain English here (staff pages flash it as it is); a form shows it in the page's language
+# (``Form.validate``).
+CSRF_MESSAGE = N_(
     "This form was open for too long, or your browser blocked a cookie. "
     "Check your answers and send the form again."
 )
@@ -63,7 +74,7 @@ class Form(FlaskForm):
             refuse_repeated_values(self)
         ok = super().validate(extra_validators)
         if self.meta.csrf and "csrf_token" in self.errors:
-            self.csrf_token.errors = [CSRF_MESSAGE]
+            self.csrf_token.errors = [gettext(CSRF_MESSAGE)]
         return ok
 
 
@@ -133,7 +144,7 @@ class ConfirmForm(Form):
     """A form with only a button (and its CSRF token), for POST-only actions: confirm,
     cancel, sign out, delete, try again."""
 
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
+    submit = SubmitField(_l("Confirm"), widget=GovSubmitInput())
 
 
 class ServiceRule:
@@ -213,7 +224,7 @@ def run_step(
     except refusals as error:
         db.session.rollback()
         if form is None:
-            flash(error.message)
+            flash(str(error.message))  # the session keeps text, in the page's language
         else:
             show_rule_error(form, error)
         return Refused(error)

@@ -176,11 +176,11 @@ def _formatted_phone(value: str) -> str:
 
 def topic_labels(topics: list[str], other: str | None = None) -> str:
     """The devices and apps in the words of the booking form; "Something else" with its text."""
-    labels = [TOPIC_LABELS.get(topic, topic) for topic in topics if topic != "other"]
+    labels = [str(TOPIC_LABELS.get(topic, topic)) for topic in topics if topic != "other"]
     if other:
         labels.append(f"{TOPIC_LABELS['other']}: {other}")
     elif "other" in topics:
-        labels.append(TOPIC_LABELS["other"])
+        labels.append(str(TOPIC_LABELS["other"]))
     return ", ".join(labels)
 
 

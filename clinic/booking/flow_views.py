@@ -40,6 +40,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from .. import pagecache
@@ -51,7 +52,7 @@ from ..links import keep_private
 from ..models import Booking, Slot, utcnow
 from . import drafts, limits, service
 from .blueprint import STAFF_ROLES, bp
-from .choices import TOPIC_LABELS
+from .choices import SCHOOL_YEAR_LABELS, TOPIC_LABELS
 from .forms import ConfirmBookingForm, HouseholdForm, StaffHouseholdForm
 
 
@@ -77,7 +78,8 @@ STAFF_ANSWERS, STAFF_BOOKED, STAFF_RECENT = (
     "staff_booked_here",
 )
 ALREADY_BOOKED = "This email address already has a booking at this clinic"
-ANSWERS_LOST = "Your answers were not kept (the page was open too long). Enter them again."
+# Flashed (kept in the session as text: ``str`` of it, in the page's language).
+ANSWERS_LOST = _l("Your answers were not kept (the page was open too long). Enter them again.")
 
 # Ids the database can hold: a longer number is simply not found (PostgreSQL would refuse it).
 SLOT = "<int:slot_id>"
@@ -167,7 +169,7 @@ def _confirm(slot: Slot, submission_id: str):
     if answers is None:
         if _confirmed_here(RECENT, slot)[0]:  # Back to an old check page, then Confirm again
             return _check_your_email_again(slot)
-        flash(ANSWERS_LOST)
+        flash(str(ANSWERS_LOST))
         return redirect(url_for(".book", slot_id=slot.id))
     try:
         booking = service.book_place(
@@ -291,7 +293,7 @@ def _staff_confirm(slot: Slot, submission_id: str):
         booking = _booking_made_here(slot)
         if booking is not None:  # Back to an old check page, then Confirm again
             return _booking_made_page(booking, slot)
-        flash(ANSWERS_LOST)
+        flash(str(ANSWERS_LOST))
         return redirect(url_for(".staff_book", slot_id=slot.id))
     try:
         booking = service.book_place(
@@ -471,6 +473,7 @@ def _check_page(pages: Pages, form: ConfirmBookingForm, slot: Slot, answers: dic
         slot=slot,
         clinic=slot.clinic,
         answers=answers,
+        years=[SCHOOL_YEAR_LABELS.get(year, year) for year in answers.get("child_years", [])],
         help_with=_help_with(answers),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import phonenumbers
+from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -24,7 +25,7 @@ from wtforms.validators import UUID, DataRequired, Email, Length, Optional, Vali
 
 from ..forms import Form, GovEmailInput, GovTelInput, strip_filter
 from ..i18n import current_language
-from .choices import SCHOOL_YEARS, TOPICS
+from .choices import SCHOOL_YEAR_LABELS, SCHOOL_YEARS, TOPICS
 
 
 def uk_phone(form, field) -> None:
@@ -36,12 +37,12 @@ def uk_phone(form, field) -> None:
         number = phonenumbers.parse(field.data, "GB")
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(
-            "Enter a UK phone number, like 07700 900 982 or 01632 960 001"
+            _l("Enter a UK phone number, like 07700 900 982 or 01632 960 001")
         ) from exc
     # Forgiving: a real number, or any 10-digit UK number (0 dropped) such as Ofcom's examples.
     uk_length = number.country_code == 44 and len(str(number.national_number)) == 10
     if not (phonenumbers.is_valid_number(number) or uk_length):
-        raise ValidationError("Enter a UK phone number, like 07700 900 982 or 01632 960 001")
+        raise ValidationError(_l("Enter a UK phone number, like 07700 900 982 or 01632 960 001"))
     field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -51,66 +52,72 @@ class Honeypot(StringField):
 
 class HouseholdForm(Form):
     parent_name = StringField(
-        "Your full name",
+        _l("Your full name"),
         widget=GovTextInput(),
         filters=[strip_filter],
         validators=[
-            DataRequired("Enter your full name"),
-            Length(max=200, message="Name must be 200 characters or fewer"),
+            DataRequired(_l("Enter your full name")),
+            Length(max=200, message=_l("Name must be 200 characters or fewer")),
         ],
     )
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         widget=GovEmailInput(),
-        description="We will send your booking confirmation and calendar invite here.",
+        description=_l("We will send your booking confirmation and calendar invite here."),
         filters=[strip_filter],
         validators=[
-            DataRequired("Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email("Enter an email address in the correct format, like name@example.com"),
+            DataRequired(_l("Enter your email address")),
+            Length(max=254, message=_l("Email address must be 254 characters or fewer")),
+            Email(_l("Enter an email address in the correct format, like name@example.com")),
         ],
     )
     phone = StringField(
-        "UK phone number (optional)",
+        _l("UK phone number (optional)"),
         widget=GovTelInput(),
-        description="Only used if the clinic changes at short notice.",
+        description=_l("Only used if the clinic changes at short notice."),
         filters=[strip_filter],
         validators=[Optional(), uk_phone],
     )
     child_years = SelectMultipleField(
-        "Which school years are your children in?",
+        _l("Which school years are your children in?"),
         widget=GovCheckboxesInput(),
-        description="Select all that apply. We do not need your child's name.",
-        choices=[SelectChoice(year, year) for year in SCHOOL_YEARS],
-        validators=[DataRequired("Select your child's school year")],
+        description=_l("Select all that apply. We do not need your child's name."),
+        choices=[SelectChoice(year, SCHOOL_YEAR_LABELS[year]) for year in SCHOOL_YEARS],
+        validators=[DataRequired(_l("Select your child's school year"))],
     )
     topics = SelectMultipleField(
-        "What would you like help with?",
+        _l("What would you like help with?"),
         widget=GovCheckboxesInput(),
-        description="Select all that apply. The officer will help with anything on the day.",
+        description=_l("Select all that apply. The officer will help with anything on the day."),
         choices=[SelectChoice(value, label) for value, label in TOPICS],
-        validators=[DataRequired("Select at least one device or app, or 'Something else'")],
+        validators=[DataRequired(_l("Select at least one device or app, or 'Something else'"))],
     )
     other_topic = StringField(
-        "Anything else (optional)",
+        _l("Anything else (optional)"),
         widget=GovTextInput(),
         filters=[strip_filter],
-        validators=[Optional(), Length(max=200, message="Keep this to 200 characters or fewer")],
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("Keep this to 200 characters or fewer")),
+        ],
     )
     access_needs = TextAreaField(
-        "Access needs or an interpreter (optional)",
+        _l("Access needs or an interpreter (optional)"),
         widget=GovTextArea(),
-        description="For example step-free access, or a language for an interpreter.",
+        description=_l("For example step-free access, or a language for an interpreter."),
         filters=[strip_filter],
-        validators=[Optional(), Length(max=1000, message="Keep this to 1000 characters or fewer")],
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("Keep this to 1000 characters or fewer")),
+        ],
     )
     consent = BooleanField(
-        "I have read the privacy notice and agree to my details being used to book this clinic",
+        _l("I have read the privacy notice and agree to my details being used to book this clinic"),
         widget=GovCheckboxInput(),
-        validators=[DataRequired("Agree to the privacy notice to book a place")],
+        validators=[DataRequired(_l("Agree to the privacy notice to book a place"))],
     )
-    website = Honeypot("Leave this empty", widget=GovTextInput())
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    website = Honeypot(_l("Leave this empty"), widget=GovTextInput())
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
     def is_bot(self) -> bool:
         return bool(self.website.data)
@@ -152,7 +159,9 @@ class StaffHouseholdForm(HouseholdForm):
         self.consent.validators = [DataRequired("Confirm the parent or carer agrees")]
 
 
-PAGE_PROBLEM = "Something went wrong with this page. Check your answers and press the button again."
+PAGE_PROBLEM = _l(
+    "Something went wrong with this page. Check your answers and press the button again."
+)
 
 
 class ConfirmBookingForm(Form):
@@ -167,4 +176,4 @@ class ConfirmBookingForm(Form):
             UUID(PAGE_PROBLEM),
         ]
     )
-    submit = SubmitField("Confirm booking", widget=GovSubmitInput())
+    submit = SubmitField(_l("Confirm booking"), widget=GovSubmitInput())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from xml.etree import ElementTree
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -92,7 +93,7 @@ def poster(slug: str):
         "booking/poster.html",
         school=school,
         link=link,
-        qr=qr_svg(link, f"QR code for {link}"),
+        qr=qr_svg(link, _("QR code for %(link)s", link=link)),
         listings=listings,
     )
 

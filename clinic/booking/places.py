@@ -8,6 +8,7 @@ of gunicorn workers.  The database's CHECK (booked <= capacity) stands behind it
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ from ..rows import changed
 class SlotFull(RuleError):
     """Every place in the slot is taken (shown next to the choice of time, where there is one)."""
 
-    message = "That time has just been booked by someone else. Choose another time."
+    message = _l("That time has just been booked by someone else. Choose another time.")
     field = "slot_id"
 
     def __init__(self, slot_id: int):

@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -40,35 +41,35 @@ REFERENCE_LENGTH = 8
 class BookingError(RuleError):
     """A booking refused by a rule; ``message`` is shown to the parent as it is."""
 
-    message = "This time cannot be booked."
+    message = _l("This time cannot be booked.")
 
 
 class ClinicNotFound(BookingError):
     """No such slot, or its clinic is a draft (not public yet)."""
 
-    message = "We could not find this clinic."
+    message = _l("We could not find this clinic.")
 
 
 class ClinicCancelled(BookingError):
-    message = "This clinic has been cancelled."
+    message = _l("This clinic has been cancelled.")
 
 
 class BookingNotOpen(BookingError):
-    message = "Booking for this clinic has not opened yet."
+    message = _l("Booking for this clinic has not opened yet.")
 
 
 class BookingClosed(BookingError):
-    message = "Booking for this clinic has closed."
+    message = _l("Booking for this clinic has closed.")
 
 
 class SlotInPast(BookingError):
-    message = "This time has already passed."
+    message = _l("This time has already passed.")
 
 
 class AlreadyBooked(BookingError):
     """Rule 2: one household (email address), one live booking per clinic."""
 
-    message = (
+    message = _l(
         "There is already a booking for this email address at this clinic. "
         "Use the link in your confirmation email to change or cancel it."
     )
@@ -80,7 +81,7 @@ class AlreadySubmitted(BookingError):
 
     The caller rolls back and shows ``booking_id``'s confirmation."""
 
-    message = "This booking has already been made."
+    message = _l("This booking has already been made.")
 
     def __init__(self, booking_id: int):
         super().__init__()
