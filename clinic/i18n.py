@@ -16,8 +16,9 @@ Parents' pages, emails and invites are translated; staff pages stay in English.
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request, url_for
-from flask_babel import Babel, get_locale
+from flask import Flask, Response, current_app, g, request, url_for
+from flask_babel import Babel, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -53,10 +54,13 @@ RIGHT_TO_LEFT = frozenset({"ar", "ur", "fa", "he", "ps", "ku", "sd", "yi"})
 
 babel = Babel()
 
+# SERVICE_NAME's default, here so `make translations` finds it; a partnership that sets its
+# own name adds it to the catalogues, or it is shown as set.
+DEFAULT_SERVICE_NAME = _l("Parental controls clinics")
+
 
 def offered() -> list[str]:
     """The languages this service offers (``LANGUAGES``), English first."""
-    from flask import current_app
 
     return list(current_app.config["LANGUAGES"])
 
@@ -105,6 +109,12 @@ def name_of(code: str) -> str:
 
     own = Locale.parse(code).get_display_name(code) or code
     return own[:1].upper() + own[1:]
+
+
+def translated_service_name() -> str:
+    """``SERVICE_NAME`` in the language being drawn, where a catalogue has it."""
+
+    return gettext(current_app.config["SERVICE_NAME"])
 
 
 def _remember_choice(response: Response) -> Response:
@@ -170,3 +180,4 @@ def register(app: Flask) -> None:
     app.after_request(_remember_choice)
     app.context_processor(_template_values)
     app.add_template_global(name_of, "language_name")
+    app.add_template_global(translated_service_name)

@@ -31,6 +31,7 @@ TRANSLATIONS = ROOT / "translations"
 # Templates only signed-in staff (or the staff's own emails) ever see: they stay English.
 STAFF_TEMPLATES = {
     "layout.html",  # GOV.UK's page template, copied; base.html fills its English parts
+    "_service_navigation.html",  # the staff menu
     *(
         str(path.relative_to(TEMPLATES))
         for folder in (
