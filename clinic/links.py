@@ -24,6 +24,7 @@ from flask import Response, current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
+from . import i18n
 from .models import MAX_ID, Booking, WaitlistEntry
 
 
@@ -49,6 +50,17 @@ def external_url(endpoint: str, **values) -> str:
     adapter = app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
     app.inject_url_defaults(endpoint, values)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def parent_url(endpoint: str, *, language: str | None = None, **values) -> str:
+    """``external_url`` for a link in a parent's email or invite: it opens the page in the
+    email's language (``language``, else the one the email is being written in), which
+    the page then keeps in the ``lang`` cookie (``clinic.i18n``).  An English link carries
+    no ``lang``, as links did before there were other languages."""
+    language = language or i18n.current_language()
+    if language != i18n.DEFAULT:
+        values[i18n.COOKIE] = language
+    return external_url(endpoint, **values)
 
 
 class InvalidLink(Exception):

@@ -7,6 +7,10 @@ Every email about one booking goes through ``send_booking_email`` so the rules o
 rule 3 hold in one place: the booking's UID for life, its current SEQUENCE (callers raise
 ``booking.sequence`` when something changes), METHOD:REQUEST while it stands and
 METHOD:CANCEL once it is cancelled; only this parent as ATTENDEE (rule 6).
+
+Each email and invite is in the household's language (``Booking.language``, issue 17):
+the subject, the bodies, the invite's SUMMARY and DESCRIPTION (with LANGUAGE) and the
+links, which open the pages in that language.
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ from __future__ import annotations
 from email.utils import parseaddr
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import DetachedInstanceError
 
+from .i18n import current_language
 from .invites.bring import bring_for
 from .invites.calendar import Person, build_invite
-from .invites.events import Place, booking_event
-from .links import external_url, manage_token
+from .invites.events import Place, Wording, booking_event
+from .links import manage_token, parent_url
 from .localtime import zone_name
 from .models import Booking, Clinic, OutboxMessage, WaitlistEntry
-from .outbox.queue import queue_email
+from .outbox.queue import Subject, queue_email
 
 
 class NoAddress(LookupError):
@@ -59,11 +66,32 @@ def place_of(clinic: Clinic) -> Place:
 
 
 def manage_url(booking: Booking) -> str:
-    return external_url("manage.show", token=manage_token(booking))
+    """The parent's link to their booking, opening the page in the booking's language."""
+    return parent_url("manage.show", language=booking.language, token=manage_token(booking))
+
+
+def invite_wording() -> Wording:
+    """The invite's sentences in the language being written (``force_locale``)."""
+    return Wording(
+        language=current_language(),
+        # Translators: the calendar entry's title: the clinic's title, then the school.
+        summary=_("%(title)s – %(school)s"),
+        heading=_("%(title)s at %(school)s."),
+        reference=_("Booking reference: %(reference)s."),
+        bring=_("What to bring:"),
+        manage=_("To change or cancel your booking: %(url)s"),
+        cancelled=_("This booking has been cancelled (%(title)s at %(school)s)."),
+    )
 
 
 def booking_ics(booking: Booking, *, method: str = "REQUEST") -> bytes:
-    """The parent's invite: REQUEST while the booking stands, CANCEL once cancelled."""
+    """The parent's invite: REQUEST while the booking stands, CANCEL once cancelled; in
+    the booking's language."""
+    with force_locale(booking.language):
+        return _booking_ics(booking, method)
+
+
+def _booking_ics(booking: Booking, method: str) -> bytes:
     slot, clinic = booking.slot, booking.clinic
     event = booking_event(
         uid=booking.uid,
@@ -78,6 +106,7 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST") -> bytes:
         reference=booking.reference,
         bring=() if method == "CANCEL" else bring_for(_session_of(booking), booking),
         cancelled=method == "CANCEL",
+        wording=invite_wording(),
     )
     return build_invite(event, method=method, timezone=zone_name())
 
@@ -96,12 +125,14 @@ def send_booking_email(
     booking: Booking,
     *,
     template: str,
-    subject: str,
+    subject: Subject,
     kind: str,
     with_invite: bool = True,
     **context,
 ) -> OutboxMessage:
-    """Queue an email to the booking's parent (commits with the caller's change).
+    """Queue an email to the booking's parent (commits with the caller's change), in the
+    booking's language: ``subject`` is a lazy string or a function of no arguments when
+    it holds a sentence or a date (``queue_email``).
 
     ``templates/email/<template>.txt|.html`` get ``booking``, ``clinic``, ``slot``,
     ``school``, ``place``, ``manage_url`` and ``bring`` (what to bring) plus ``context``.
@@ -125,4 +156,5 @@ def send_booking_email(
             **context,
         },
         calendar=(method, booking_ics(booking, method=method)) if with_invite else None,
+        language=booking.language,
     )

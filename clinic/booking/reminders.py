@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -88,7 +89,11 @@ def send_reminder(session: Session, booking_id: int, *, now: datetime) -> bool:
         session,
         booking,
         template="booking_reminder",
-        subject=f"Reminder: {booking.clinic.title}, {format_date(booking.slot.starts_at)}",
+        subject=lambda: _(
+            "Reminder: %(title)s, %(date)s",
+            title=booking.clinic.title,
+            date=format_date(booking.slot.starts_at),
+        ),
         kind="booking_reminder",
     )
     audit.record(

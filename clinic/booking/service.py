@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -220,7 +221,9 @@ def book_place(
         session,
         booking,
         template="booking_confirmed",
-        subject=f"Your place is booked for {format_datetime(slot.starts_at)}",
+        subject=lambda: _(
+            "Your place is booked for %(when)s", when=format_datetime(slot.starts_at)
+        ),
         kind="booking_confirmed",
     )
     audit.record(
@@ -314,7 +317,7 @@ def tell_already_booked(
         session,
         booking,
         template="already_booked",
-        subject=f"You already have a place: {booking.clinic.title}",
+        subject=lambda: _("You already have a place: %(title)s", title=booking.clinic.title),
         kind="already_booked",
     )
     audit.record(

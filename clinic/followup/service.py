@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ from .. import audit, batch
 from ..booking.choices import TOPICS
 from ..errors import RuleError
 from ..invites.bring import advice_by_topic
-from ..links import InvalidLink, booking_for_feedback_token, external_url, feedback_token
+from ..links import InvalidLink, booking_for_feedback_token, feedback_token, parent_url
 from ..models import Booking, BringAdvice, Clinic, Feedback, GuidanceLink, User, utcnow
 from ..notices import send_booking_email
 from ..rows import changed
@@ -50,7 +51,7 @@ BRING_MAX = 1000
 # A clinic closed longer ago than this gets no follow-up: a "thank you for coming" weeks
 # late (say, the first run of the cron job after going live) would puzzle parents.
 FOLLOW_UP_WITHIN = timedelta(days=14)
-FOLLOW_UP_SUBJECT = "Thank you for coming to the parental controls clinic"
+FOLLOW_UP_SUBJECT = _l("Thank you for coming to the parental controls clinic")
 # (value stored in Feedback.useful, words shown to the parent), most useful first.
 USEFUL_CHOICES = [
     (5, "Very useful"),
@@ -340,7 +341,9 @@ def _queue_follow_up(
         kind="follow_up",
         with_invite=False,
         guidance=guidance_for(booking.topics, guides),
-        feedback_url=external_url("feedback.give", token=feedback_token(booking)),
+        feedback_url=parent_url(
+            "feedback.give", language=booking.language, token=feedback_token(booking)
+        ),
     )
     school_id = booking.clinic.school_id
     audit.record(session, "system", "booking.follow_up", booking, school_id=school_id)

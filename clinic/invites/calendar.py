@@ -38,6 +38,8 @@ DEFAULT_PRODID = "-//Safer Schools Clinics//Booking//EN"
 DEFAULT_TIMEZONE = "Europe/London"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 
+# A language tag (RFC 5646: "pl", "en-GB"), nothing that could break a parameter.
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 # One "@", nothing that could break out of a mailto: URI or a content line.
 _EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
 
@@ -78,6 +80,8 @@ class CalendarEvent:
     cancelled: bool = False
     alarm_before: timedelta | None = None
     last_modified: datetime | None = None
+    # The language SUMMARY and DESCRIPTION are written in (RFC 5545 3.2.10), when known.
+    language: str | None = None
 
     def __post_init__(self) -> None:
         if not self.uid:
@@ -97,6 +101,8 @@ class CalendarEvent:
                 raise ValueError(f"{role} must be a single Person, got {value!r}")
         if self.alarm_before is not None and self.alarm_before <= timedelta(0):
             raise ValueError("alarm_before must be a positive timedelta")
+        if self.language is not None and not _LANGUAGE.fullmatch(self.language):
+            raise ValueError(f"language must be a language tag, got {self.language!r}")
 
 
 def content_type(method: str) -> str:
@@ -342,6 +348,10 @@ def _vevent(event: CalendarEvent, method: str, stamp: datetime, tz: ZoneInfo) ->
         organizer=organizer,
         attendees=[attendee] if attendee is not None else None,
     )
+    if event.language is not None:
+        for name in ("SUMMARY", "DESCRIPTION"):
+            if name in vevent:
+                vevent[name].params["LANGUAGE"] = event.language
     if event.alarm_before is not None and not cancelled:
         vevent.add_component(
             Alarm.new_display(description=event.summary or "Reminder", trigger=-event.alarm_before)

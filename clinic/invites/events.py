@@ -2,6 +2,9 @@
 
 Pure builders from plain values to ``CalendarEvent``; ``calendar.py`` turns those into
 bytes. A parent's event carries only that parent; an officer's feed event carries counts.
+
+A parent's event is in the household's language: its caller (``clinic.notices``) hands
+in the sentences already translated (``Wording``), so this module stays free of Flask.
 """
 
 from __future__ import annotations
@@ -27,6 +30,20 @@ class Place:
         return joined([self.venue, self.school_name, self.address, self.postcode])
 
 
+@dataclass(frozen=True)
+class Wording:
+    """The sentences of a parent's invite, translated by the caller into ``language``
+    (English by default).  Each is a ``%``-template; the names it may use are listed."""
+
+    language: str = "en"
+    summary: str = "%(title)s – %(school)s"  # title, school
+    heading: str = "%(title)s at %(school)s."  # title, school
+    reference: str = "Booking reference: %(reference)s."  # reference
+    bring: str = "What to bring:"
+    manage: str = "To change or cancel your booking: %(url)s"  # url
+    cancelled: str = "This booking has been cancelled (%(title)s at %(school)s)."  # title, school
+
+
 def booking_event(
     *,
     uid: str,
@@ -41,19 +58,23 @@ def booking_event(
     reference: str,
     bring: Sequence[str] = (),
     cancelled: bool = False,
+    wording: Wording = Wording(),
 ) -> CalendarEvent:
     """The parent's own appointment, with a reminder the day before; ``bring`` is what to
-    bring (``invites.bring.bring_list``), one thing an item."""
-    lines = [f"{title} at {place.school_name}.", f"Booking reference: {reference}.", ""]
+    bring (``invites.bring.bring_list``), one thing an item.  ``wording`` is the invite's
+    sentences in the household's language; SUMMARY and DESCRIPTION say which it is."""
+    names = {"title": title, "school": place.school_name}
+    lines = [wording.heading % names, wording.reference % {"reference": reference}, ""]
     if bring:
-        lines += ["What to bring:", *(f"- {item}" for item in bring), ""]
-    lines.append(f"To change or cancel your booking: {manage_url}")
+        lines += [wording.bring, *(f"- {item}" for item in bring), ""]
+    lines.append(wording.manage % {"url": manage_url})
     if cancelled:
-        lines = [f"This booking has been cancelled ({title} at {place.school_name})."]
+        lines = [wording.cancelled % names]
     return CalendarEvent(
         uid=uid,
         sequence=sequence,
-        summary=f"{title} – {place.school_name}",
+        summary=wording.summary % names,
+        language=wording.language,
         starts_at=starts_at,
         ends_at=ends_at,
         description="\n".join(lines),

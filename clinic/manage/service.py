@@ -26,6 +26,7 @@ from ..booking.places import give_back_place, take_place
 from ..booking.service import FULL, OPEN, slot_state
 from ..errors import RuleError
 from ..filters import format_datetime
+from ..links import parent_url
 from ..models import (
     LIVE_BOOKING_STATUSES,
     MARKED_BOOKING_STATUSES,
@@ -135,7 +136,7 @@ def cancel_booking(
             session,
             booking,
             template="booking_cancelled",
-            subject=f"Your booking is cancelled: {booking.clinic.title}",
+            subject=lambda: _("Your booking is cancelled: %(title)s", title=booking.clinic.title),
             kind="booking_cancelled",
             reason=reason,
             by_staff=isinstance(actor, User),
@@ -160,7 +161,6 @@ def cancel_for_clinic(
     *,
     actor: User,
     reason: str,
-    other_clinics_url: str,
     now: datetime,
 ) -> None:
     """Cancel one booking of a clinic that is being cancelled, and tell the parent why.
@@ -173,10 +173,12 @@ def cancel_for_clinic(
         session,
         booking,
         template="clinic_cancelled",
-        subject=f"Clinic cancelled – {booking.clinic.school.name}",
+        subject=lambda: _("Clinic cancelled – %(school)s", school=booking.clinic.school.name),
         kind="clinic_cancelled",
         reason=reason,
-        other_clinics_url=other_clinics_url,
+        other_clinics_url=parent_url(
+            "booking.school_page", language=booking.language, slug=booking.clinic.school.slug
+        ),
     )
     audit.record(
         session,
@@ -246,7 +248,9 @@ def move_booking(
         session,
         booking,
         template="booking_moved",
-        subject=f"Your booking has moved to {format_datetime(new_slot.starts_at)}",
+        subject=lambda: _(
+            "Your booking has moved to %(when)s", when=format_datetime(new_slot.starts_at)
+        ),
         kind="booking_moved",
         old_slot=old_slot,
         by_staff=isinstance(actor, User),

@@ -7,7 +7,7 @@ admin page of emails that could not be sent).
 
 from flask import Flask
 
-from ..links import external_url
+from ..links import external_url, parent_url
 from . import after_commit
 
 SEND_MODES = ("sync", "after_commit", "off")
@@ -15,8 +15,10 @@ SEND_MODES = ("sync", "after_commit", "off")
 
 def register(app: Flask) -> None:
     """Send what each commit queues, as ``OUTBOX_SEND_MODE`` says, and offer
-    ``external_url`` to the email templates."""
+    ``external_url`` and ``parent_url`` (a parent's link, in the email's language) to the
+    email templates."""
     if app.config["OUTBOX_SEND_MODE"] not in SEND_MODES:
         raise ValueError(f"OUTBOX_SEND_MODE must be one of: {', '.join(SEND_MODES)}")
     app.add_template_global(external_url)
+    app.add_template_global(parent_url)
     after_commit.listen()

@@ -8,10 +8,12 @@ not at all; sending it is ``clinic.outbox.after_commit`` (at once) and
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from flask import current_app, render_template
+from flask_babel import LazyString, force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy.orm import Session
 
@@ -28,39 +30,56 @@ class Attachment:
     data: bytes
 
 
+# A subject as the caller gives it: plain text, a lazy translated string, or a function
+# that builds it (called in the email's language, so the dates in it are in it too).
+Subject: TypeAlias = str | LazyString | Callable[[], str]
+
+
 def queue_email(
     session: Session,
     *,
     to: str,
-    subject: str,
+    subject: Subject,
     template: str,
     context: dict,
     kind: str,
     calendar: tuple[str, bytes] | None = None,
     attachments: Sequence[Attachment] = (),
+    language: str = "en",
 ) -> OutboxMessage:
     """Add an email to the session; it is sent once the caller commits (never before).
 
     The bodies come from ``templates/email/<template>.txt`` (required) and ``.html``
     (used when it exists).  ``calendar=(method, ics)`` adds an inline invite and an
-    ``invite.ics`` attachment.  Links in the templates must come from ``external_url``.
+    ``invite.ics`` attachment.  Links in the templates must come from ``external_url``
+    (``parent_url`` for a parent's link, which opens the page in the email's language).
+
+    ``language`` is the household's (a booking's or waiting-list place's ``language``;
+    staff emails stay English): the subject and both bodies are made inside
+    ``force_locale(language)``, so their sentences and dates are in it.  A subject that
+    holds a translated sentence or a date is given as a lazy string or a function of no
+    arguments, so it too is written in that language.
     """
-    # A subject is built from what staff typed (a clinic title, a school name): it is made
-    # one line here, whatever was stored, so a line break can never add a header nor stop
-    # the email.  An address cannot be mended that way: one that is not a single plain
-    # address is refused (only a value written past the model's checks can be one).
-    subject = one_line(subject)
-    _check_header("to", to)
-    _check_header("subject", subject)
-    if "," in to or ";" in to:
-        raise ValueError("an email goes to one recipient only")
-    context = {**context, "subject": subject}
+    with force_locale(language):
+        # A subject is built from what staff typed (a clinic title, a school name): it is
+        # made one line here, whatever was stored, so a line break can never add a header
+        # nor stop the email.  An address cannot be mended that way: one that is not a
+        # single plain address is refused (only a value written past the model's checks
+        # can be one).
+        line = one_line(str(subject()) if callable(subject) else str(subject))
+        _check_header("to", to)
+        _check_header("subject", line)
+        if "," in to or ";" in to:
+            raise ValueError("an email goes to one recipient only")
+        context = {**context, "subject": line}
+        text_body = render_template(f"email/{template}.txt", **context)
+        html_body = _render_optional(f"email/{template}.html", context)
     message = OutboxMessage(
         kind=kind,
         recipient=to.strip(),
-        subject=subject,
-        text_body=render_template(f"email/{template}.txt", **context),
-        html_body=_render_optional(f"email/{template}.html", context),
+        subject=line,
+        text_body=text_body,
+        html_body=html_body,
         calendar_method=calendar[0].upper() if calendar else None,
         calendar_body=calendar[1].decode() if calendar else None,
         attachments=[_stored(item) for item in attachments],

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import LazyString, force_locale
+from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,7 +22,6 @@ from ..auth.scope import scoped_school_filter
 from ..booking.places import give_back_every_place
 from ..errors import RuleError
 from ..filters import format_date, format_time
-from ..links import external_url
 from ..localtime import local_today, zone_name
 from ..manage import service as manage
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
@@ -596,16 +597,12 @@ def update_clinic(
             session, clinic.officer_id, sorted(moves.values()), exclude_clinic_id=clinic.id
         )
 
-    changes = []
+    notes = []
     if details.date != clinic.date:
-        changes.append(
-            f"The date has changed from {format_date(clinic.date)} to {format_date(details.date)}"
-        )
+        notes.append(LazyString(_date_changed, clinic.date, details.date))
     if details.venue.strip() != clinic.venue.strip():
-        changes.append(
-            f"Where to go has changed from “{_venue_as_quoted(clinic.venue)}” "
-            f"to “{_venue_as_quoted(details.venue)}”"
-        )
+        notes.append(LazyString(_venue_changed, clinic.venue, details.venue))
+    changes = in_english(notes)
     told = live_bookings(session, [slot.id for slot in clinic.slots]) if changes else []
     if told and not confirmed:
         raise NeedsConfirmation(changes, told)
@@ -622,8 +619,45 @@ def update_clinic(
     audit.record(
         session, actor, "clinic.change", clinic, changes=changes, told=[b.id for b in told]
     )
-    _tell(session, actor, clinic, told, changes)
+    _tell(session, actor, clinic, told, notes)
     return Changed(changes, told)
+
+
+# What changed, in plain sentences for the parents told of it.  Each is a ``LazyString``
+# over one of these functions, so each household's email writes it in its own language
+# (``queue_email`` draws it inside ``force_locale``); the officer's page and the audit log
+# get it in English (``in_english``).
+
+
+def in_english(notes: list[LazyString]) -> list[str]:
+    with force_locale("en"):
+        return [str(note) for note in notes]
+
+
+def _date_changed(old: date, new: date) -> str:
+    return _(
+        "The date has changed from %(old)s to %(new)s", old=format_date(old), new=format_date(new)
+    )
+
+
+def _venue_changed(old: str, new: str) -> str:
+    return _(
+        "Where to go has changed from “%(old)s” to “%(new)s”",
+        old=_venue_as_quoted(old),
+        new=_venue_as_quoted(new),
+    )
+
+
+def _time_changed(old: datetime, new: datetime) -> str:
+    return _(
+        "The time has changed from %(old)s to %(new)s", old=format_time(old), new=format_time(new)
+    )
+
+
+def _end_changed(old: datetime, new: datetime) -> str:
+    return _(
+        "It now ends at %(new)s instead of %(old)s", new=format_time(new), old=format_time(old)
+    )
 
 
 def _venue_as_quoted(venue: str) -> str:
@@ -631,7 +665,7 @@ def _venue_as_quoted(venue: str) -> str:
     (line breaks and spaces alike) one space, and "not given" when blank.  Not
     ``text.one_line``, which cleans what is stored: it leaves runs of spaces as typed and
     a blank value blank."""
-    return " ".join(venue.split()) or "not given"
+    return " ".join(venue.split()) or _("not given")
 
 
 def _slot_times_on(clinic: Clinic, day: date) -> dict[int, tuple[datetime, datetime]]:
@@ -649,18 +683,21 @@ def _slot_times_on(clinic: Clinic, day: date) -> dict[int, tuple[datetime, datet
 
 
 def _tell(
-    session: Session, actor: User, clinic: Clinic, bookings: list[Booking], changes: list[str]
+    session: Session, actor: User, clinic: Clinic, bookings: list[Booking], notes: list[LazyString]
 ) -> None:
-    """Email each booked household what changed, with its invite updated (SEQUENCE + 1)."""
+    """Email each booked household what changed, with its invite updated (SEQUENCE + 1),
+    in the household's language."""
+    changes = in_english(notes)
+    school = clinic.school.name
     for booking in bookings:
         booking.sequence += 1
         send_booking_email(
             session,
             booking,
             template="clinic_changed",
-            subject=f"Your clinic booking has changed – {clinic.school.name}",
+            subject=lambda: _("Your clinic booking has changed – %(school)s", school=school),
             kind="clinic_changed",
-            changes=changes,
+            changes=notes,
         )
         audit.record(
             session,
@@ -753,7 +790,8 @@ def update_slot(
             f"{slot.booked} places. Move or cancel bookings first",
             bookings=bookings,
         )
-    changes = _time_changes(slot, starts_at, ends_at)
+    notes = _time_changes(slot, starts_at, ends_at)
+    changes = in_english(notes)
     if changes and starts_at <= now:
         raise ClinicError.on("start_time", "The slot must start later than now")
     told = bookings if changes else []
@@ -774,22 +812,18 @@ def update_slot(
         capacity=times.capacity,
         told=[b.id for b in told],
     )
-    _tell(session, actor, clinic, told, changes)
+    _tell(session, actor, clinic, told, notes)
     return Changed(changes, told)
 
 
-def _time_changes(slot: Slot, starts_at: datetime, ends_at: datetime) -> list[str]:
+def _time_changes(slot: Slot, starts_at: datetime, ends_at: datetime) -> list[LazyString]:
     """What a parent needs to hear when a slot moves, in plain sentences."""
-    changes = []
+    notes = []
     if starts_at != slot.starts_at:
-        changes.append(
-            f"The time has changed from {format_time(slot.starts_at)} to {format_time(starts_at)}"
-        )
+        notes.append(LazyString(_time_changed, slot.starts_at, starts_at))
     if ends_at - starts_at != slot.ends_at - slot.starts_at:
-        changes.append(
-            f"It now ends at {format_time(ends_at)} instead of {format_time(slot.ends_at)}"
-        )
-    return changes
+        notes.append(LazyString(_end_changed, slot.ends_at, ends_at))
+    return notes
 
 
 def remove_slot(
@@ -864,19 +898,9 @@ def cancel_clinic(
     _save(session, clinic)
     give_back_every_place(session, clinic.id)
     bookings = live_bookings(session, [slot.id for slot in clinic.slots], status="live")
-    other_clinics = external_url("booking.school_page", slug=clinic.school.slug)
     for booking in bookings:
-        manage.cancel_for_clinic(
-            session,
-            booking,
-            actor=actor,
-            reason=reason,
-            other_clinics_url=other_clinics,
-            now=now,
-        )
-    waiting = waitlist.clinic_cancelled(
-        session, clinic, actor=actor, reason=reason, other_clinics_url=other_clinics
-    )
+        manage.cancel_for_clinic(session, booking, actor=actor, reason=reason, now=now)
+    waiting = waitlist.clinic_cancelled(session, clinic, actor=actor, reason=reason)
     audit.record(
         session,
         actor,

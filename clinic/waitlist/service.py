@@ -45,7 +45,7 @@ from ..booking.service import (
 )
 from ..errors import RuleError
 from ..filters import format_date
-from ..links import external_url, waitlist_token
+from ..links import parent_url, waitlist_token
 from ..models import (
     Booking,
     Clinic,
@@ -56,7 +56,7 @@ from ..models import (
     utcnow,
 )
 from ..notices import address_of, place_of
-from ..outbox.queue import queue_email
+from ..outbox.queue import Subject, queue_email
 from ..rows import changed
 
 SHORTEST_OFFER = timedelta(minutes=30)
@@ -161,7 +161,11 @@ def join(
         entry,
         clinic,
         template="waitlist_joined",
-        subject=f"You are on the waiting list: {clinic.title}, {format_date(clinic.date)}",
+        subject=lambda: _(
+            "You are on the waiting list: %(title)s, %(date)s",
+            title=clinic.title,
+            date=format_date(clinic.date),
+        ),
         position=position(session, entry),
     )
     audit.record(session, "parent", "waitlist.join", entry, school_id=clinic.school_id)
@@ -216,7 +220,7 @@ def tell_already_waiting(
         entry,
         clinic,
         template="waitlist_already_waiting",
-        subject=f"You are already on the waiting list: {clinic.title}",
+        subject=lambda: _("You are already on the waiting list: %(title)s", title=clinic.title),
         position=position(session, entry),
     )
     audit.record(session, "parent", ALREADY_WAITING_NOTICE, entry, school_id=clinic.school_id)
@@ -345,7 +349,11 @@ def _offer(
         entry,
         clinic,
         template="waitlist_offer",
-        subject=f"A place has come up: {clinic.title}, {format_date(slot.starts_at)}",
+        subject=lambda: _(
+            "A place has come up: %(title)s, %(date)s",
+            title=clinic.title,
+            date=format_date(slot.starts_at),
+        ),
         slot=slot,
     )
     audit.record(
@@ -550,9 +558,7 @@ def live_count(session: Session, clinic_id: int) -> int:
     ).one()
 
 
-def clinic_cancelled(
-    session: Session, clinic: Clinic, *, actor: User, reason: str, other_clinics_url: str
-) -> int:
+def clinic_cancelled(session: Session, clinic: Clinic, *, actor: User, reason: str) -> int:
     """The clinic is cancelled: each household still in line leaves it (a held place goes
     with the clinic's) and is told why, with the school's other clinics.  Returns how many."""
     told = 0
@@ -565,9 +571,11 @@ def clinic_cancelled(
                 entry,
                 clinic,
                 template="waitlist_clinic_cancelled",
-                subject=f"Clinic cancelled – {clinic.school.name}",
+                subject=lambda: _("Clinic cancelled – %(school)s", school=clinic.school.name),
                 reason=reason,
-                other_clinics_url=other_clinics_url,
+                other_clinics_url=parent_url(
+                    "booking.school_page", language=entry.language, slug=clinic.school.slug
+                ),
             )
         audit.record(
             session,
@@ -627,9 +635,16 @@ def run_due_steps(session: Session, *, now: datetime | None = None) -> WaitlistC
 
 
 def _email(
-    session: Session, entry: WaitlistEntry, clinic: Clinic, *, template: str, subject: str, **ctx
+    session: Session,
+    entry: WaitlistEntry,
+    clinic: Clinic,
+    *,
+    template: str,
+    subject: Subject,
+    **ctx,
 ) -> None:
-    """An email to the household about its place in line, with its own signed link."""
+    """An email to the household about its place in line, with its own signed link, in
+    the language it joined in."""
     queue_email(
         session,
         to=address_of(entry),
@@ -641,7 +656,10 @@ def _email(
             "clinic": clinic,
             "school": clinic.school,
             "place": place_of(clinic),
-            "link": external_url("waitlist.offer", token=waitlist_token(entry)),
+            "link": parent_url(
+                "waitlist.offer", language=entry.language, token=waitlist_token(entry)
+            ),
             **ctx,
         },
+        language=entry.language,
     )
