@@ -55,11 +55,9 @@ def external_url(endpoint: str, **values) -> str:
 def parent_url(endpoint: str, *, language: str | None = None, **values) -> str:
     """``external_url`` for a link in a parent's email or invite: it opens the page in the
     email's language (``language``, else the one the email is being written in), which
-    the page then keeps in the ``lang`` cookie (``clinic.i18n``).  An English link carries
-    no ``lang``, as links did before there were other languages."""
-    language = language or i18n.current_language()
-    if language != i18n.DEFAULT:
-        values[i18n.COOKIE] = language
+    the page then keeps in the ``lang`` cookie (``clinic.i18n``).  English links carry
+    ``lang=en`` too: an English booking opened on a phone set to Polish opens in English."""
+    values[i18n.COOKIE] = language or i18n.current_language()
     return external_url(endpoint, **values)
 
 

@@ -87,7 +87,8 @@ def test_bodies_say_when_where_what_to_bring_and_how_to_change(app, session, boo
     link = next(word for word in text.split() if "/booking/" in word)
     assert link.startswith("http://localhost/booking/")
     assert f'href="{link}"' in html
-    token = link.rsplit("/", 1)[1]
+    token = link.rsplit("/", 1)[1].split("?")[0]
+    assert link.endswith("?lang=en")  # an English booking opens in English
     assert booking_for_token(session, token).id == booking.id
 
 
