@@ -51,7 +51,7 @@ from ..links import keep_private
 from ..models import Booking, Slot, utcnow
 from . import drafts, limits, service
 from .blueprint import STAFF_ROLES, bp
-from .choices import TOPIC_LABELS
+from .choices import TOPIC_LABELS, interpreter_label
 from .forms import ConfirmBookingForm, HouseholdForm, StaffHouseholdForm
 
 
@@ -472,6 +472,9 @@ def _check_page(pages: Pages, form: ConfirmBookingForm, slot: Slot, answers: dic
         clinic=slot.clinic,
         answers=answers,
         help_with=_help_with(answers),
+        interpreter=interpreter_label(
+            answers.get("interpreter_language"), answers.get("interpreter_other")
+        ),
     )
 
 
