@@ -40,7 +40,20 @@ PARENTS = [
     ("Alex Example", "alex.example@example.net", ["Year 3"], ["iphone-ipad", "roblox"]),
     ("Sam Sample", "sam.sample@example.net", ["Year 5", "Year 1"], ["android", "youtube"]),
     ("Jamie Test", "jamie.test@example.net", ["Year 6"], ["discord", "random-chat"]),
+    ("Zofia Przykład", "zofia.przyklad@example.net", ["Year 4"], ["tiktok", "roblox"]),
+    ("Layla Mithal", "layla.mithal@example.net", ["Year 2"], ["iphone-ipad", "youtube"]),
+    ("Rhys Enghraifft", "rhys.enghraifft@example.net", ["Year 5"], ["consoles"]),
+    ("Ayesha Misal", "ayesha.misal@example.net", ["Year 1", "Year 6"], ["android", "whatsapp"]),
 ]
+# The language each demo parent chose (their emails are in it), and the one who asked for
+# an interpreter (the officer's dashboard and clinic page show it, not yet arranged).
+PARENT_LANGUAGES = {
+    "zofia.przyklad@example.net": "pl",
+    "layla.mithal@example.net": "ar",
+    "rhys.enghraifft@example.net": "cy",
+    "ayesha.misal@example.net": "ur",
+}
+PARENT_INTERPRETERS = {"layla.mithal@example.net": "ar"}
 
 
 # Past clinics, so the figures page has something to show on a fresh clone. Invented and
@@ -233,6 +246,8 @@ def seed(session: Session, today: date | None = None) -> dict[str, str]:
                 topics=topics,
                 consent_at=datetime.now(UTC),
                 consent_version="demo",
+                language=PARENT_LANGUAGES.get(email, "en"),
+                interpreter_language=PARENT_INTERPRETERS.get(email),
             )
         )
     _past_clinics(session, schools, officers, today)

@@ -275,6 +275,8 @@ HOUSEHOLD_FIELDS = (
     "other_topic",
     "access_needs",
     "language",
+    "interpreter_language",
+    "interpreter_other",
 )
 
 
@@ -304,6 +306,10 @@ class Household:
     # The language the household chose (clinic/i18n.py): every email and invite to it is
     # written in this language, whoever sends it.
     language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
+    # An interpreter the household asked for: a code of ``booking.choices.INTERPRETER_LANGUAGES``
+    # ("other": the language is typed in ``interpreter_other``); None when none is needed.
+    interpreter_language: Mapped[str | None] = mapped_column(String(20))
+    interpreter_other: Mapped[str | None] = mapped_column(OneLine(100))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     if TYPE_CHECKING:
@@ -348,6 +354,11 @@ class Booking(Household, Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When (and by whom) the officer marked the household's interpreter arranged.
+    interpreter_arranged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    interpreter_arranged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, joinedload
 
-from ..booking.choices import TOPIC_LABELS
+from ..booking.choices import TOPIC_LABELS, interpreter_label
 from ..errors import RuleError
 from ..filters import format_date, format_time
 from ..models import Booking, Clinic, Slot, User, WalkIn
@@ -113,6 +113,8 @@ def _bookings_query(clinic_id: int):
             Booking.topics,
             Booking.other_topic,
             Booking.access_needs,
+            Booking.interpreter_language,
+            Booking.interpreter_other,
             Booking.status,
             Booking.checked_in_at,
             marker.c.name.label("marked_by"),
@@ -136,11 +138,18 @@ def _row(booking) -> sheets.SheetRow:
         phone=display_phone(booking.phone),
         child_years=", ".join(booking.child_years or []),
         topics=topic_labels(booking.topics or [], booking.other_topic),
-        access_needs=booking.access_needs or "",
+        access_needs=_needs(booking),
         status=booking.status,
         marked_by=booking.marked_by or "",
         marked_at=format_time(booking.checked_in_at) if booking.checked_in_at else "",
     )
+
+
+def _needs(booking) -> str:
+    """The access needs typed, after the interpreter asked for (if any)."""
+    language = interpreter_label(booking.interpreter_language, booking.interpreter_other)
+    interpreter = f"Interpreter: {language}" if language else ""
+    return "; ".join(part for part in (interpreter, booking.access_needs) if part)
 
 
 def _span(starts_at: datetime, ends_at: datetime) -> str:

@@ -52,7 +52,7 @@ from ..links import keep_private
 from ..models import Booking, Slot, utcnow
 from . import drafts, limits, service
 from .blueprint import STAFF_ROLES, bp
-from .choices import SCHOOL_YEAR_LABELS, TOPIC_LABELS
+from .choices import SCHOOL_YEAR_LABELS, TOPIC_LABELS, interpreter_label
 from .forms import ConfirmBookingForm, HouseholdForm, StaffHouseholdForm
 
 
@@ -475,6 +475,9 @@ def _check_page(pages: Pages, form: ConfirmBookingForm, slot: Slot, answers: dic
         answers=answers,
         years=[SCHOOL_YEAR_LABELS.get(year, year) for year in answers.get("child_years", [])],
         help_with=_help_with(answers),
+        interpreter=interpreter_label(
+            answers.get("interpreter_language"), answers.get("interpreter_other")
+        ),
     )
 
 

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
@@ -15,7 +17,9 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    RadioField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -23,9 +27,16 @@ from wtforms import (
 )
 from wtforms.validators import UUID, DataRequired, Email, Length, Optional, ValidationError
 
+from .. import i18n
 from ..forms import Form, GovEmailInput, GovTelInput, strip_filter
 from ..i18n import current_language
-from .choices import SCHOOL_YEAR_LABELS, SCHOOL_YEARS, TOPICS
+from .choices import (
+    INTERPRETER_LANGUAGES,
+    INTERPRETER_OTHER,
+    SCHOOL_YEAR_LABELS,
+    SCHOOL_YEARS,
+    TOPICS,
+)
 
 
 def uk_phone(form, field) -> None:
@@ -102,9 +113,9 @@ class HouseholdForm(Form):
         ],
     )
     access_needs = TextAreaField(
-        _l("Access needs or an interpreter (optional)"),
+        _l("Access needs (optional)"),
         widget=GovTextArea(),
-        description=_l("For example step-free access, or a language for an interpreter."),
+        description=_l("For example step-free access or a hearing loop."),
         filters=[strip_filter],
         validators=[
             Optional(),
@@ -118,9 +129,48 @@ class HouseholdForm(Form):
     )
     website = Honeypot(_l("Leave this empty"), widget=GovTextInput())
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
+    # An interpreter: Yes reveals the language (GOV.UK conditional reveal; without
+    # JavaScript every box shows, and the language is read only under Yes).
+    interpreter = RadioField(
+        _l("Would an interpreter help at the clinic?"),
+        widget=GovRadioInput(),
+        description=_l("The officer running the clinic will arrange one."),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        validators=[Optional()],
+    )
+    interpreter_language = SelectField(
+        _l("Which language?"),
+        widget=GovSelect(),
+        choices=[SelectChoice("", _l("Choose a language"))]
+        + [SelectChoice(value, label) for value, label in INTERPRETER_LANGUAGES],
+        default="",
+        validate_choice=False,
+    )
+    interpreter_other = StringField(
+        _l("If another language, which one?"),
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[Length(max=100, message=_l("Keep this to 100 characters or fewer"))],
+    )
 
     def is_bot(self) -> bool:
         return bool(self.website.data)
+
+    def wants_interpreter(self) -> bool:
+        return self.interpreter.data == "yes"
+
+    def validate_interpreter_language(self, field) -> None:
+        if not self.wants_interpreter():
+            return
+        if not field.data:
+            raise ValidationError(_l("Select the language the interpreter should speak"))
+        if field.data not in dict(INTERPRETER_LANGUAGES):
+            raise ValidationError(_l("Select a language from the list"))
+
+    def validate_interpreter_other(self, field) -> None:
+        chosen_other = self.interpreter_language.data == INTERPRETER_OTHER
+        if self.wants_interpreter() and chosen_other and not field.data:
+            raise ValidationError(_l("Enter the language the interpreter should speak"))
 
     def values(self) -> dict:
         """The answers as plain values for the services."""
@@ -133,6 +183,18 @@ class HouseholdForm(Form):
             "other_topic": self.other_topic.data or None,
             "access_needs": self.access_needs.data or None,
             "language": current_language(),
+            **self._interpreter_values(),
+        }
+
+    def _interpreter_values(self) -> dict:
+        """The interpreter asked for (None unless Yes), and the Yes/No answer to draw the
+        form again with."""
+        language = self.interpreter_language.data if self.wants_interpreter() else None
+        other = self.interpreter_other.data if language == INTERPRETER_OTHER else None
+        return {
+            "interpreter": self.interpreter.data,
+            "interpreter_language": language or None,
+            "interpreter_other": other or None,
         }
 
 
@@ -157,6 +219,32 @@ class StaffHouseholdForm(HouseholdForm):
             self[name].label.text = text
         self.email.description = "We will send the confirmation and calendar invite here."
         self.consent.validators = [DataRequired("Confirm the parent or carer agrees")]
+        self.interpreter.label.text = "Would an interpreter help them at the clinic?"
+        self.interpreter.description = "The officer running the clinic will arrange one."
+        self.language.choices = [
+            SelectChoice(code, _language_choice(code)) for code in i18n.offered()
+        ]
+
+    # The language of the family's emails and invite (the parent on the phone says which).
+    language = SelectField(
+        "Which language should we email them in?",
+        widget=GovSelect(),
+        default=i18n.DEFAULT,
+        validate_choice=True,
+    )
+
+    def values(self) -> dict:
+        chosen = i18n.known(self.language.data) or i18n.DEFAULT
+        return {**super().values(), "language": chosen}
+
+
+def _language_choice(code: str) -> str:
+    """ "Polski (Polish)": the language in its own name, then in English for staff."""
+    own = i18n.name_of(code)
+    from babel import Locale
+
+    english = Locale.parse(code).get_display_name("en") or code
+    return own if own == english else f"{own} ({english})"
 
 
 PAGE_PROBLEM = _l(

@@ -32,6 +32,7 @@ from ..models import (
 from ..notices import send_booking_email
 from ..signals import announces_new_booking, announces_refusals
 from ..upsert import insert_into
+from . import interpreters
 from .places import SlotFull, take_place
 
 # No 0/O or 1/I: a reference read out over the phone or typed from a letter stays right.
@@ -226,6 +227,7 @@ def book_place(
         ),
         kind="booking_confirmed",
     )
+    interpreters.tell_officer(session, booking, now=now)
     audit.record(
         session,
         booked_by or "parent",

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..booking import interpreters
 from ..booking.places import give_back_place, take_place
 from ..booking.service import FULL, OPEN, slot_state
 from ..errors import RuleError
@@ -255,6 +256,7 @@ def move_booking(
         old_slot=old_slot,
         by_staff=isinstance(actor, User),
     )
+    interpreters.tell_officer(session, booking, moved=True, now=now)
     audit.record(
         session,
         actor,

@@ -54,6 +54,9 @@ HOUSEHOLD_PERSONAL = {
     "phone": None,
     "other_topic": None,
     "access_needs": None,
+    # an interpreter's language can say where a family comes from
+    "interpreter_language": None,
+    "interpreter_other": None,
 }
 # An email once its retention is over: what it said and to whom is gone.
 MESSAGE_PURGED: dict[str, object] = {

@@ -30,6 +30,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..booking.choices import interpreter_label
 from ..manage import service as manage
 from ..models import (
     Booking,
@@ -262,6 +263,17 @@ def _when(value):
     return value.isoformat() if value is not None else None
 
 
+def _interpreter(household) -> dict:
+    """The interpreter asked for: its code and its language in words (English)."""
+    return {
+        "interpreter_language": household.interpreter_language,
+        "interpreter_language_name": interpreter_label(
+            household.interpreter_language, household.interpreter_other
+        ),
+        "interpreter_other": household.interpreter_other,
+    }
+
+
 def export(session: Session, found: Holdings) -> dict:
     """What is held, as plain values (the JSON download and the readable page)."""
     household = ("parent_name", "email", "phone", "child_years", "topics", "other_topic")
@@ -277,6 +289,8 @@ def export(session: Session, found: Holdings) -> dict:
                 "status": b.status,
                 **{name: getattr(b, name) for name in household},
                 "access_needs": b.access_needs,
+                **_interpreter(b),
+                "interpreter_arranged_at": _when(b.interpreter_arranged_at),
                 "privacy_notice_version": b.consent_version,
                 "agreed_at": _when(b.consent_at),
                 "made_at": _when(b.created_at),
@@ -294,6 +308,7 @@ def export(session: Session, found: Holdings) -> dict:
                 "status": e.status,
                 **{name: getattr(e, name) for name in household},
                 "access_needs": e.access_needs,
+                **_interpreter(e),
                 "privacy_notice_version": e.consent_version,
                 "joined_at": _when(e.created_at),
             }

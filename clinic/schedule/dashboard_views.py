@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..auth.access import current_staff
+from ..auth.access import current_staff, roles_required
+from ..booking import interpreters
 from ..extensions import db
-from ..forms import record_id
+from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, record_id
 from ..localtime import local_today
-from ..models import School
+from ..models import ROLES, Booking, School, Slot
 from ..waitlist import service as waitlist
 from . import service
 from .blueprint import bp, clinic_or_404
@@ -46,6 +47,7 @@ def dashboard():
         filtered=bool(status or school_id),
         today=local_today(),
         can_create=bool(service.schools_to_run(current_staff())),
+        interpreters=interpreters.counts_by_clinic(db.session, (r.clinic.id for r in rows)),
     )
 
 
@@ -59,4 +61,48 @@ def show_clinic(clinic_id: int):
         status=service.display_status(clinic, local_today()),
         waiting=waitlist.live_count(db.session, clinic.id),
         button=VersionForm(version=clinic.version),
+        interpreter_bookings=_interpreter_bookings(clinic.id),
+        interpreter_form=ConfirmForm(),
     )
+
+
+def _interpreter_bookings(clinic_id: int) -> list[Booking]:
+    """The clinic's live bookings that asked for an interpreter, in time order."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .join(Booking.slot)
+            .where(
+                Booking.clinic_id == clinic_id,
+                Booking.is_live,
+                Booking.interpreter_language.is_not(None),
+            )
+            .order_by(Slot.starts_at, Booking.id)
+        )
+    )
+
+
+@bp.post("/<int:clinic_id>/bookings/<int:booking_id>/interpreter")
+@roles_required(*ROLES)
+@form_view
+def mark_interpreter(clinic_id: int, booking_id: int):
+    """Mark a booking's interpreter arranged (``arranged=1``) or not arranged yet."""
+    clinic = clinic_or_404(clinic_id)  # staff who may see the school's clinics only
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.clinic_id != clinic.id or not booking.interpreter_language:
+        abort(404)
+    back = redirect(url_for(".show_clinic", clinic_id=clinic.id) + "#interpreters")
+    if not ConfirmForm().validate_on_submit():
+        flash(CSRF_MESSAGE)
+        return back
+    arranged = request.form.get("arranged") == "1"
+    interpreters.mark_arranged(db.session, booking, current_staff(), arranged=arranged)
+    db.session.commit()
+    name = booking.parent_name or booking.reference
+    flash(
+        f"The interpreter for {name} is marked arranged."
+        if arranged
+        else f"The interpreter for {name} is marked not arranged yet.",
+        "success",
+    )
+    return back

@@ -113,3 +113,11 @@ def test_demo_accounts_are_shown_in_the_development_settings_only(name, shown, m
         monkeypatch.setenv("SHOW_DEMO_ACCOUNTS", "1")
         app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "y" * 40})
         assert app.config["SHOW_DEMO_ACCOUNTS"] is False
+
+
+def test_the_demo_has_bookings_in_several_languages_one_needing_an_interpreter(session):
+    seed(session, today=date(2026, 12, 7))
+    upcoming = session.scalars(select(Booking).where(Booking.reference.like("DEMO%"))).all()
+    assert {b.language for b in upcoming} >= {"en", "pl", "ar", "cy", "ur"}
+    (needing,) = [b for b in upcoming if b.interpreter_language]
+    assert needing.interpreter_language == "ar" and needing.interpreter_arranged_at is None
