@@ -528,12 +528,17 @@ class Feedback(Model):
 
 
 class GuidanceLink(Model):
-    """Editable advice for one app or device, sent to parents after a clinic."""
+    """Editable advice for one app or device, sent to parents after a clinic.
+
+    Each link is in one language (its title's; the page it opens may be English): a
+    household gets its own language's links for a topic, or the English ones when that
+    language has none for it (``followup.service.guidance_for``)."""
 
     __tablename__ = "guidance_link"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(60), index=True)  # as in the booking form
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     title: Mapped[str] = mapped_column(OneLine(200))
     url: Mapped[str] = mapped_column(OneLine(500))
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -557,10 +562,15 @@ class BookingDraft(Model):
 class BringAdvice(Model):
     """What a parent who asked about one topic brings to the clinic: the accounts and
     passwords that device or app needs, one thing per line.  Edited by coordinators on
-    the guidance pages; the defaults come with the migration that made the table."""
+    the guidance pages; the defaults come with the migrations (0006 English, 0010 the
+    other shipped languages).  One row per topic and language: a language with no row
+    (or an empty text) for a topic falls back to English (``invites.bring``)."""
 
     __tablename__ = "bring_advice"
 
     topic: Mapped[str] = mapped_column(String(60), primary_key=True)  # as in the booking form
+    language: Mapped[str] = mapped_column(
+        String(10), primary_key=True, default="en", server_default="en"
+    )
     text: Mapped[str] = mapped_column(Lines, default="")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)

@@ -47,7 +47,8 @@ from .. import pagecache
 from ..auth.access import current_staff, require_school_access, roles_required
 from ..extensions import db
 from ..forms import form_view
-from ..invites.bring import advice_by_topic, bring_for, bring_list
+from ..i18n import current_language
+from ..invites.bring import bring_for, bring_in
 from ..links import keep_private
 from ..models import Booking, Slot, utcnow
 from . import drafts, limits, service
@@ -230,7 +231,9 @@ def _check_your_email_page(slot: Slot, told: dict):
         slot=slot,
         clinic=slot.clinic,
         email=told.get("email"),
-        bring=bring_list(topics if isinstance(topics, list) else None, advice_by_topic(db.session)),
+        bring=bring_in(
+            db.session, topics if isinstance(topics, list) else None, current_language()
+        ),
     )
 
 

@@ -56,6 +56,16 @@ class FeedbackForm(Form):
 
 
 class GuidanceForm(Form):
+    language = SelectField(
+        "Language of the link text",
+        widget=GovSelect(),
+        description="Parents who chose this language get this link. Where a language has "
+        "no links for an app or device, its parents get the English ones.",
+        choices=[],  # the offered languages, set when the form is made
+        default="en",
+        invalid_choice_message="Choose a language",
+        validators=[DataRequired("Choose a language")],
+    )
     topic = SelectField(
         "Which app or device is it for?",
         widget=GovSelect(),
@@ -101,8 +111,15 @@ class GuidanceForm(Form):
     )
     submit = SubmitField("Save link", widget=GovSubmitInput())
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(code, label) for code, label in followup.language_choices()
+        ]
+
     def values(self) -> dict:
         return {
+            "language": self.language.data,
             "topic": self.topic.data,
             "title": self.title.data,
             "url": self.url.data,
@@ -115,7 +132,8 @@ class BringAdviceForm(Form):
         "What to bring",
         widget=GovCharacterCount(),
         description="One thing a line, like “Your child's Discord login”. Leave it empty "
-        "if nothing extra is needed.",
+        "if nothing extra is needed (in a language other than English, leave it empty to "
+        "use the English text).",
         filters=[strip_filter],
         validators=[
             Optional(),

@@ -5,6 +5,11 @@ Plain functions taking a session; they raise named errors and never commit, exce
 
 - **Guidance links** are content, kept in the ``guidance_link`` table and edited by
   coordinators; ``seed_guidance`` loads the starting set from ``guidance_seed.json``.
+- **Languages**: each link and each "what to bring" text is in one language.  A household
+  gets, topic by topic, its own language's links (or text), and the English ones where its
+  language has none for that topic; each ``Guide`` and ``BringItem`` says which language it
+  is in, so a template marks the English ones ``lang="en"``.  Coordinators edit each
+  language on its own; clearing a language's "what to bring" makes it fall back to English.
 - **Follow-up email**: each attended booking of a closed clinic gets exactly one.  The claim
   is a conditional UPDATE (``follow_up_sent_at IS NULL``) in the same transaction as the
   queued email, so two runs at once never send twice: on PostgreSQL the second UPDATE waits
@@ -24,16 +29,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel import Locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit, batch
 from ..booking.choices import TOPICS
 from ..errors import RuleError
-from ..invites.bring import advice_by_topic
+from ..i18n import NAMES, name_of, offered
+from ..invites.bring import ENGLISH, advice_by_topic
 from ..links import InvalidLink, booking_for_feedback_token, feedback_token, parent_url
 from ..models import Booking, BringAdvice, Clinic, Feedback, GuidanceLink, User, utcnow
 from ..notices import send_booking_email
@@ -80,15 +87,40 @@ class Guide:
 
     title: str
     url: str
+    language: str = ENGLISH  # the title's
 
 
 @dataclass(frozen=True)
 class TopicGuides:
-    """The links for one topic a parent asked about, as the email lists them."""
+    """The links for one topic a parent asked about, as the email lists them: all in the
+    household's language, or all English when that language has none for the topic."""
 
     topic: str
     label: str
     guides: tuple[Guide, ...]
+    language: str = ENGLISH
+
+
+# --- languages (staff pages are in English; they edit each language's text) -----------------
+
+
+def language_label(code: str) -> str:
+    """A language as the coordinators' pages name it: "Polski (Polish)", "English"."""
+    own = name_of(code)
+    english = Locale.parse(code).get_display_name(ENGLISH) or code
+    return own if own == english else f"{own} ({english})"
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The offered languages, English first, as (code, label) for a select."""
+    return [(code, language_label(code)) for code in offered()]
+
+
+def check_language(code: str | None) -> str:
+    """``code`` if texts can be written in it (an offered or shipped language)."""
+    if code not in NAMES and code not in offered():
+        raise GuidanceError("Choose a language", "language")
+    return code
 
 
 # --- guidance links -----------------------------------------------------------------------
@@ -114,8 +146,11 @@ def check_https_url(value: str) -> str:
     return url
 
 
-def _clean_guidance(topic: str, title: str, url: str, position: int | None) -> dict:
+def _clean_guidance(
+    topic: str, title: str, url: str, position: int | None, language: str = ENGLISH
+) -> dict:
     """The values to store, or a GuidanceError naming the field that is wrong."""
+    language = check_language(language)
     if topic not in GUIDANCE_TOPIC_LABELS:
         raise GuidanceError("Choose who the link is for", "topic")
     title = (title or "").strip()
@@ -123,7 +158,13 @@ def _clean_guidance(topic: str, title: str, url: str, position: int | None) -> d
         raise GuidanceError("Enter the link text parents will see", "title")
     if len(title) > TITLE_MAX:
         raise GuidanceError(f"Link text must be {TITLE_MAX} characters or fewer", "title")
-    return {"topic": topic, "title": title, "url": check_https_url(url), "position": position or 0}
+    return {
+        "topic": topic,
+        "title": title,
+        "url": check_https_url(url),
+        "position": position or 0,
+        "language": language,
+    }
 
 
 def _topic_order(link: GuidanceLink) -> tuple:
@@ -133,17 +174,36 @@ def _topic_order(link: GuidanceLink) -> tuple:
     return (index, link.topic, link.position, link.title.lower(), link.id)
 
 
-def list_guidance(session: Session) -> list[GuidanceLink]:
-    """Every guidance link, grouped by topic in the booking form's order."""
-    return sorted(session.scalars(select(GuidanceLink)), key=_topic_order)
+def list_guidance(session: Session, language: str | None = None) -> list[GuidanceLink]:
+    """The guidance links (of one language, if given), grouped by topic in the booking
+    form's order."""
+    statement = select(GuidanceLink)
+    if language is not None:
+        statement = statement.where(GuidanceLink.language == language)
+    return sorted(session.scalars(statement), key=_topic_order)
 
 
 def add_guidance(
-    session: Session, actor: User | str, *, topic: str, title: str, url: str, position: int | None
+    session: Session,
+    actor: User | str,
+    *,
+    topic: str,
+    title: str,
+    url: str,
+    position: int | None,
+    language: str = ENGLISH,
 ) -> GuidanceLink:
-    link = GuidanceLink(**_clean_guidance(topic, title, url, position))
+    link = GuidanceLink(**_clean_guidance(topic, title, url, position, language))
     session.add(link)
-    audit.record(session, actor, "guidance.add", link, topic=link.topic, url=link.url)
+    audit.record(
+        session,
+        actor,
+        "guidance.add",
+        link,
+        topic=link.topic,
+        url=link.url,
+        language=link.language,
+    )
     return link
 
 
@@ -156,8 +216,9 @@ def update_guidance(
     title: str,
     url: str,
     position: int | None,
+    language: str = ENGLISH,
 ) -> None:
-    values = _clean_guidance(topic, title, url, position)
+    values = _clean_guidance(topic, title, url, position, language)
     changed = {key: value for key, value in values.items() if getattr(link, key) != value}
     for key, value in changed.items():
         setattr(link, key, value)
@@ -166,21 +227,45 @@ def update_guidance(
 
 
 def delete_guidance(session: Session, actor: User | str, link: GuidanceLink) -> None:
-    audit.record(session, actor, "guidance.delete", link, topic=link.topic, url=link.url)
+    audit.record(
+        session,
+        actor,
+        "guidance.delete",
+        link,
+        topic=link.topic,
+        url=link.url,
+        language=link.language,
+    )
     session.delete(link)
 
 
 def seed_guidance(session: Session, actor: User | str = "cli", path: Path = SEED_FILE) -> int:
-    """Load the starting links when there are none; returns how many were added.
+    """Load the starting links of each language that has none; returns how many were added.
 
-    Only an empty table is filled, so running it again never brings back links that
-    coordinators deleted or changed."""
-    if session.scalar(select(func.count()).select_from(GuidanceLink)):
+    The file holds each shipped language's links (an entry without ``language`` is
+    English).  Only a language with no link at all is filled, so running it again never
+    brings back links that coordinators deleted or changed in a language they keep, and
+    a database seeded before links had languages gets the other languages' links."""
+    have = set(session.scalars(select(GuidanceLink.language).distinct()))
+    entries = [
+        entry
+        for entry in json.loads(path.read_text(encoding="utf-8"))
+        if entry.get("language", ENGLISH) not in have
+    ]
+    if not entries:
         return 0
-    entries = json.loads(path.read_text(encoding="utf-8"))
     for entry in entries:
         session.add(GuidanceLink(**_clean_guidance(**entry)))
-    audit.record(session, actor, "guidance.seed", None, count=len(entries), source=path.name)
+    languages = sorted({entry.get("language", ENGLISH) for entry in entries})
+    audit.record(
+        session,
+        actor,
+        "guidance.seed",
+        None,
+        count=len(entries),
+        source=path.name,
+        languages=languages,
+    )
     return len(entries)
 
 
@@ -189,63 +274,111 @@ def seed_guidance(session: Session, actor: User | str = "cli", path: Path = SEED
 
 @dataclass(frozen=True)
 class BringTopic:
+    """One topic's "what to bring" in one language, as the coordinators' list shows it:
+    ``text`` is this language's own (blank: none), ``english`` what falls back."""
+
     topic: str
     label: str
     text: str
+    language: str = ENGLISH
+    english: str = ""
+
+    @property
+    def falls_back(self) -> bool:
+        """Parents reading this language get the English text for this topic."""
+        return self.language != ENGLISH and not self.text.strip()
 
 
 def bring_label(topic: str) -> str:
     return "Every family" if topic == GENERAL else GUIDANCE_TOPIC_LABELS[topic]
 
 
-def list_bring_advice(session: Session) -> list[BringTopic]:
-    """What to bring for every topic, in the booking form's order (blank: nothing extra)."""
-    texts = advice_by_topic(session)
+def list_bring_advice(session: Session, language: str = ENGLISH) -> list[BringTopic]:
+    """What to bring for every topic in ``language``, in the booking form's order (blank:
+    nothing extra in English, the English text in another language)."""
+    english = advice_by_topic(session)
+    texts = english if language == ENGLISH else advice_by_topic(session, language)
     return [
-        BringTopic(topic=topic, label=bring_label(topic), text=texts.get(topic, ""))
+        BringTopic(
+            topic=topic,
+            label=bring_label(topic),
+            text=texts.get(topic, ""),
+            language=language,
+            english=english.get(topic, ""),
+        )
         for topic in GUIDANCE_TOPIC_LABELS
     ]
 
 
-def bring_text(session: Session, topic: str) -> str:
-    advice = session.get(BringAdvice, topic)
+def bring_text(session: Session, topic: str, language: str = ENGLISH) -> str:
+    advice = session.get(BringAdvice, (topic, language))
     return advice.text if advice is not None else ""
 
 
-def update_bring_advice(session: Session, actor: User | str, *, topic: str, text: str) -> None:
-    """Save what parents who ask about ``topic`` bring: one thing a line, blank for nothing."""
+def update_bring_advice(
+    session: Session, actor: User | str, *, topic: str, text: str, language: str = ENGLISH
+) -> None:
+    """Save what parents who ask about ``topic`` bring, in ``language``: one thing a line.
+
+    Blank means nothing extra in English; in another language it removes that language's
+    text, so its parents get the English one (never nothing, which would drop what the
+    English says they need).  Other languages are left as they are."""
     if topic not in GUIDANCE_TOPIC_LABELS:
         raise GuidanceError("Choose which app or device this is for", "topic")
+    language = check_language(language)
     text = "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
     if len(text) > BRING_MAX:
         raise GuidanceError(f"Keep this to {BRING_MAX} characters or fewer", "text")
-    advice = session.get(BringAdvice, topic)
+    advice = session.get(BringAdvice, (topic, language))
+    if language != ENGLISH and not text:
+        if advice is not None:
+            session.delete(advice)
+            audit.record(
+                session, actor, "guidance.bring", None, topic=topic, language=language, cleared=True
+            )
+        return
     if advice is None:
-        advice = BringAdvice(topic=topic, text="")
+        advice = BringAdvice(topic=topic, language=language, text="")
         session.add(advice)
     if advice.text != text:
         advice.text = text
-        audit.record(session, actor, "guidance.bring", None, topic=topic)
+        audit.record(session, actor, "guidance.bring", None, topic=topic, language=language)
 
 
-def guides_by_topic(session: Session) -> dict[str, tuple[Guide, ...]]:
-    """Every link as plain values by topic, in order: read once per run of the follow-up."""
-    grouped: dict[str, list[Guide]] = defaultdict(list)
+# Links by language, then topic: what one run of the follow-up reads once.
+GuidesByLanguage = dict[str, dict[str, tuple[Guide, ...]]]
+
+
+def guides_by_topic(session: Session) -> GuidesByLanguage:
+    """Every link as plain values by language and topic, in order."""
+    grouped: dict[str, dict[str, list[Guide]]] = defaultdict(lambda: defaultdict(list))
     for link in list_guidance(session):
-        grouped[link.topic].append(Guide(title=link.title, url=link.url))
-    return {topic: tuple(guides) for topic, guides in grouped.items()}
+        guide = Guide(title=link.title, url=link.url, language=link.language)
+        grouped[link.language][link.topic].append(guide)
+    return {
+        language: {topic: tuple(guides) for topic, guides in topics.items()}
+        for language, topics in grouped.items()
+    }
 
 
-def guidance_for(topics: Iterable[str], guides: dict[str, tuple[Guide, ...]]) -> list[TopicGuides]:
+def guidance_for(
+    topics: Iterable[str] | None, guides: GuidesByLanguage, language: str = ENGLISH
+) -> list[TopicGuides]:
     """The sections of one parent's email: the topics they asked about that have links, in
-    the booking form's order, then the general advice everyone gets."""
+    the booking form's order, then the general advice everyone gets.  Each topic's links
+    are the household's language's, or the English ones where it has none for the topic."""
     asked = set(topics or ())
     wanted = [value for value, _ in TOPICS if value in asked] + [GENERAL]
-    return [
-        TopicGuides(topic=topic, label=GUIDANCE_TOPIC_LABELS[topic], guides=guides[topic])
-        for topic in wanted
-        if guides.get(topic)
-    ]
+    own, english = guides.get(language, {}), guides.get(ENGLISH, {})
+    sections = []
+    for topic in wanted:
+        chosen, said_in = own.get(topic), language
+        if not chosen:
+            chosen, said_in = english.get(topic), ENGLISH
+        if chosen:
+            label = GUIDANCE_TOPIC_LABELS[topic]
+            sections.append(TopicGuides(topic=topic, label=label, guides=chosen, language=said_in))
+    return sections
 
 
 # --- the feedback link --------------------------------------------------------------------
@@ -330,9 +463,7 @@ def _claim(session: Session, booking_id: int, now: datetime) -> bool:
     return changed(result) == 1
 
 
-def _queue_follow_up(
-    session: Session, booking: Booking, guides: dict[str, tuple[Guide, ...]]
-) -> None:
+def _queue_follow_up(session: Session, booking: Booking, guides: GuidesByLanguage) -> None:
     send_booking_email(
         session,
         booking,
@@ -340,7 +471,7 @@ def _queue_follow_up(
         subject=FOLLOW_UP_SUBJECT,
         kind="follow_up",
         with_invite=False,
-        guidance=guidance_for(booking.topics, guides),
+        guidance=guidance_for(booking.topics, guides, booking.language or ENGLISH),
         feedback_url=parent_url(
             "feedback.give", language=booking.language, token=feedback_token(booking)
         ),

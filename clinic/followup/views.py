@@ -13,6 +13,7 @@ from ..auth.access import current_staff, roles_required
 from ..error_pages import render_error
 from ..extensions import db
 from ..forms import ConfirmForm, form_view, run_step
+from ..i18n import direction, offered
 from ..links import InvalidLink, keep_private
 from ..models import GuidanceLink
 from . import service as followup
@@ -68,56 +69,103 @@ def admin_only():
     """Every page here is for coordinators; anyone else signed in gets the not-found page."""
 
 
+def _language_asked() -> str:
+    """The language whose texts this page shows or edits (``?language=``; English by
+    default, and for a language not offered)."""
+    asked = request.args.get("language", "en")
+    return asked if asked in offered() else "en"
+
+
+def _language_values(language: str) -> dict:
+    """What every guidance page says about the language being edited."""
+    return {
+        "language": language,
+        "language_label": followup.language_label(language),
+        "language_dir": direction(language),
+        "languages": followup.language_choices(),
+    }
+
+
+def _index_url(language: str, anchor: str = "") -> str:
+    if language == "en":
+        return url_for(".index") + anchor
+    return url_for(".index", language=language) + anchor
+
+
 @guidance_bp.get("")
 def index():
-    links = followup.list_guidance(db.session)  # already in topic order
+    language = _language_asked()
     labels = followup.GUIDANCE_TOPIC_LABELS
+    links = followup.list_guidance(db.session, language)  # already in topic order
     sections = [
         (labels.get(topic, topic), list(group))
         for topic, group in groupby(links, key=attrgetter("topic"))
     ]
     covered = {link.topic for link in links}
-    missing = [label for topic, label in labels.items() if topic not in covered]
+    english = (
+        covered
+        if language == "en"
+        else {link.topic for link in followup.list_guidance(db.session, "en")}
+    )
+    missing = [(label, topic in english) for topic, label in labels.items() if topic not in covered]
     return render_template(
         "followup/guidance_list.html",
         sections=sections,
         missing=missing,
-        bring=followup.list_bring_advice(db.session),
+        bring=followup.list_bring_advice(db.session, language),
+        **_language_values(language),
     )
 
 
 @guidance_bp.route("/bring/<topic>", methods=["GET", "POST"])
 @form_view
 def edit_bring(topic: str):
-    """What parents who ask about ``topic`` bring (the confirmation and the reminder)."""
+    """What parents who ask about ``topic`` bring (the confirmation and the reminder), in
+    the language ``?language=`` names."""
     if topic not in followup.GUIDANCE_TOPIC_LABELS:
         abort(404)
-    form = BringAdviceForm(
-        data=None if request.method == "POST" else {"text": followup.bring_text(db.session, topic)}
-    )
+    language = _language_asked()
+    text = followup.bring_text(db.session, topic, language)
+    form = BringAdviceForm(data=None if request.method == "POST" else {"text": text})
     if form.validate_on_submit() and run_step(
         form,
         lambda: followup.update_bring_advice(
-            db.session, current_staff(), topic=topic, text=form.text.data
+            db.session, current_staff(), topic=topic, text=form.text.data, language=language
         ),
     ):
-        flash(f"What to bring for “{followup.bring_label(topic)}” has been saved.", "success")
-        return redirect(url_for(".index") + "#what-to-bring")
-    return render_template("followup/bring_form.html", form=form, label=followup.bring_label(topic))
+        label = followup.bring_label(topic)
+        in_language = followup.language_label(language)
+        flash(f"What to bring for “{label}” in {in_language} has been saved.", "success")
+        return redirect(_index_url(language, "#what-to-bring"))
+    return render_template(
+        "followup/bring_form.html",
+        form=form,
+        label=followup.bring_label(topic),
+        english=followup.bring_text(db.session, topic) if language != "en" else "",
+        back=_index_url(language, "#what-to-bring"),
+        **_language_values(language),
+    )
 
 
 @guidance_bp.route("/new", methods=["GET", "POST"])
 @form_view
 def add():
-    form = GuidanceForm()
+    language = _language_asked()
+    form = GuidanceForm(data=None if request.method == "POST" else {"language": language})
     if form.validate_on_submit():
         added = run_step(
             form, lambda: followup.add_guidance(db.session, current_staff(), **form.values())
         )
         if added:
             flash(f"“{added.result.title}” has been added.", "success")
-            return redirect(url_for(".index"))
-    return render_template("followup/guidance_form.html", form=form, link=None)
+            return redirect(_index_url(added.result.language))
+    return render_template(
+        "followup/guidance_form.html",
+        form=form,
+        link=None,
+        back=_index_url(language),
+        **_language_values(language),
+    )
 
 
 @guidance_bp.route("/<int:link_id>/edit", methods=["GET", "POST"])
@@ -125,12 +173,23 @@ def add():
 def edit(link_id: int):
     link = db.get_or_404(GuidanceLink, link_id)
     form = GuidanceForm(obj=link)
+    if link.language not in offered():  # a shipped language this service does not offer
+        form.language.choices = [
+            *form.language.choices,  # type: ignore[misc]
+            (link.language, followup.language_label(link.language)),
+        ]
     if form.validate_on_submit() and run_step(
         form, lambda: followup.update_guidance(db.session, current_staff(), link, **form.values())
     ):
         flash(f"“{link.title}” has been saved.", "success")
-        return redirect(url_for(".index"))
-    return render_template("followup/guidance_form.html", form=form, link=link)
+        return redirect(_index_url(link.language))
+    return render_template(
+        "followup/guidance_form.html",
+        form=form,
+        link=link,
+        back=_index_url(link.language),
+        **_language_values(link.language),
+    )
 
 
 @guidance_bp.route("/<int:link_id>/delete", methods=["GET", "POST"])
@@ -139,14 +198,16 @@ def delete(link_id: int):
     link = db.get_or_404(GuidanceLink, link_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        title = link.title
+        title, language = link.title, link.language
         followup.delete_guidance(db.session, current_staff(), link)
         db.session.commit()
         flash(f"“{title}” has been deleted.", "success")
-        return redirect(url_for(".index"))
+        return redirect(_index_url(language))
     return render_template(
         "followup/guidance_delete.html",
         form=form,
         link=link,
         topic_label=followup.GUIDANCE_TOPIC_LABELS.get(link.topic, link.topic),
+        back=_index_url(link.language),
+        **_language_values(link.language),
     )

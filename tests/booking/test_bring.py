@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from clinic.booking.reminders import send_reminder
-from clinic.invites.bring import bring_list
+from clinic.invites.bring import bring_for, bring_list
 from clinic.models import AuditEvent, Booking, BringAdvice, utcnow
 from tests.booking.support import book, wait_for_mail
 from tests.helpers import csrf_token
@@ -103,9 +103,9 @@ def test_a_coordinator_changes_what_to_bring_on_the_guidance_pages(
     )
     assert saved.status_code == 302
     session.expire_all()
-    assert session.get(BringAdvice, "discord").text == "The Discord app, signed in"
+    assert session.get(BringAdvice, ("discord", "en")).text == "The Discord app, signed in"
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "guidance.bring")).one()
-    assert event.details == {"topic": "discord"}
+    assert event.details == {"topic": "discord", "language": "en"}
 
     assert book(client, slot.id, topics=["discord"]).status_code == 302
     (message,) = wait_for_mail(smtp, EMAIL)
@@ -122,3 +122,97 @@ def test_unknown_topics_are_not_found_and_everyone_has_a_row(admin_client, topic
 def test_only_coordinators_edit_it(officer_client, client):
     assert officer_client.get("/admin/guidance/bring/discord").status_code == 404
     assert client.get("/admin/guidance/bring/discord").status_code in (302, 404)
+
+
+# --- per language ---------------------------------------------------------------------------
+
+POLISH_IPHONE = "Kod Czasu przed ekranem"
+
+
+def test_bring_list_falls_back_to_english_topic_by_topic():
+    polish = {"general": "Naładowany telefon", "discord": "  "}
+    english = {"general": "A charged phone", "discord": "Discord login", "roblox": "Roblox login"}
+
+    items = bring_list(["discord", "roblox"], polish, language="pl", english=english)
+
+    assert items == ["Naładowany telefon", "Discord login", "Roblox login"]
+    assert items.language == "pl" and items.fallback
+    assert [item.language for item in items] == ["pl", "en", "en"]
+    only_polish = bring_list([], polish, language="pl", english=english)
+    assert [i.language for i in only_polish] == ["pl"] and not only_polish.fallback
+
+
+def test_a_polish_booking_is_told_in_polish_with_english_where_polish_has_none(
+    client, session, clinic, slot, smtp
+):
+    # A coordinator cleared the Polish Discord text: Polish parents get the English.
+    session.delete(session.get(BringAdvice, ("discord", "pl")))
+    session.commit()
+    client.set_cookie("lang", "pl")
+
+    assert book(client, slot.id, topics=["iphone-ipad", "discord"]).status_code == 302
+
+    booking = session.scalars(select(Booking)).one()
+    assert booking.language == "pl"
+    items = bring_for(session, booking)
+    assert items.language == "pl"
+    assert [item.language for item in items] == ["pl", "pl", "pl", "pl", "en"]
+    (confirmation,) = wait_for_mail(smtp, EMAIL)
+    for text in bodies_and_invite(confirmation):
+        assert POLISH_IPHONE in text and "Naładowany telefon" in text
+        assert "Discord login" in text  # the English, as Polish has none
+        assert "Screen Time passcode" not in text and "charged" not in text
+
+
+def test_an_english_booking_next_to_it_stays_english(client, session, clinic, slot, smtp):
+    assert book(client, slot.id, topics=["iphone-ipad", "discord"]).status_code == 302
+    (confirmation,) = wait_for_mail(smtp, EMAIL)
+    says_only_what_was_asked(*bodies_and_invite(confirmation))
+    for text in bodies_and_invite(confirmation):
+        assert POLISH_IPHONE not in text
+    items = bring_for(session, session.scalars(select(Booking)).one())
+    assert items.language == "en" and not items.fallback
+
+
+def texts(session, topic: str) -> dict[str, str]:
+    session.expire_all()
+    rows = session.scalars(select(BringAdvice).where(BringAdvice.topic == topic))
+    return {row.language: row.text for row in rows}
+
+
+def test_editing_the_polish_text_changes_only_polish_and_clearing_it_falls_back(
+    admin_client, session
+):
+    before = texts(session, "discord")
+    assert set(before) == {"en", "cy", "pl", "ro", "ur", "ar"}
+    listed = admin_client.get("/admin/guidance?language=pl").get_data(as_text=True)
+    assert '<option value="pl" selected>Polski (Polish)</option>' in listed
+    assert "Dane logowania dziecka do Discorda" in listed and 'lang="pl"' in listed
+    assert "/admin/guidance/bring/discord?language=pl" in listed
+
+    page = admin_client.get("/admin/guidance/bring/discord?language=pl")
+    body = page.get_data(as_text=True)
+    assert "Dane logowania dziecka do Discorda" in body and "Polski (Polish)" in body
+    assert "Discord login" in body  # the English it falls back to, shown beside it
+    saved = admin_client.post(
+        "/admin/guidance/bring/discord?language=pl",
+        data={"csrf_token": csrf_token(page), "text": "Aplikacja Discord, zalogowana"},
+    )
+    assert saved.status_code == 302
+    assert saved.headers["Location"].endswith("/admin/guidance?language=pl#what-to-bring")
+    after = texts(session, "discord")
+    assert after == {**before, "pl": "Aplikacja Discord, zalogowana"}
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "guidance.bring")).one()
+    assert event.details == {"topic": "discord", "language": "pl"}
+
+    cleared = admin_client.post(
+        "/admin/guidance/bring/discord?language=pl",
+        data={"csrf_token": csrf_token(page), "text": "  "},
+    )
+    assert cleared.status_code == 302
+    after = texts(session, "discord")
+    assert "pl" not in after and after == {k: v for k, v in before.items() if k != "pl"}
+    listed = admin_client.get("/admin/guidance?language=pl").get_data(as_text=True)
+    assert '<ul class="govuk-list" lang="en"><li>Your child&#39;s Discord login' in listed
+    english = admin_client.get("/admin/guidance").get_data(as_text=True)
+    assert "Dane logowania" not in english and "Your child&#39;s Discord login" in english

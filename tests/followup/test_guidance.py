@@ -77,9 +77,31 @@ def test_seed_command_fills_an_empty_table_once(app, session):
     assert actions(session) == ["guidance.seed"]
 
 
-def test_seeding_leaves_a_table_with_links_alone(session, link):
+def test_seeding_leaves_a_language_with_links_alone(session, link):
+    """English has a link, so no English is seeded; the other languages, which have
+    none, get theirs (a database from before links had languages)."""
+    entries = json.loads(followup.SEED_FILE.read_text(encoding="utf-8"))
+    others = [entry for entry in entries if entry.get("language", "en") != "en"]
+
+    assert followup.seed_guidance(session) == len(others)
+
+    english = session.scalars(select(GuidanceLink).where(GuidanceLink.language == "en")).all()
+    assert [(x.topic, x.title, x.url) for x in english] == [
+        ("tiktok", "TikTok: Family Pairing", "https://t.example/")
+    ]
     assert followup.seed_guidance(session) == 0
-    assert links(session) == [("tiktok", "TikTok: Family Pairing", "https://t.example/")]
+
+
+def test_the_seed_file_has_every_english_link_in_every_shipped_language():
+    from config import SHIPPED_LANGUAGES
+
+    entries = json.loads(followup.SEED_FILE.read_text(encoding="utf-8"))
+    english = [(e["topic"], e["url"]) for e in entries if e.get("language", "en") == "en"]
+    for language in SHIPPED_LANGUAGES:
+        theirs = [(e["topic"], e["url"]) for e in entries if e.get("language", "en") == language]
+        assert theirs == english, language
+    titles = [e["title"] for e in entries]
+    assert len(set(titles)) == len(titles)  # each translated, none copied
 
 
 # --- checking web addresses -----------------------------------------------------------------
@@ -242,13 +264,35 @@ def test_visitors_are_asked_to_sign_in(app, client, link):
 
 def test_guidance_for_picks_the_asked_topics_in_form_order():
     guides = {
-        "general": (followup.Guide("All", "https://a.example/"),),
-        "roblox": (followup.Guide("R", "https://r.example/"),),
-        "android": (followup.Guide("A", "https://g.example/"),),
-        "tiktok": (followup.Guide("T", "https://t.example/"),),
+        "en": {
+            "general": (followup.Guide("All", "https://a.example/"),),
+            "roblox": (followup.Guide("R", "https://r.example/"),),
+            "android": (followup.Guide("A", "https://g.example/"),),
+            "tiktok": (followup.Guide("T", "https://t.example/"),),
+        }
     }
 
     sections = followup.guidance_for(["roblox", "android", "discord"], guides)
 
     assert [s.topic for s in sections] == ["android", "roblox", "general"]
     assert followup.guidance_for([], {}) == []
+
+
+def test_guidance_for_takes_the_households_language_and_falls_back_to_english_per_topic():
+    guides = {
+        "en": {
+            "general": (followup.Guide("All", "https://a.example/"),),
+            "roblox": (followup.Guide("R", "https://r.example/"),),
+        },
+        "pl": {"general": (followup.Guide("Wszyscy", "https://a.example/", "pl"),)},
+    }
+
+    sections = followup.guidance_for(["roblox"], guides, "pl")
+
+    assert [(s.topic, s.language, [g.title for g in s.guides]) for s in sections] == [
+        ("roblox", "en", ["R"]),
+        ("general", "pl", ["Wszyscy"]),
+    ]
+    assert [g.language for s in sections for g in s.guides] == ["en", "pl"]
+    english = followup.guidance_for(["roblox"], guides, "en")
+    assert [s.language for s in english] == ["en", "en"]

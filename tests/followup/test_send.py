@@ -4,12 +4,12 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from clinic.extensions import db
 from clinic.followup import service as followup
 from clinic.followup.cli import followup_cli
-from clinic.models import AuditEvent, Booking, Clinic, OutboxMessage, utcnow
+from clinic.models import AuditEvent, Booking, Clinic, GuidanceLink, OutboxMessage, utcnow
 
 from .support import anonymise_everything, book, clinic_dated, feedback_link_in
 
@@ -190,3 +190,36 @@ def test_a_booking_marked_after_the_first_run_is_sent_by_the_next(
 
     assert "queued: 1." in run_send(app)
     assert len(smtp.to("late@example.net")) == 1
+
+
+def test_a_polish_household_gets_the_polish_links_and_english_where_polish_has_none(
+    app, session, make, smtp, closed, guidance
+):
+    # Polish has no Roblox link now: that topic falls back to the English one.
+    session.execute(
+        delete(GuidanceLink).where(GuidanceLink.language == "pl", GuidanceLink.topic == "roblox")
+    )
+    session.commit()
+    book(make, closed, "attended", ["roblox", "iphone-ipad"], email="pl@example.net", language="pl")
+    book(make, closed, "attended", ["roblox"], email="en@example.net")
+
+    run_send(app)
+
+    (polish,) = smtp.to("pl@example.net")
+    text = polish.get_body(preferencelist=("plain",)).get_content()
+    assert "Apple: Czas przed ekranem na iPhonie lub iPadzie dziecka" in text
+    assert "Internet Matters: instrukcje krok po kroku" in text
+    assert "Roblox: guide for parents and carers" in text  # the English fallback
+    assert "Apple: use Screen Time" not in text and "step-by-step" not in text
+    (english,) = smtp.to("en@example.net")
+    text = english.get_body(preferencelist=("plain",)).get_content()
+    assert "Roblox: guide for parents and carers" in text and "instrukcje" not in text
+
+    guides = followup.guides_by_topic(session)
+    sections = followup.guidance_for(["roblox", "iphone-ipad"], guides, "pl")
+    assert [(s.topic, s.language) for s in sections] == [
+        ("iphone-ipad", "pl"),
+        ("roblox", "en"),
+        ("general", "pl"),
+    ]
+    assert {g.language for s in sections for g in s.guides} == {"pl", "en"}
