@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
 from . import (
+    govuk_text,
     headers,
     i18n,
     sqlite,  # noqa: F401 - SQLite pragmas and how transactions begin
@@ -58,7 +59,8 @@ def create_app(config: str | Mapping | None = None) -> Flask:
             FileSystemLoader(str(BASE_DIR / "templates")),
             PrefixLoader(
                 {
-                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    # GOV.UK's macros, their own English words translated
+                    "govuk_frontend_jinja": govuk_text.TranslatedMacros(),
                     "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
                 }
             ),
