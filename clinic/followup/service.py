@@ -48,7 +48,7 @@ from ..rows import changed
 
 GENERAL = "general"
 # The topics a guidance link can be for: advice for everyone, then the booking form's topics.
-GUIDANCE_TOPICS = [(GENERAL, "General advice for every family"), *TOPICS]
+GUIDANCE_TOPICS = [(GENERAL, _l("General advice for every family")), *TOPICS]
 GUIDANCE_TOPIC_LABELS = dict(GUIDANCE_TOPICS)
 SEED_FILE = Path(__file__).with_name("guidance_seed.json")
 TITLE_MAX = 200
