@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babel.dates import format_date as babel_date
+from babel.dates import format_time as babel_time
 from flask import current_app
+from flask_babel import force_locale, gettext
 from icalendar import Calendar
 from sqlalchemy import select
 
 from clinic.booking.cli import reminders_cli
+from clinic.filters import format_datetime
 from clinic.localtime import local
 from clinic.models import Booking
 from clinic.schedule import service as schedule
 from tests.booking.support import book, wait_for_mail
-from tests.manage.support import set_times
+from tests.manage.support import post_with_token, set_times
 
 LINK = re.compile(r"https?://[^\s\"<>]+")
 REASON = "The hall is flooded."
@@ -207,3 +211,74 @@ def test_the_reminder_from_the_cron_command_is_in_polish(
     polish_date = babel_date(local(booking.slot.starts_at), "full", locale="pl")
     assert polish_date in bodies(message)[0]
     assert polish_date in message["Subject"]
+
+
+def in_polish(message: str, **values) -> str:
+    """``message`` as the Polish catalogue has it (the catalogue must translate it)."""
+    with force_locale("pl"):
+        translated = gettext(message, **values)
+    assert translated != message % values if values else translated != message, (
+        f"the Polish catalogue does not translate {message!r}"
+    )
+    return translated
+
+
+def test_a_polish_parent_books_moves_and_cancels_through_the_pages_in_polish(
+    client, session, smtp, make, december_clinic
+):
+    """The whole journey in Polish, as a parent makes it: every page, every email and every
+    invite (parsed with icalendar) in Polish with Polish dates, while an English booking at
+    the same clinic gets English."""
+    first, second = december_clinic.slots
+    english_client = client.application.test_client()
+    assert english_client.get("/?lang=en").status_code == 200
+    english_email = "sam.english@example.net"
+    assert book(english_client, second.id, email=english_email).status_code == 302
+    booking = polish_booking(client, session, smtp, first)
+    (confirmed,) = wait_for_mail(smtp, booking.email)
+    assert_in_language(confirmed, "pl")
+    text, _html = bodies(confirmed)
+    assert in_polish("Hello %(name)s,", name=booking.parent_name) in text
+    assert confirmed["Subject"] == in_polish(
+        "Your place is booked for %(when)s", when=polish_when(first)
+    )
+
+    manage = next(link for link in page_links(confirmed) if "/booking/" in link)
+    path = urlsplit(manage).path
+    page = client.get(f"{path}/move").get_data(as_text=True)
+    assert '<html lang="pl"' in page
+    assert in_polish("Move to another time") in unescape(page)
+    moved = post_with_token(client, f"{path}/move", data={"slot_id": str(second.id)})
+    assert moved.status_code == 302
+    shown = unescape(client.get(path).get_data(as_text=True))
+    assert '<html lang="pl"' in shown
+    polish_time = babel_time(local(second.starts_at), "short", locale="pl")
+    assert polish_time in shown
+
+    move_email = wait_for_mail(smtp, booking.email, count=2)[-1]
+    assert_in_language(move_email, "pl")
+    assert babel_date(local(second.starts_at), "full", locale="pl") in move_email["Subject"]
+    assert invite(move_email)["SEQUENCE"] == 1
+
+    cancelled = post_with_token(client, f"{path}/cancel")
+    assert cancelled.status_code == 302
+    shown = unescape(client.get(path).get_data(as_text=True))
+    assert in_polish("Your cancelled booking") in shown
+    cancel_email = wait_for_mail(smtp, booking.email, count=3)[-1]
+    assert_in_language(cancel_email, "pl")
+    assert cancel_email["Subject"] == in_polish(
+        "Your booking is cancelled: %(title)s", title=december_clinic.title
+    )
+    event = invite(cancel_email)
+    assert event["STATUS"] == "CANCELLED" and event["SUMMARY"].params["LANGUAGE"] == "pl"
+
+    # Nothing of this reached the English household, whose confirmation stayed English.
+    (to_english,) = wait_for_mail(smtp, english_email)
+    assert_in_language(to_english, "en")
+    assert to_english["Subject"].startswith("Your place is booked for ")
+
+
+def polish_when(slot) -> str:
+    """A slot's start as the Polish pages and emails write it."""
+    with force_locale("pl"):
+        return format_datetime(slot.starts_at)
