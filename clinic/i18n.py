@@ -19,6 +19,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request, url_for
 from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -57,6 +58,8 @@ babel = Babel()
 # SERVICE_NAME's default, here so `make translations` finds it; a partnership that sets its
 # own name adds it to the catalogues, or it is shown as set.
 DEFAULT_SERVICE_NAME = _l("Parental controls clinics")
+# DATA_CONTROLLER's default (the privacy notice's "Your details are held by …"), likewise.
+DEFAULT_DATA_CONTROLLER = _l("the police force that runs the Safer Schools clinics in your area")
 
 
 def offered() -> list[str]:
@@ -115,6 +118,17 @@ def translated_service_name() -> str:
     """``SERVICE_NAME`` in the language being drawn, where a catalogue has it."""
 
     return gettext(current_app.config["SERVICE_NAME"])
+
+
+def setting_text(name: str) -> Markup | str:
+    """A setting's text (``DATA_CONTROLLER``) in the language being drawn where a catalogue
+    has it (the shipped default); else as the partnership typed it, marked ``lang="en"``
+    on a page in another language."""
+    value = current_app.config[name]
+    translated = gettext(value)
+    if translated != value or current_language() == DEFAULT:
+        return translated
+    return Markup('<span lang="en" dir="ltr">{}</span>').format(value)
 
 
 def _remember_choice(response: Response) -> Response:
@@ -181,3 +195,4 @@ def register(app: Flask) -> None:
     app.context_processor(_template_values)
     app.add_template_global(name_of, "language_name")
     app.add_template_global(translated_service_name)
+    app.add_template_global(setting_text)

@@ -177,6 +177,7 @@ ROUTES: dict[str, Rule] = {
     "figures.csv": OFFICER_OR_ADMIN,
     # the school's own staff, its officers and admins
     "schedule.show_clinic": STAFF_OF_SCHOOL,
+    "schedule.mark_interpreter": STAFF_OF_SCHOOL,
     "manage.staff_cancel": STAFF_OF_SCHOOL,
     "manage.staff_move": STAFF_OF_SCHOOL,
     "waitlist.staff_list": STAFF_OF_SCHOOL,

@@ -195,7 +195,9 @@ class World:
         self.colleague = make.user(role="officer", schools=[self.school], name="Col League")
         self.clinic = make.clinic(self.school, self.officer, slots=4, capacity=3)
         self.slot = self.clinic.slots[0]
-        self.booking = make.booking(self.clinic.slots[1], parent_name="Ann Parent")
+        self.booking = make.booking(
+            self.clinic.slots[1], parent_name="Ann Parent", interpreter_language="ar"
+        )
         self.draft = make.clinic(self.school, self.officer, status="draft", slots=2, days_ahead=20)
         self.full = make.clinic(self.school, self.officer, slots=1, capacity=1, days_ahead=21)
         make.booking(self.full.slots[0])
@@ -361,6 +363,12 @@ TARGETS = [
         "schedule.remove_slot",
         "officer",
         lambda w: f"/staff/clinics/{w.clinic.id}/slots/{w.clinic.slots[3].id}/remove",
+    ),
+    Target(
+        "schedule.mark_interpreter",
+        "officer",
+        lambda w: f"/staff/clinics/{w.clinic.id}/bookings/{w.booking.id}/interpreter",
+        lambda w: f"/staff/clinics/{w.clinic.id}",
     ),
     Target(
         "schedule.new_calendar_feed",
