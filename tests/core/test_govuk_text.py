@@ -27,9 +27,9 @@ def test_a_field_error_and_the_back_link_say_error_and_back_in_the_page_language
 
         html = render_template_string(
             '{% from "govuk_frontend_jinja/components/error-message/macro.html" '
-            'import govukErrorMessage %}'
+            "import govukErrorMessage %}"
             '{% from "govuk_frontend_jinja/components/back-link/macro.html" '
-            'import govukBackLink %}'
+            "import govukBackLink %}"
             "{{ govukErrorMessage({'text': 'x'}) }}{{ govukBackLink({'href': '/'}) }}"
         )
         from flask_babel import gettext
