@@ -58,6 +58,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Parental controls clinics <clinics@example.org>"
     )
+    # A mailbox the team reads: every email then has a Reply-To header, and the pages tell
+    # parents they can reply to any email.  Unset: no Reply-To, and no such promise.
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO") or None
     # Seconds to wait for the mail server at each step; keep well under the outbox's
     # stale-claim limit (10 minutes).
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
@@ -230,6 +233,7 @@ class TestConfig(Config):
     MAIL_SUPPRESS_SEND = False
     LANGUAGES = SHIPPED_LANGUAGES
     MAIL_DEFAULT_SENDER = "Parental controls clinics <clinics@example.org>"
+    MAIL_REPLY_TO = None  # tests that want one set it
 
 
 class ProductionConfig(Config):

@@ -15,6 +15,7 @@ links, which open the pages in that language.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.utils import parseaddr
 
 from flask import current_app
@@ -27,6 +28,7 @@ from .i18n import current_language
 from .invites.bring import bring_for
 from .invites.calendar import Person, build_invite
 from .invites.events import Place, Wording, booking_event
+from .invites.links import CalendarLinks, calendar_links
 from .links import manage_token, parent_url
 from .localtime import zone_name
 from .models import Booking, Clinic, OutboxMessage, WaitlistEntry
@@ -68,6 +70,44 @@ def place_of(clinic: Clinic) -> Place:
 def manage_url(booking: Booking) -> str:
     """The parent's link to their booking, opening the page in the booking's language."""
     return parent_url("manage.show", language=booking.language, token=manage_token(booking))
+
+
+def delete_url(booking: Booking) -> str:
+    """The parent's link to delete their details (``clinic.privacy``), which every email
+    about the booking carries, as the privacy notice promises."""
+    return parent_url(
+        "privacy.delete_booking", language=booking.language, token=manage_token(booking)
+    )
+
+
+@dataclass(frozen=True)
+class AddToCalendar:
+    """The links beside the invite: Google's and Outlook's (only the title, time and place:
+    ``clinic.invites.links``) and the parent's own calendar file (``manage.invite``)."""
+
+    google: str
+    outlook: str
+    ics: str
+
+
+def add_to_calendar(booking: Booking, *, language: str | None = None) -> AddToCalendar:
+    """The links for the booking, worded in ``language`` (the email's; by default the
+    page's).  The Google and Outlook links hold nothing of the parent's: they carry the
+    invite's title and the place, and its heading as details."""
+    with force_locale(language or current_language()):
+        wording = invite_wording()
+        clinic, slot = booking.clinic, booking.slot
+        place = place_of(clinic)
+        names = {"title": clinic.title, "school": place.school_name}
+        links: CalendarLinks = calendar_links(
+            title=wording.summary % names,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            location=place.one_line(),
+            details=wording.heading % names,
+        )
+        ics = parent_url("manage.invite", token=manage_token(booking))
+    return AddToCalendar(google=links.google, outlook=links.outlook, ics=ics)
 
 
 def invite_wording() -> Wording:
@@ -135,7 +175,9 @@ def send_booking_email(
     it holds a sentence or a date (``queue_email``).
 
     ``templates/email/<template>.txt|.html`` get ``booking``, ``clinic``, ``slot``,
-    ``school``, ``place``, ``manage_url`` and ``bring`` (what to bring) plus ``context``.
+    ``school``, ``place``, ``manage_url``, ``delete_url`` (the footer's link to delete
+    the parent's details), ``bring`` (what to bring) and, while the booking stands,
+    ``add_to_calendar`` (``AddToCalendar``), plus ``context``.
     """
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
     clinic = booking.clinic
@@ -152,6 +194,10 @@ def send_booking_email(
             "school": clinic.school,
             "place": place_of(clinic),
             "manage_url": manage_url(booking),
+            "delete_url": delete_url(booking),
+            "add_to_calendar": (
+                add_to_calendar(booking, language=booking.language) if method == "REQUEST" else None
+            ),
             "bring": bring_for(session, booking),
             **context,
         },

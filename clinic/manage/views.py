@@ -24,7 +24,7 @@ from ..links import (
     link_not_found,
 )
 from ..models import ROLES, Booking, utcnow
-from ..notices import booking_ics
+from ..notices import add_to_calendar, booking_ics
 from . import service as manage
 from .forms import MoveForm, StaffCancelForm
 
@@ -55,6 +55,7 @@ def _show(booking: Booking, token: str, *, refused: str | None = None, status: i
             slot=booking.slot,
             token=token,
             locked=locked,
+            add_to_calendar=add_to_calendar(booking) if locked is None else None,
             locked_message=None if locked is None else manage.LOCKED_MESSAGES.get(locked),
             can_move=locked is None and bool(manage.move_choices(booking, now)),
             booking_closed=manage.booking_closed(booking.clinic, now),

@@ -198,7 +198,10 @@ def _send_one(session: Session, transport, message_id: int, worker_id: str) -> b
         session.commit()
         return False
     message = session.get_one(OutboxMessage, message_id)
-    email = build_email(message, current_app.config["MAIL_DEFAULT_SENDER"])
+    config = current_app.config
+    email = build_email(
+        message, config["MAIL_DEFAULT_SENDER"], reply_to=config.get("MAIL_REPLY_TO") or None
+    )
     # No transaction stays open (on SQLite: no write lock held) while the mail server talks.
     session.commit()
     transport.send(email, message_id)

@@ -36,8 +36,13 @@ class MailServerUnavailable(Exception):
     """The mail server could not be reached at all, so no message in the batch can go."""
 
 
-def build_email(message: OutboxMessage, sender: str) -> Message:
+def build_email(message: OutboxMessage, sender: str, *, reply_to: str | None = None) -> Message:
     """The email for one outbox row, addressed to its one recipient only.
+
+    ``reply_to`` (``MAIL_REPLY_TO``) is a mailbox people read: with it every email has a
+    Reply-To header, so a parent's reply to any email reaches the team even when the sender
+    is an unread address.  Without it no Reply-To is set, and the pages do not promise
+    that a reply is read (``templates/core/accessibility.html``).
 
     With a calendar invite the layout is what the big mail clients recognise::
 
@@ -55,6 +60,7 @@ def build_email(message: OutboxMessage, sender: str) -> Message:
         sender=sender,
         body=message.text_body,
         html=message.html_body,
+        reply_to=reply_to,
         # Tells auto-responders (out-of-office replies) not to answer.
         extra_headers={"Auto-Submitted": "auto-generated"},
         calendar_method=message.calendar_method,

@@ -659,6 +659,11 @@ def _email(
             "link": parent_url(
                 "waitlist.offer", language=entry.language, token=waitlist_token(entry)
             ),
+            "delete_url": parent_url(
+                "privacy.delete_waitlist_entry",
+                language=entry.language,
+                token=waitlist_token(entry),
+            ),
             **ctx,
         },
         language=entry.language,
