@@ -15,9 +15,11 @@ differ is where the rules differ:
 - a parent's Confirm ends on the same "Check your email" page whether it booked or the
   address already had a booking (``service.tell_already_booked`` emails the holder), so
   the form tells whoever typed an address nothing; staff are told at the form;
-- Back, a reload or a second Confirm after booking shows a parent that page again; staff,
-  who book family after family, see the booking they made only where the form would not
-  be shown anyway (the slot is full now, or there are no answers left to check).
+- Back, a reload or a second Confirm after booking shows a parent that page again where
+  the form would not be shown anyway (the slot is full now, or there are no answers left
+  to check), holding nothing of the parent (the browser may be shared); the form itself
+  comes back blank, saying this browser confirmed the time, so the next family can book.
+  Staff, who book family after family, see the booking they made in the same places.
 
 The steps both take are the small functions below the routes.
 """
@@ -121,7 +123,8 @@ _per_email = limits.per_email("BOOKING_LIMIT_PER_EMAIL", _kept_email)
 @_private
 def book(slot_id: int):
     slot = _slot_or_404(slot_id)
-    if _confirmed_here(RECENT, slot)[0]:
+    confirmed_here = _confirmed_here(RECENT, slot)[0]
+    if confirmed_here and slot.places_left <= 0 and request.method == "GET":
         return _check_your_email_again(slot)
     kept = _answers(ANSWERS, slot.clinic_id)
     refused = _refusal(PARENT, slot, has_answers=kept is not None)
@@ -135,7 +138,7 @@ def book(slot_id: int):
         # The form goes on as usual for an address that already booked, so it tells
         # whoever typed it nothing (``service.tell_already_booked`` at Confirm).
         return redirect(url_for(".check", slot_id=slot.id))
-    return _form_page(PARENT, form, slot)
+    return _form_page(PARENT, form, slot, confirmed_here=confirmed_here)
 
 
 @bp.route(f"/book/{SLOT}/check", methods=["GET", "POST"])
@@ -149,9 +152,9 @@ def check(slot_id: int):
     form = ConfirmBookingForm()
     if request.method == "POST" and form.validate():
         return _confirm(slot, form.submission_id.data)
-    if _confirmed_here(RECENT, slot)[0]:
-        return _check_your_email_again(slot)
     answers = _answers(ANSWERS, slot.clinic_id)
+    if answers is None and _confirmed_here(RECENT, slot)[0]:
+        return _check_your_email_again(slot)
     refused = _refusal(PARENT, slot, has_answers=answers is not None)
     if refused is not None:
         return refused
@@ -199,9 +202,19 @@ def _told(slot_id: int, email: str | None, topics, booking_id: int | None = None
     address): the page then says "the address you gave"."""
     _discard_draft(ANSWERS)
     topics = [topic for topic in topics or () if isinstance(topic, str)]
-    session[BOOKED] = {"slot_id": slot_id, "email": email, "topics": topics}
+    session[BOOKED] = {
+        "slot_id": slot_id,
+        "email": email,
+        "topics": topics,
+        "at": int(utcnow().timestamp()),
+    }
     _remember_confirmed(RECENT, slot_id, booking_id)
     return redirect(url_for(".confirmation"))
+
+
+# How long the confirmation page goes on showing the address and the devices typed: long
+# enough for a reload, not for the next person on a shared browser to find in its history.
+TOLD_MINUTES = 10
 
 
 @bp.get("/book/confirmation")
@@ -211,26 +224,29 @@ def confirmation():
     slot = db.session.get(Slot, slot_id) if type(slot_id) is int else None
     if slot is None or not isinstance(told, dict):
         return redirect(url_for("core.home"))
+    at = told.get("at")
+    if type(at) is not int or utcnow().timestamp() - at > TOLD_MINUTES * 60:
+        return _check_your_email_again(slot)
     return _check_your_email_page(slot, told)
 
 
 def _check_your_email_again(slot: Slot):
     """What Back, a reload or a second Confirm shows once this browser has confirmed
-    ``slot``: never the form again nor "this time is now full", but the same "check your
-    email" page, whether that booked the place or the address already had a booking."""
-    told = session.get(BOOKED)
-    if not (isinstance(told, dict) and told.get("slot_id") == slot.id):
-        told = {}
-    return _check_your_email_page(slot, told)
+    ``slot`` (and nothing new is on its way): never "this time is now full", but the
+    "check your email" page, whether that booked the place or the address already had a
+    booking.  The browser may be shared (a family tablet, a school-office PC), so this page
+    holds nothing of whoever confirmed: not the address, not the devices chosen."""
+    return _check_your_email_page(slot, {}, again=True)
 
 
-def _check_your_email_page(slot: Slot, told: dict):
+def _check_your_email_page(slot: Slot, told: dict, *, again: bool = False):
     topics = told.get("topics")
     return render_template(
         "booking/check_email.html",
         slot=slot,
         clinic=slot.clinic,
         email=told.get("email"),
+        again=again,
         bring=bring_in(
             db.session, topics if isinstance(topics, list) else None, current_language()
         ),
@@ -386,8 +402,12 @@ def _form_data(kept: dict | None) -> dict | None:
 
 
 def _keep_answers(key: str, slot: Slot, answers: dict) -> None:
-    """Keep the answers as a draft (replacing this browser's last one) until Confirm."""
+    """Keep the answers as a draft (replacing this browser's last one) until Confirm.
+    Someone is booking afresh: what the last Confirm here told (an address, the devices)
+    is forgotten."""
     session[key] = drafts.save(db.session, slot.clinic_id, answers, replaces=session.get(key))
+    if key == ANSWERS:
+        session.pop(BOOKED, None)
     db.session.commit()
 
 
@@ -460,9 +480,14 @@ def _bot_refused(slot: Slot):
     return render_template("booking/refused.html", slot=slot), 400
 
 
-def _form_page(pages: Pages, form: HouseholdForm, slot: Slot):
+def _form_page(pages: Pages, form: HouseholdForm, slot: Slot, *, confirmed_here: bool = False):
     return render_template(
-        "booking/form.html", form=form, flow=pages, slot=slot, clinic=slot.clinic
+        "booking/form.html",
+        form=form,
+        flow=pages,
+        slot=slot,
+        clinic=slot.clinic,
+        confirmed_here=confirmed_here,
     )
 
 

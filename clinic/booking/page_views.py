@@ -89,12 +89,18 @@ def poster(slug: str):
     school = _school_or_404(slug)
     link = external_url("booking.short_link", slug=school.slug)
     listings = finder.upcoming_clinics(db.session, school, now=utcnow(), today=local_today())
+    # How long an appointment takes, as the published clinics' slots say (officers choose
+    # any length: a group session may take an hour), shortest and longest.
+    lengths = sorted(
+        {row.slot.ends_at - row.slot.starts_at for listing in listings for row in listing.slots}
+    )
     return render_template(
         "booking/poster.html",
         school=school,
         link=link,
         qr=qr_svg(link, _("QR code for %(link)s", link=link)),
         listings=listings,
+        lengths=(lengths[0], lengths[-1]) if lengths else None,
     )
 
 

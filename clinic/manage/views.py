@@ -15,6 +15,7 @@ from ..booking.places import SlotFull
 from ..extensions import db
 from ..filters import format_datetime
 from ..forms import ConfirmForm, Form, form_view, run_step
+from ..invites.bring import bring_for
 from ..invites.calendar import CONTENT_TYPE
 from ..links import (
     InvalidLink,
@@ -60,6 +61,9 @@ def _show(booking: Booking, token: str, *, refused: str | None = None, status: i
             can_move=locked is None and bool(manage.move_choices(booking, now)),
             booking_closed=manage.booking_closed(booking.clinic, now),
             refused=refused,
+            # The same list as the email (the devices and apps asked about, in the
+            # booking's language), not a general one.
+            bring=bring_for(db.session, booking),
         ),
         status,
     )

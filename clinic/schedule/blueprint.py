@@ -35,6 +35,7 @@ def labels():
         "format_labels": FORMAT_LABELS,
         "format_hints": FORMAT_HINTS,
         "default_window_hint": service.DEFAULT_WINDOW_HINT,
+        "closed_day_hint": service.closed_day_hint,
         "can_manage": current_user.is_authenticated and current_user.role in MANAGERS,
     }
 

@@ -27,7 +27,7 @@ from ..manage import service as manage
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
 from ..notices import send_booking_email
 from ..waitlist import service as waitlist
-from ..workdays import why_not_working
+from ..workdays import WEEKEND, bank_holiday, why_not_working
 from .slots import (
     MAX_SLOTS,
     SlotPattern,
@@ -199,6 +199,8 @@ def dashboard_rows(
     a second query fetches the officers' names.
     """
     today = local_today(now)
+    # The publish route's rule: officers and admins, at the schools they see (these rows).
+    may_publish = user.role in ("officer", "admin")
     totals, waiting = slot_totals(), _waiting_totals()
     upcoming = Clinic.date >= today
     statement = (
@@ -234,21 +236,23 @@ def dashboard_rows(
             starts_at=result.starts_at,
             ends_at=result.ends_at,
         )
-        row.next_action = next_action(row, today)
+        row.next_action = next_action(row, today, may_publish=may_publish)
         rows.append(row)
     return rows
 
 
-def next_action(row: ClinicRow, today: date) -> str:
-    """What the officer most likely needs to do next with this clinic, in a few words."""
+def next_action(row: ClinicRow, today: date, *, may_publish: bool = True) -> str:
+    """What the viewer most likely needs to do next with this clinic, in a few words.
+    Adding slots and publishing are for those who may (``may_publish``: officers and
+    admins, as the publish route allows); school staff are told who does it."""
     if row.status == "cancelled":
         return "Nothing: it is cancelled"
     if row.status == "past":
         return "Check who came"
     if row.slots == 0:
-        return "Add slots"
+        return "Add slots" if may_publish else "Waiting for the officer to add times"
     if row.status == "draft":
-        return "Check and publish"
+        return "Check and publish" if may_publish else "Waiting for the officer to publish it"
     if row.clinic.date == today:
         return "Run the clinic today"
     if row.booked >= row.capacity:
@@ -372,6 +376,22 @@ def check_school_day(day: date) -> None:
             f"{format_date(day)} is {reason}, when schools are usually closed. "
             "Check the school is open that day, or choose another date",
         )
+
+
+def closed_day_hint(day: date | None) -> str:
+    """The hint under "Save it anyway: the school is open that day", from the reason the
+    warning gave: a bank holiday (even one on a Saturday) or a weekend."""
+    holiday = bank_holiday(day) if day is not None else None
+    if holiday is not None:
+        if holiday.endswith(" (observed)"):
+            holiday = "the substitute day for " + holiday.removesuffix(" (observed)")
+        return (
+            f"Only if the school really is open on {holiday}: "
+            "most schools are closed on bank holidays."
+        )
+    if day is not None and day.weekday() in WEEKEND:
+        return f"For example, a school open on a {WEEKEND[day.weekday()]} for a family event."
+    return "Only if the school is open that day."
 
 
 def _check_version(clinic: Clinic, expected_version: int | None) -> None:

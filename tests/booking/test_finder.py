@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 
@@ -70,8 +71,11 @@ def test_wildcards_are_plain_characters(session, schools):
 def test_start_page_explains_and_searches(client):
     html = client.get("/").get_data(as_text=True)
     assert 'action="/schools"' in html and 'name="q"' in html
-    for words in ("What to bring", "Apple ID", "Google Family Link", "15 to 30 minutes"):
+    for words in ("What to bring", "Apple ID", "Google Family Link"):
         assert words in html
+    # Group sessions take an hour and officers choose any length: no fixed length is claimed.
+    assert "15 to 30" not in html and "minutes" not in html
+    assert "the times on your school's page show how long each one takes" in unescape(html)
 
 
 # --- the school page -----------------------------------------------------------------
@@ -165,3 +169,22 @@ def test_poster_has_a_qr_code_for_the_short_link(client, school, clinic):
     assert sheet, "the poster links no stylesheet of its own"
     assert "size: A4" in client.get(sheet.group(1)).get_data(as_text=True)
     assert "Parental controls clinic" in html
+
+
+def test_the_poster_says_how_long_this_schools_appointments_take(
+    client, make, session, school, officer_user
+):
+    """What is true for this school's published clinics: one length, or the range."""
+    poster = f"/schools/{school.slug}/poster"
+    html = client.get(poster).get_data(as_text=True)
+    assert "15 to 30" not in html and "appointment" not in html.lower()  # no clinics yet
+    make.clinic(school, officer_user, slots=2, length_minutes=20)
+    make.clinic(school, officer_user, days_ahead=20, status="draft", length_minutes=90)
+    html = client.get(poster).get_data(as_text=True)
+    assert "Each appointment takes 20 minutes." in html and "15 to 30" not in html
+    make.clinic(school, officer_user, days_ahead=21, slots=1, capacity=20, length_minutes=60)
+    html = client.get(poster).get_data(as_text=True)
+    assert "Appointments take from 20 minutes to 1 hour." in html
+    assert "1 hour 30 minutes" not in html  # the draft is not the school's to advertise
+    polish = client.get(poster + "?lang=pl").get_data(as_text=True)
+    assert "20 minut" in polish and "1 godzina" in polish

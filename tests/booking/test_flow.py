@@ -234,10 +234,15 @@ def test_back_after_confirming_an_address_already_booked_reads_the_same(
     assert book(other, first.id).status_code == 302  # the address's holder booked
     assert book(client, second.id).status_code == 302  # the same address, typed again
     assert count(session, Booking) == 1
-    for url in (f"/book/{second.id}/check", f"/book/{second.id}"):
-        html = client.get(url).get_data(as_text=True)
-        assert "Check your email" in html and "now full" not in html
-        assert "Your details" not in html
+    html = client.get(f"/book/{second.id}/check").get_data(as_text=True)
+    assert "Check your email" in html and "now full" not in html
+    assert "Your details" not in html
+    # Back to the form: blank (the next family may book there), saying the time was
+    # confirmed on this device, as it says after a Confirm that booked.
+    html = client.get(f"/book/{second.id}").get_data(as_text=True)
+    assert "Your details" in html and "now full" not in html
+    assert "A booking for this time was confirmed on this device" in html
+    assert "alex.example@example.net" not in html
 
 
 def test_after_cancelling_the_browser_may_book_again(client, session, one_to_one):
@@ -260,3 +265,73 @@ def test_the_session_key_is_the_slot_not_the_email(client, session, clinic):
     with client.session_transaction() as kept:
         kept["booked_here"] = [["x", None], 7, [second.id, "y"]]
     assert client.get(f"/book/{second.id}").status_code == 200
+
+
+# --- a shared browser: the next family sees nothing of the last and can book ---------------
+
+OTHER = {"parent_name": "Sam Other", "email": "sam.other@example.net", "topics": ["android"]}
+
+
+def test_the_next_family_on_a_shared_browser_sees_nothing_of_the_last_and_books(
+    client, session, clinic
+):
+    """A family tablet or a school-office PC: one parent books; the next person opens the
+    same time's link on the same browser. Nothing of the first (address, name, devices)
+    is on any page they reach, and they book their own place."""
+    slot = clinic.slots[0]
+    slot.capacity = 2
+    session.commit()
+    assert book(client, slot.id, topics=["iphone-ipad", "discord"]).status_code == 302
+    first = client.get("/book/confirmation").get_data(as_text=True)
+    assert "alex.example@example.net" in first and "Discord login" in first  # the typist's own
+
+    form = client.get(f"/book/{slot.id}")
+    html = form.get_data(as_text=True)
+    assert form.status_code == 200 and "Your details" in html
+    for earlier in ("alex.example@example.net", "Alex Example", "Discord login", "Fortnite"):
+        assert earlier not in html, earlier
+    assert "checked" not in html  # no device, year or consent chosen for them
+    again = client.get(f"/book/{slot.id}/check").get_data(as_text=True)  # as Back would show
+    assert "Check your email" in again
+    for earlier in ("alex.example@example.net", "Alex Example", "Discord login", "Apple ID"):
+        assert earlier not in again, earlier
+
+    assert book(client, slot.id, other_topic=None, **OTHER).status_code == 302
+    made = session.scalars(select(Booking).order_by(Booking.id)).all()
+    assert [b.email for b in made] == ["alex.example@example.net", "sam.other@example.net"]
+    assert made[1].slot_id == slot.id and made[1].topics == ["android"]
+    told = client.get("/book/confirmation").get_data(as_text=True)
+    assert "sam.other@example.net" in told and "alex.example@example.net" not in told
+    assert "Discord login" not in told
+
+
+def test_the_confirmation_page_forgets_the_address_after_a_while(client, session, clinic, slot):
+    """Reloading the confirmation shows the address typed; the page found later in the
+    browser's history (by whoever uses it next) shows nothing of it."""
+    assert book(client, slot.id).status_code == 302
+    assert "alex.example@example.net" in client.get("/book/confirmation").get_data(as_text=True)
+    with client.session_transaction() as kept:
+        kept["booking_made"] = {**kept["booking_made"], "at": kept["booking_made"]["at"] - 3600}
+    later = client.get("/book/confirmation").get_data(as_text=True)
+    assert "Check your email" in later and "alex.example@example.net" not in later
+    assert "Fortnite" not in later
+
+
+def test_the_check_email_page_reads_as_a_success_and_tells_nothing(client, session, clinic):
+    """The usual case reads as booked; the rare one (the address already had a booking)
+    is a short note, on the same page for both, so the typist learns nothing."""
+    first, second = clinic.slots[0], clinic.slots[1]
+    assert book(client, first.id).status_code == 302
+    booked = client.get("/book/confirmation").get_data(as_text=True)
+    other = client.application.test_client()
+    assert book(other, second.id).status_code == 302  # the same address: nothing new booked
+    assert count(session, Booking) == 1
+    already = other.get("/book/confirmation").get_data(as_text=True)
+    for html in (booked, already):
+        panel = html.split('class="govuk-panel', 1)[1].split("</div>", 1)[0]
+        assert "Your place is booked" in panel
+        assert "<title>Your place is booked" in html
+        assert "Check your email" in html
+        assert "nothing new was booked" not in html.lower()
+        note = re.search(r'<p class="govuk-body-s">(.*?)</p>', html, re.S).group(1)
+        assert "If you had already booked at this clinic with this address" in unescape(note)

@@ -184,3 +184,33 @@ def test_the_same_household_is_not_found_by_email(client, session, booking):
     """The page is reached by the signed link only: nothing looks a booking up by email."""
     assert normalise_email(booking.email) == booking.email_normalised
     assert client.get(f"/booking/{booking.email}").status_code == 404
+
+
+def test_the_booking_page_lists_what_this_household_brings(client, session, clinic, book):
+    """The same tailored list as the email (the devices and apps asked about), not a
+    general one; in the booking's language, each line marked where it is in another."""
+    from markupsafe import escape
+
+    from clinic.invites.bring import bring_for
+
+    booking = book(clinic.slots[0], topics=["iphone-ipad", "discord"])
+    html = client.get(manage_path(booking)).get_data(as_text=True)
+    wanted = bring_for(session, booking)
+    assert wanted and all(item.language == "en" for item in wanted)
+    listed = html.split("What to bring", 1)[1].split("</ul>", 1)[0]
+    for item in wanted:
+        assert f"<li>{escape(item)}</li>" in listed, item
+    assert "Apple ID" in listed and "Discord" in listed
+    assert "Roblox" not in listed and "Family Link" not in listed  # not asked about
+    assert "the passwords for your child's accounts" not in html  # the old general list
+
+    # A Polish booking's list is in Polish (English where Polish has none), shown so on an
+    # English page, each line marked with its language.
+    polish = book(clinic.slots[1], email="ola@example.net", topics=["iphone-ipad"])
+    polish.language = "pl"
+    session.commit()
+    items = bring_for(session, polish)
+    assert items.language == "pl" and any(item.language == "pl" for item in items)
+    page = client.get(manage_path(polish)).get_data(as_text=True)
+    for item in items:
+        assert f'<li><span lang="{item.language}" dir="ltr">{escape(item)}</span></li>' in page

@@ -1,5 +1,6 @@
 """Creating a clinic: preview, save as a draft, the presets, bad input, copying."""
 
+import html as html_lib
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -352,6 +353,68 @@ def test_the_create_page_warns_about_a_bank_holiday_with_save_anyway(
     saved = post_page(officer_client, NEW, form | {"allow_closed_day": "y"})
     assert saved.status_code == 302
     assert clinic_count(session) == 1
+
+
+def _next_day(keep) -> date:
+    """The first day from next week on (the clinic is still in the future) that ``keep`` takes."""
+    day = date.today() + timedelta(days=7)
+    while not keep(day):
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.mark.parametrize(
+    ("kind", "hint"),
+    [
+        ("bank holiday on a weekday", "Only if the school really is open on {holiday}"),
+        ("bank holiday on a Saturday", "Only if the school really is open on {holiday}"),
+        ("Saturday", "For example, a school open on a Saturday for a family event."),
+    ],
+)
+def test_save_anyway_is_right_after_the_date_and_names_the_reason(
+    officer_client, school, session, kind, hint
+):
+    """At 320 px the box was about 2,700 px below its warning, and on Christmas Day its
+    hint talked about Saturdays: it now follows the date's error, worded from the reason."""
+    from clinic.workdays import bank_holiday
+
+    day = _next_day(
+        {
+            "bank holiday on a weekday": lambda d: bank_holiday(d) and d.weekday() < 5,
+            "bank holiday on a Saturday": lambda d: bank_holiday(d) and d.weekday() == 5,
+            "Saturday": lambda d: not bank_holiday(d) and d.weekday() == 5,
+        }[kind]
+    )
+    holiday = (bank_holiday(day) or "").replace(" (observed)", "")
+    html = post_page(officer_client, NEW, new_clinic_form(school.id, day)).get_data(as_text=True)
+    assert "when schools are usually closed" in field_error(html, "date")
+    error = html.index('id="date-error"')
+    box = html.index('id="allow_closed_day-hint"')  # the hint, then the box
+    assert error < box < html.index('name="allow_closed_day"') < html.index('name="start_time"')
+    shown = html_lib.unescape(re.sub(r"\s+", " ", html[box : html.index('name="start_time"')]))
+    assert hint.format(holiday=holiday) in shown
+    assert ("Saturday" in shown) == (kind == "Saturday")
+    assert clinic_count(session) == 0
+    for url in ("edit", "copy"):  # the edit and copy pages: the same place after the date
+        page = "schedule/edit_clinic.html" if url == "edit" else "schedule/copy_clinic.html"
+        source = officer_client.application.jinja_env.loader.get_source(
+            officer_client.application.jinja_env, page
+        )[0]
+        assert (
+            source.index("form.date(")
+            < source.index("_closed_day.html")
+            < source.index("_window.html")
+        )
+
+
+def test_the_closed_day_hint_follows_the_reason():
+    assert service.closed_day_hint(date(2026, 12, 25)).startswith(
+        "Only if the school really is open on Christmas Day"
+    )
+    saturday_christmas = service.closed_day_hint(date(2027, 12, 25))
+    assert "Christmas Day" in saturday_christmas and "Saturday" not in saturday_christmas
+    assert "substitute day for Boxing Day" in service.closed_day_hint(date(2026, 12, 28))
+    assert "a Sunday" in service.closed_day_hint(date(2026, 12, 6))
 
 
 def test_copying_or_moving_onto_a_weekend_warns(officer_client, clinic, session):

@@ -143,3 +143,28 @@ def test_next_actions(make, school, officer_user, session):
     assert service.next_action(row, clinic.date) == "Run the clinic today"
     row.slots = 0
     assert service.next_action(row, today) == "Add slots"
+
+
+def test_only_those_who_may_publish_are_told_to(school_client, admin_client, clinics):
+    """School staff cannot publish a draft (the publish route: the school's officers and
+    admins), so their next step says who does it; officers and admins are told to."""
+
+    def draft_row(client) -> str:
+        html = client.get(DASHBOARD).get_data(as_text=True)
+        return next(row for row in rows(html) if "Draft one" in row)
+
+    draft = draft_row(school_client)
+    assert "Check and publish" not in draft and "Waiting for the officer to publish it" in draft
+    assert "Check and publish" in draft_row(admin_client)
+
+
+def test_next_actions_for_those_who_may_not_publish(make, school, officer_user):
+    today = local_today()
+    clinic = make.clinic(school, officer_user, slots=1, status="draft")
+    row = service.ClinicRow(clinic, "draft", 1, 1, 0, 0, None, None)
+    waiting = service.next_action(row, today, may_publish=False)
+    assert waiting == "Waiting for the officer to publish it"
+    row.slots = 0
+    assert service.next_action(row, today, may_publish=False) == (
+        "Waiting for the officer to add times"
+    )
