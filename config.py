@@ -123,6 +123,9 @@ class Config:
     WAITLIST_LIMIT_PER_EMAIL = os.environ.get("WAITLIST_LIMIT_PER_EMAIL", "5 per hour")
     # The longest a waiting-list offer lasts (shorter near the clinic).
     WAITLIST_OFFER_HOURS = int(os.environ.get("WAITLIST_OFFER_HOURS", "12"))
+    # Clinic time when a parent is asleep: these hours do not count in an offer's window
+    # ("" counts every hour).  README, "Waiting-list offers".
+    WAITLIST_QUIET_HOURS = os.environ.get("WAITLIST_QUIET_HOURS", "22:00-07:00")
     # Reminders go to bookings whose slot starts between these many hours from now.
     REMINDER_WINDOW_HOURS = (24, 48)
     # Local time the attendance list goes to the school on the working day before.
@@ -234,6 +237,9 @@ class TestConfig(Config):
     LANGUAGES = SHIPPED_LANGUAGES
     MAIL_DEFAULT_SENDER = "Parental controls clinics <clinics@example.org>"
     MAIL_REPLY_TO = None  # tests that want one set it
+    # Tests run on the real clock: offers last the same at any hour of the run; the tests
+    # of quiet hours set them and a fixed "now".
+    WAITLIST_QUIET_HOURS = ""
 
 
 class ProductionConfig(Config):

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from .. import batch
 from ..extensions import db
 from ..ops.jobs import record_run
+from ..outbox.cli import sends_its_mail
 from . import sending
 
 attendance_cli = AppGroup("attendance", help="Attendance lists for schools.")
@@ -13,6 +14,7 @@ attendance_cli = AppGroup("attendance", help="Attendance lists for schools.")
 
 @attendance_cli.command("send-lists")
 @record_run
+@sends_its_mail
 def send_lists() -> None:
     """Email the lists that are due (ATTENDANCE_LIST_SEND_AT, default 09:00, on the working
     day before each clinic). Safe to run as often as you like: a list is sent once."""

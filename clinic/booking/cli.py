@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from .. import batch
 from ..extensions import db
 from ..ops.jobs import record_run
+from ..outbox.cli import sends_its_mail
 from . import reminders
 
 reminders_cli = AppGroup("reminders", help="Reminder emails to parents.")
@@ -14,6 +15,7 @@ reminders_cli = AppGroup("reminders", help="Reminder emails to parents.")
 
 @reminders_cli.command("send")
 @record_run
+@sends_its_mail
 def send() -> None:
     """Email each confirmed parent once, a day or two before their slot."""
     counts = reminders.send_reminders(db.session)

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from .. import batch
 from ..extensions import db
 from ..ops.jobs import record_run
+from ..outbox.cli import sends_its_mail
 from . import service as followup
 
 followup_cli = AppGroup("followup", help="Follow-up emails after a clinic, and guidance links.")
@@ -13,6 +14,7 @@ followup_cli = AppGroup("followup", help="Follow-up emails after a clinic, and g
 
 @followup_cli.command("send")
 @record_run
+@sends_its_mail
 def send() -> None:
     """Email each parent who came to a closed clinic, once. Safe to run as often as you like."""
     run = followup.send_follow_ups(db.session)

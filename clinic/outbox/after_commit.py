@@ -4,25 +4,33 @@ Session hooks note the ids of new outbox rows as they are flushed, forget them w
 transaction rolls back, and once it commits hand them to ``clinic.outbox.delivery`` in a
 session of its own (at once, in a thread, or not at all).  A failure here never reaches
 the caller: the message stays queued and the worker sends it.
+
+A cron command is a process that ends when its work is done, and a background thread
+dies with it (the claim it took would then wait ``STALE_CLAIM`` before another sender
+retried).  So inside ``held_for_the_end`` nothing is sent after each commit: the ids are
+kept, and ``clinic.outbox.cli.sends_its_mail`` sends them, in the command's own process,
+before it exits.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import OutboxMessage
-from .delivery import send_messages
+from .delivery import SendCounts, send_messages
 
 log = logging.getLogger(__name__)
 
 _NEW_IDS = "outbox_new_ids"
+_HELD = "outbox_held_ids"
 
 
 def _remember_new_messages(session: Session, flush_context) -> None:
@@ -48,7 +56,9 @@ def _send_committed_messages(session: Session) -> None:
     if session.in_nested_transaction():
         return
     ids = session.info.pop(_NEW_IDS, None)
-    if ids:
+    if ids and (held := g.get(_HELD)) is not None:
+        held.update(ids)
+    elif ids:
         # The proxy's own method (werkzeug's), which mypy misses: Flask types current_app as Flask.
         send_soon(current_app._get_current_object(), sorted(ids))  # type: ignore[attr-defined]
 
@@ -63,6 +73,27 @@ def send_soon(app: Flask, ids: Sequence[int]) -> None:
             target=_send_in_own_session, args=(app, ids), name="outbox-send", daemon=True
         )
         thread.start()
+
+
+@contextmanager
+def held_for_the_end() -> Iterator[set[int]]:
+    """Within this block (in an app context) what commits is not sent after its commit:
+    the ids of the new messages gather in the set yielded, for the caller to send."""
+    held: set[int] = set()
+    outer = g.pop(_HELD, None)
+    setattr(g, _HELD, held)
+    try:
+        yield held
+    finally:
+        g.pop(_HELD, None)
+        if outer is not None:
+            setattr(g, _HELD, outer)
+
+
+def send_now(ids: Sequence[int]) -> SendCounts:
+    """Send these messages in this process, in a session of its own, if still waiting."""
+    with Session(db.engine) as session:
+        return send_messages(session, ids)
 
 
 def _send_in_own_session(app: Flask, ids: Sequence[int]) -> None:

@@ -1,6 +1,7 @@
 """`flask outbox send` and `flask outbox worker`: sending queued email from the command line,
 and the jobs the worker runs each round before it sends."""
 
+import functools
 import signal
 import threading
 
@@ -10,10 +11,54 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..ops.jobs import record_run
+from .after_commit import held_for_the_end, send_now
 from .delivery import send_due
 
 outbox_cli = AppGroup("outbox", help="Send queued email.")
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def sends_its_mail(command):
+    """Decorator for a cron command that queues email (put it under ``@record_run``).
+
+    What the command's commits queue is sent in its own process before it exits, and the
+    command says how many went: a thread sending after each commit would die with the
+    command and leave its claim for the worker to take back ten minutes later.  With
+    ``OUTBOX_SEND_MODE=off`` the messages stay queued for ``flask outbox worker``.  The
+    command's exit status is its own: what could not be sent waits in the outbox for a
+    retry (``/admin/outbox/failed``)."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with held_for_the_end() as queued:
+            try:
+                return command(*args, **kwargs)
+            finally:
+                if db.session().in_transaction():
+                    db.session.rollback()  # what the command left uncommitted never goes
+                _send_queued(sorted(queued))
+
+    return run
+
+
+def _send_queued(ids: list[int]) -> None:
+    if current_app.config["OUTBOX_SEND_MODE"] == "off":
+        click.echo(f"Left {_emails(len(ids))} queued for the outbox worker (OUTBOX_SEND_MODE=off).")
+        return
+    try:
+        counts = send_now(ids)
+    except Exception:  # the messages stay queued; the worker sends them
+        current_app.logger.exception("Could not send the emails this command queued")
+        click.echo(f"Could not send {_emails(len(ids))} now: they wait for the outbox worker.")
+        return
+    text = f"Sent {_emails(counts.sent)}, {counts.retrying} to retry, {counts.failed} failed"
+    if others := len(ids) - counts.claimed:
+        text += f", {others} sent by another sender"
+    click.echo(text + ".")
+
+
+def _emails(count: int) -> str:
+    return f"{count} email" if count == 1 else f"{count} emails"
 
 
 def add_worker_job(app: Flask, job) -> None:

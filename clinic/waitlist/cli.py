@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from .. import batch
 from ..extensions import db
 from ..ops.jobs import record_run
+from ..outbox.cli import sends_its_mail
 from . import service
 
 waitlist_cli = AppGroup("waitlist", help="Waiting lists of full clinics.")
@@ -14,6 +15,7 @@ waitlist_cli = AppGroup("waitlist", help="Waiting lists of full clinics.")
 
 @waitlist_cli.command("expire-offers")
 @record_run
+@sends_its_mail
 def expire_offers() -> None:
     """Pass unclaimed offers on, close the lists of clinics that have started, and offer
     any free place (one freed by a change elsewhere) to the household first in line."""

@@ -7,11 +7,14 @@ it while the offer stands; claiming turns the held place into the booking, and a
 that ends unclaimed (``expire_offer``, run by ``flask waitlist expire-offers``) gives the
 place back and offers it to the next household.
 
-**How long an offer lasts.** ``WAITLIST_OFFER_HOURS`` (default 12), but never more than
-half the time left before booking closes (or the offered time starts), so the next
-household still has time if it passes on; an offer that would last under
-``SHORTEST_OFFER`` is not made and the place goes back on the school page.  Offers are
-only made while booking is open: a claim is a booking and keeps the clinic's window.
+**How long an offer lasts** (README, "Waiting-list offers").  ``WAITLIST_OFFER_HOURS``
+(default 12), but never more than half the time left before booking closes (or the
+offered time starts), so the next household still has time if it passes on.  Hours in
+``WAITLIST_QUIET_HOURS`` (default 22:00-07:00, clinic time: a parent is asleep) do not
+count, neither in the time left nor in the offer, which just runs on past the night.  An
+offer that would last under ``SHORTEST_OFFER`` of waking time is not made and the place
+goes back on the school page.  Offers are only made while booking is open: a claim is a
+booking and keeps the clinic's window.
 
 **The list closes when the clinic starts** (or is cancelled): live entries become
 ``expired``, with no email (the joining email says we only write again if a place comes
@@ -23,7 +26,7 @@ twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -46,6 +49,7 @@ from ..booking.service import (
 from ..errors import RuleError
 from ..filters import format_date
 from ..links import parent_url, waitlist_token
+from ..localtime import clinic_zone
 from ..models import (
     Booking,
     Clinic,
@@ -270,13 +274,68 @@ def offer_hours() -> float:
     return current_app.config["WAITLIST_OFFER_HOURS"]
 
 
-def offer_window(clinic: Clinic, slot: Slot, now: datetime) -> timedelta | None:
-    """How long an offer of this slot would last, or None when too little time is left."""
+def offer_ends(clinic: Clinic, slot: Slot, now: datetime) -> datetime | None:
+    """When an offer of this slot made ``now`` would end, or None when too little waking
+    time is left to answer one (module docstring; the README has the rule's table)."""
     deadline = slot.starts_at
     if clinic.booking_closes_at is not None:
         deadline = min(deadline, clinic.booking_closes_at)
-    window = min(timedelta(hours=offer_hours()), (deadline - now) / 2)
-    return window if window >= SHORTEST_OFFER else None
+    if deadline <= now:
+        return None
+    window = min(timedelta(hours=offer_hours()), waking_time(now, deadline) / 2)
+    if window < SHORTEST_OFFER:
+        return None
+    return after_waking_time(now, window)
+
+
+def quiet_hours() -> tuple[time, time] | None:
+    """``WAITLIST_QUIET_HOURS`` ("22:00-07:00": from, to, clinic time) or None (unset)."""
+    setting = current_app.config.get("WAITLIST_QUIET_HOURS")
+    if not setting:
+        return None
+    start, end = (time.fromisoformat(part.strip()) for part in setting.split("-"))
+    return start, end
+
+
+def _quiet_spells(after: datetime):
+    """The quiet spells, oldest first, from the one that may hold ``after`` on (as UTC
+    instants: 22:00 and 07:00 are real times on every day, summer-time change included)."""
+    hours = quiet_hours()
+    if hours is None or hours[0] == hours[1]:
+        return
+    start, end = hours
+    zone = clinic_zone()
+    day: date = after.astimezone(zone).date() - timedelta(days=1)
+    while True:
+        begins = datetime.combine(day, start, tzinfo=zone)
+        ends = datetime.combine(day + timedelta(days=1 if end < start else 0), end, tzinfo=zone)
+        # In UTC: Python adds and compares times of one zone by their wall clocks.
+        yield begins.astimezone(UTC), ends.astimezone(UTC)
+        day += timedelta(days=1)
+
+
+def waking_time(start: datetime, end: datetime) -> timedelta:
+    """The time from ``start`` to ``end`` less the quiet hours in it."""
+    left = end - start
+    for begins, ends in _quiet_spells(start):
+        if begins >= end:
+            break
+        left -= max(timedelta(0), min(ends, end) - max(begins, start))
+    return left
+
+
+def after_waking_time(start: datetime, waking: timedelta) -> datetime:
+    """The instant ``waking`` of waking time after ``start`` (a quiet spell is skipped)."""
+    at = start
+    for begins, ends in _quiet_spells(start):
+        if ends <= at:
+            continue
+        if begins > at:
+            if at + waking <= begins:
+                return at + waking
+            waking -= begins - at
+        at = ends
+    return at + waking  # no quiet hours set
 
 
 def place_freed(
@@ -295,8 +354,8 @@ def place_freed(
         found = _slot_to_offer(clinic, now)
         if found is None:
             break
-        slot, window = found
-        if _offer(session, clinic, entry, slot, now + window, now):
+        slot, ends = found
+        if _offer(session, clinic, entry, slot, ends, now):
             offers.append(entry)
     return offers
 
@@ -310,12 +369,12 @@ def _first_waiting(session: Session, clinic_id: int) -> WaitlistEntry | None:
     )
 
 
-def _slot_to_offer(clinic: Clinic, now: datetime) -> tuple[Slot, timedelta] | None:
+def _slot_to_offer(clinic: Clinic, now: datetime) -> tuple[Slot, datetime] | None:
     """The earliest time with a free place that can still be offered for long enough, and
-    how long its offer lasts."""
+    when its offer ends."""
     for slot in clinic.slots:
-        if slot_state(clinic, slot, now) == OPEN and (window := offer_window(clinic, slot, now)):
-            return slot, window
+        if slot_state(clinic, slot, now) == OPEN and (ends := offer_ends(clinic, slot, now)):
+            return slot, ends
     return None
 
 

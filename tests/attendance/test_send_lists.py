@@ -12,6 +12,7 @@ from clinic.filters import format_date
 from clinic.models import Booking, Clinic, utcnow
 from clinic.outbox.cli import outbox_cli
 from tests.helpers import csrf_token
+from tests.outbox.support import run_cron_as_in_production, statuses
 
 from .conftest import audit_events, pdf_text
 from .test_list import url
@@ -334,3 +335,16 @@ def test_the_page_says_when_the_list_will_go(officer_client, clinic):
         f"The list will be emailed to the school and its staff on {format_date(due)} at 9am"
         in page.text
     )
+
+
+def test_the_command_sends_its_lists_before_it_exits(
+    app, session, smtp, make, todays_clinic, school
+):
+    make.booking(todays_clinic.slots[0])
+
+    output = run_cron_as_in_production(app, "attendance", "send-lists")
+
+    assert "Attendance lists sent for 1 clinic (1 email)." in output
+    assert "Sent 1 email, 0 to retry, 0 failed." in output
+    assert statuses(session, "attendance_list") == ["sent"]
+    assert len(smtp.to(school.contact_email)) == 1

@@ -10,6 +10,7 @@ from clinic.extensions import db
 from clinic.followup import service as followup
 from clinic.followup.cli import followup_cli
 from clinic.models import AuditEvent, Booking, Clinic, GuidanceLink, OutboxMessage, utcnow
+from tests.outbox.support import run_cron_as_in_production, statuses
 
 from .support import anonymise_everything, book, clinic_dated, feedback_link_in
 
@@ -223,3 +224,18 @@ def test_a_polish_household_gets_the_polish_links_and_english_where_polish_has_n
         ("general", "pl"),
     ]
     assert {g.language for s in sections for g in s.guides} == {"pl", "en"}
+
+
+def test_the_command_sends_its_follow_ups_before_it_exits(
+    app, session, make, smtp, closed, guidance
+):
+    book(make, closed, "attended", email="came@example.net")
+
+    output = run_cron_as_in_production(app, "followup", "send")
+
+    assert output.splitlines() == [
+        "Follow-up emails queued: 1.",
+        "Sent 1 email, 0 to retry, 0 failed.",
+    ]
+    assert statuses(session, "follow_up") == ["sent"]
+    assert len(smtp.to("came@example.net")) == 1

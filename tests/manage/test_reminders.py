@@ -10,6 +10,7 @@ from clinic.booking import reminders
 from clinic.booking.cli import reminders_cli
 from clinic.extensions import db
 from clinic.models import Booking, utcnow
+from tests.outbox.support import run_cron_as_in_production, statuses
 
 from .support import calendar_part, links_in, manage_path, read_both, set_times, subject
 
@@ -24,8 +25,11 @@ def test_each_parent_is_reminded_once(app, session, smtp, make, clinic):
     second = runner.invoke(reminders_cli, ["send"])
 
     assert first.exit_code == 0, first.output
-    assert first.output.strip() == "Reminders sent: 2."
-    assert second.output.strip() == "Reminders sent: 0."
+    assert first.output.splitlines()[0] == "Reminders sent: 2."
+    assert second.output.splitlines() == [
+        "Reminders sent: 0.",
+        "Sent 0 emails, 0 to retry, 0 failed.",
+    ]
     assert sorted(m["X-Envelope-To"] for m in smtp.messages) == sorted(b.email for b in due)
     message = smtp.to(due[0].email)[0]
     assert subject(message).startswith("Reminder: Parental controls clinic")
@@ -108,3 +112,39 @@ def test_a_claimed_reminder_is_not_claimed_again(session, smtp, clinic, booking)
     assert reminders.send_reminder(session, booking.id, now=now) is False
     session.commit()
     assert len(smtp.messages) == 1
+
+
+def test_the_command_sends_its_reminders_before_it_exits(app, session, smtp, make, clinic):
+    """In production the after-commit thread died with the command and left each reminder
+    `sending` for ten minutes; now the command sends them itself and says so."""
+    set_times(session, clinic, starts_in=timedelta(hours=30))
+    due = [make.booking(clinic.slots[0]), make.booking(clinic.slots[1])]
+
+    output = run_cron_as_in_production(app, "reminders", "send")
+
+    assert output.splitlines() == ["Reminders sent: 2.", "Sent 2 emails, 0 to retry, 0 failed."]
+    assert statuses(session, "booking_reminder") == ["sent", "sent"]
+    assert sorted(m["X-Envelope-To"] for m in smtp.messages) == sorted(b.email for b in due)
+
+
+def test_with_sending_off_the_reminders_wait_for_the_worker(app, session, smtp, make, clinic):
+    app.config["OUTBOX_SEND_MODE"] = "off"
+    set_times(session, clinic, starts_in=timedelta(hours=30))
+    make.booking(clinic.slots[0])
+
+    result = app.test_cli_runner().invoke(reminders_cli, ["send"])
+
+    assert "Left 1 email queued for the outbox worker (OUTBOX_SEND_MODE=off)." in result.output
+    assert statuses(session, "booking_reminder") == ["pending"]
+    assert smtp.messages == []
+
+
+def test_a_mail_server_away_is_counted_and_left_to_retry(app, session, smtp, make, clinic):
+    set_times(session, clinic, starts_in=timedelta(hours=30))
+    make.booking(clinic.slots[0])
+    smtp.refuse = True
+
+    output = run_cron_as_in_production(app, "reminders", "send")
+
+    assert "Sent 0 emails, 1 to retry, 0 failed." in output
+    assert statuses(session, "booking_reminder") == ["pending"]

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from clinic.models import OutboxMessage, utcnow
 
@@ -28,3 +28,24 @@ def reload(session, message):
     """The row as it is now in the database (ends the session's snapshot first)."""
     session.commit()
     return session.get(OutboxMessage, message.id)
+
+
+def statuses(session, kind: str) -> list[str]:
+    """The status of every outbox message of this kind, oldest first (a fresh read)."""
+    session.commit()
+    return list(
+        session.scalars(
+            select(OutboxMessage.status)
+            .where(OutboxMessage.kind == kind)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def run_cron_as_in_production(app, *args: str):
+    """Run a cron command with ``OUTBOX_SEND_MODE=after_commit`` (production's setting),
+    where a thread sending after each commit would die with the command."""
+    app.config["OUTBOX_SEND_MODE"] = "after_commit"
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output

@@ -27,6 +27,7 @@ from tests.manage.support import (
     snapshot,
     subject,
 )
+from tests.outbox.support import run_cron_as_in_production, statuses
 
 FORM = {
     "parent_name": "Wendy Waiting",
@@ -540,3 +541,18 @@ def test_tampered_waitlist_links_get_the_friendly_not_found_page(client, session
             client.post(f"{path}/leave", data={"csrf_token": fresh_csrf(client)}).status_code == 404
         )
     assert snapshot(session) == before
+
+
+def test_the_cron_sends_its_offers_before_it_exits(app, session, smtp, full_clinic):
+    """An offer's window is short: it must not wait ten minutes in `sending`."""
+    join(session, full_clinic, 1)
+    full_clinic.slots[0].capacity = 2  # the officer added a place
+    session.commit()
+    smtp.clear()
+
+    output = run_cron_as_in_production(app, "waitlist", "expire-offers")
+
+    assert "New offers: 1." in output
+    assert "Sent 1 email, 0 to retry, 0 failed." in output
+    assert statuses(session, "waitlist_offer") == ["sent"]
+    assert len(smtp.to("waiting1@example.net")) == 1
