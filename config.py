@@ -91,6 +91,16 @@ class Config:
     )
     SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
     SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "20 per hour")
+    # A second factor (clinic/auth/mfa.py): the roles that must have one before they reach
+    # any staff page (comma-separated role names; "school" may be added).  Production
+    # refuses to start without "admin" and "officer" in it.  Anyone who has set one up is
+    # asked for it whatever their role.  Wrong codes are limited like wrong passwords
+    # (SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS and SIGN_IN_LIMIT_PER_ACCOUNT, per account).
+    MFA_REQUIRED_ROLES = tuple(
+        role.strip()
+        for role in os.environ.get("MFA_REQUIRED_ROLES", "admin,officer").split(",")
+        if role.strip()
+    )
     # Emailed links (forgotten password, sign-in link): per address typed, per address.
     EMAIL_LINK_LIMIT_PER_EMAIL = os.environ.get("EMAIL_LINK_LIMIT_PER_EMAIL", "3 per hour")
     EMAIL_LINK_LIMIT_PER_ADDRESS = os.environ.get("EMAIL_LINK_LIMIT_PER_ADDRESS", "10 per hour")
@@ -240,6 +250,13 @@ class TestConfig(Config):
     # Tests run on the real clock: offers last the same at any hour of the run; the tests
     # of quiet hours set them and a fixed "now".
     WAITLIST_QUIET_HOURS = ""
+    # Nobody must have a second factor, so the tests sign in with a password as before;
+    # tests/auth/test_mfa.py turns it on (and proves production always asks for one).
+    MFA_REQUIRED_ROLES = ()
+
+
+# Production never lets these roles sign in with a password alone.
+MFA_ALWAYS_REQUIRED = frozenset({"admin", "officer"})
 
 
 class ProductionConfig(Config):
@@ -263,6 +280,13 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "Set SECRET_KEY to a long random value (for example the output of "
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+        missing = MFA_ALWAYS_REQUIRED - set(app.config.get("MFA_REQUIRED_ROLES") or ())
+        if missing:
+            raise RuntimeError(
+                "MFA_REQUIRED_ROLES must include admin and officer in production "
+                f"(missing: {', '.join(sorted(missing))}): coordinators and officers see "
+                "every family booked at their schools."
             )
         if memory_rate_limits(app.config) and not app.config.get("RATELIMIT_ALLOW_MEMORY"):
             raise RuntimeError(f"{MEMORY_RATE_LIMITS}. To start, {MEMORY_RATE_LIMITS_FIX}.")

@@ -14,6 +14,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .auth import mfa
+from .auth.mfa_models import SecondFactor
 from .auth.service import hash_password
 from .extensions import db
 from .followup.service import seed_guidance
@@ -251,6 +253,11 @@ def seed(session: Session, today: date | None = None) -> dict[str, str]:
             )
         )
     _past_clinics(session, schools, officers, today)
+    # Roles that must have a second factor get one (its key is shown beside the password,
+    # and a development copy shows the code itself after the password).
+    for user in session.scalars(select(User)):
+        if mfa.required_for(user):
+            session.add(SecondFactor(user_id=user.id, totp_secret=mfa.new_secret()))
     seed_guidance(session, actor="demo")
     session.commit()
     return passwords
@@ -270,9 +277,16 @@ def accounts(session: Session, passwords: dict[str, str]) -> list[dict[str, str]
             where = user.school.name
         else:
             where = "All schools"
-        rows.append(
-            {"role": ROLE_NAMES[user.role], "schools": where, "email": email, "password": password}
-        )
+        row = {
+            "role": ROLE_NAMES[user.role],
+            "schools": where,
+            "email": email,
+            "password": password,
+        }
+        factor = session.get(SecondFactor, user.id)
+        if factor is not None:
+            row["totp_secret"] = factor.totp_secret
+        rows.append(row)
     return rows
 
 
@@ -302,8 +316,25 @@ def seed_command(if_empty: bool) -> None:
     saved.parent.mkdir(parents=True, exist_ok=True)
     saved.write_text(json.dumps(rows, indent=2) + "\n")
     notes = saved.with_suffix(".txt")
-    notes.write_text("Demo staff accounts (sign in at /staff/sign-in):\n" + table + "\n")
+    notes.write_text(
+        "Demo staff accounts (sign in at /staff/sign-in):\n"
+        + table
+        + "\n"
+        + "".join(
+            f"Authenticator key of {row['email']}: {row['totp_secret']}\n"
+            for row in rows
+            if "totp_secret" in row
+        )
+    )
     click.echo(f"Demo data added. Sign in at {current_app.config['BASE_URL']}/staff/sign-in with:")
     click.echo(table)
     click.echo(f"(Passwords were made up just now; they are also in {notes}")
     click.echo(" and on the sign-in page while the development settings are on.)")
+    keys = [row for row in rows if "totp_secret" in row]
+    if keys:
+        click.echo(
+            "Coordinators and officers also give a code after the password: on this "
+            "development copy the code page shows it; or add the key to an authenticator app:"
+        )
+        for row in keys:
+            click.echo(f"  {row['email']}  {row['totp_secret']}")

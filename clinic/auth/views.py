@@ -13,7 +13,7 @@ from ..extensions import client_address, db, limiter, login_manager
 from ..forms import ConfirmForm, form_view, show_rule_error
 from ..models import User, normalise_email, utcnow
 from ..sqlite import READ_METHODS
-from . import service, sessions
+from . import mfa, service, sessions
 from .forms import EmailLinkForm, SetPasswordForm, SignInForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -26,6 +26,9 @@ login_manager.login_message_category = "info"
 # The staff session's random id and the time this copy was last seen (epoch seconds),
 # in Flask's signed session cookie (see clinic/auth/sessions.py).
 SESSION_ID, SEEN = "staff_sid", "staff_seen"
+# The second factor (clinic/auth/mfa_views.py): the step still owed after the password
+# (mfa.CODE or mfa.SET_UP), and when it was passed (epoch seconds).
+MFA_PENDING, MFA_AT = "staff_mfa_pending", "staff_mfa_at"
 
 
 @login_manager.user_loader
@@ -58,7 +61,7 @@ def load_user(user_id: str):
 
 def _forget() -> None:
     """Drop a dead sign-in from the cookie (it signs nobody in either way)."""
-    for key in (SESSION_ID, SEEN, "_user_id", "_fresh", "_id"):
+    for key in (SESSION_ID, SEEN, MFA_PENDING, MFA_AT, "_user_id", "_fresh", "_id"):
         cookie.pop(key, None)
 
 
@@ -70,6 +73,18 @@ def start_session(user: User) -> None:
     login_user(user)
     cookie[SESSION_ID] = token
     cookie[SEEN] = int(utcnow().timestamp())
+
+
+def after_first_factor(user: User, target: str):
+    """The password (or a one-time link) was right: on to ``target``, unless a second
+    factor is owed first; then its page, which goes on to ``target`` once it is given.
+    Until then ``mfa_views.second_factor_gate`` lets this session reach nothing else."""
+    step = mfa.next_step(db.session, user)
+    if step is None:
+        return redirect(target)
+    cookie[MFA_PENDING] = step
+    endpoint = "mfa.code" if step == mfa.CODE else "mfa.set_up"
+    return redirect(url_for(endpoint, next=target))
 
 
 def _typed_email() -> str:
@@ -143,9 +158,12 @@ def sign_in():
         user = service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             start_session(user)
+            response = after_first_factor(
+                user, _safe_next(request.args.get("next")) or home_for(user)
+            )
             db.session.commit()
             current_app.logger.info("staff sign-in user_id=%s", user.id)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            return response
         # One message, the same for a wrong email and a wrong password.
         form.email.errors.append("Enter a correct email address and password")
         current_app.logger.info("failed staff sign-in")
@@ -269,7 +287,8 @@ def sign_in_with_link(token: str):
     if form.validate_on_submit():
         service.sign_in_with_link(db.session, user)
         start_session(user)
+        response = after_first_factor(user, home_for(user))  # a first factor only
         db.session.commit()
         current_app.logger.info("staff sign-in with link user_id=%s", user.id)
-        return redirect(home_for(user))
+        return response
     return render_template("auth/sign_in_with_link.html", form=form, user=user)

@@ -3,12 +3,9 @@ poster.  The booking itself is ``flow_views.py``."""
 
 from __future__ import annotations
 
-from xml.etree import ElementTree
-
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from .. import pagecache
 from ..auth.scope import may_access_school
@@ -16,6 +13,7 @@ from ..extensions import db
 from ..links import external_url
 from ..localtime import local_today
 from ..models import School, utcnow
+from ..qr import qr_svg
 from . import finder
 from .blueprint import STAFF_ROLES, bp
 
@@ -102,18 +100,3 @@ def poster(slug: str):
         listings=listings,
         lengths=(lengths[0], lengths[-1]) if lengths else None,
     )
-
-
-def qr_svg(data: str, label: str) -> Markup:
-    """An inline SVG QR code that scales with its box and is named for screen readers."""
-    import qrcode  # with Pillow, heavy; only the poster needs it
-    import qrcode.image.svg
-
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
-    svg = image.get_image()
-    for size in ("width", "height"):
-        svg.attrib.pop(size, None)
-    svg.set("role", "img")
-    svg.set("aria-label", label)
-    svg.set("class", "app-poster__qr")
-    return Markup(ElementTree.tostring(svg, encoding="unicode"))  # noqa: S704 - our own SVG

@@ -165,6 +165,14 @@ ROUTES: dict[str, Rule] = {
     "auth.sign_out_page": SIGNED_IN,
     "auth.sign_out": SIGNED_IN,
     "schedule.dashboard": SIGNED_IN,
+    # one's own second factor (clinic/auth/mfa_views.py)
+    "mfa.code": SIGNED_IN,
+    "mfa.set_up": SIGNED_IN,
+    "mfa.recovery_codes": SIGNED_IN,
+    "mfa.recovery_codes_text": SIGNED_IN,
+    "mfa.manage": SIGNED_IN,
+    "mfa.new_recovery_codes": SIGNED_IN,
+    "mfa.turn_off": SIGNED_IN,
     # officers (any school) and school staff, not admins
     "booking.staff_confirmation": BOOKING_STAFF,
     # officers, not admins
@@ -222,6 +230,7 @@ ROUTES: dict[str, Rule] = {
     "schools.deactivate_staff": ADMIN_ONLY,
     "schools.reactivate_staff": ADMIN_ONLY,
     "schools.send_staff_link": ADMIN_ONLY,
+    "mfa.reset": ADMIN_ONLY,
     "outbox.failed": ADMIN_ONLY,
     "outbox.retry": ADMIN_ONLY,
     "guidance.index": ADMIN_ONLY,

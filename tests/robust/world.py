@@ -463,6 +463,23 @@ TARGETS = [
     Target("guidance.edit", "admin", lambda w: f"/admin/guidance/{w.link.id}/edit"),
     Target("guidance.delete", "admin", lambda w: f"/admin/guidance/{w.link.id}/delete"),
     Target("guidance.edit_bring", "admin", lambda w: "/admin/guidance/bring/discord"),
+    # the second factor (clinic/auth/mfa_views.py)
+    Target("mfa.code", "officer", lambda w: "/staff/sign-in/code"),
+    Target("mfa.set_up", "officer", lambda w: "/staff/two-factor/set-up"),
+    Target("mfa.recovery_codes", "officer", lambda w: "/staff/two-factor/recovery-codes"),
+    Target(
+        "mfa.new_recovery_codes",
+        "officer",
+        lambda w: "/staff/two-factor/recovery-codes/new",
+        lambda w: "/staff/two-factor",
+    ),
+    Target("mfa.turn_off", "officer", lambda w: "/staff/two-factor/turn-off"),
+    Target(
+        "mfa.reset",
+        "admin",
+        lambda w: f"/staff/two-factor/reset/{w.colleague.id}",
+        lambda w: f"/admin/staff/{w.colleague.id}",
+    ),
     # last: it ends the officer's session
     Target("auth.sign_out", "officer", lambda w: "/staff/sign-out"),
 ]

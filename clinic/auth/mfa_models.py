@@ -1,0 +1,44 @@
+"""The tables a second factor adds: a staff member's authenticator-app secret and their
+single-use recovery codes (see ``clinic/auth/mfa.py``).
+
+The secret is stored as it is: it must be read back to check a code, and no well-kept
+encryption library is among the dependencies (docs/security.md says so, and what guards
+it: the database's own access control and encrypted backups).  Recovery codes are
+stored only as keyed hashes, so a copy of the table signs nobody in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import Model
+from ..models import UTCDateTime, utcnow
+
+
+class SecondFactor(Model):
+    __tablename__ = "staff_second_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Base32, as authenticator apps read it from the QR code.
+    totp_secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The 30-second time-step of the last code accepted: a code is never accepted twice,
+    # nor one older than it (replay within the code's window).
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(Model):
+    __tablename__ = "staff_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # HMAC-SHA256 (hex) of the code with a key derived from SECRET_KEY.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
