@@ -258,6 +258,7 @@ def seed(session: Session, today: date | None = None) -> dict[str, str]:
     for user in session.scalars(select(User)):
         if mfa.required_for(user):
             session.add(SecondFactor(user_id=user.id, totp_secret=mfa.new_secret()))
+            mfa.new_recovery_codes(session, user)  # as a real account has (not shown)
     seed_guidance(session, actor="demo")
     session.commit()
     return passwords

@@ -69,7 +69,9 @@ def second_factor_gate():
         # Their role came to need one while signed in (or the setting changed).
         step = mfa.next_step(db.session, current_user) or mfa.SET_UP
         cookie[MFA_PENDING] = step
-    target = request.full_path if request.method == "GET" else None
+    target = None
+    if request.method == "GET":
+        target = request.full_path if request.query_string else request.path
     return redirect(url_for("mfa.code" if step == mfa.CODE else "mfa.set_up", next=target))
 
 
