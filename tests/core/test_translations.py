@@ -68,6 +68,8 @@ STAFF_TEMPLATES = {
     "email/staff_password_reset.txt",
     "email/staff_sign_in_link.html",
     "email/staff_sign_in_link.txt",
+    "email/staff_mfa_removed.html",
+    "email/staff_mfa_removed.txt",
 }
 
 PARENT_TEMPLATES = sorted(
