@@ -347,3 +347,41 @@ def test_new_recovery_codes_replace_the_old(app, session, required, officer_user
     assert len(fresh) == 10
     assert not mfa.verify_second_factor(session, officer_user, codes[1])
     assert mfa.verify_second_factor(session, officer_user, fresh[0])
+
+
+def test_the_demo_gives_a_newcomer_the_code_beside_the_password(app, session, required):
+    import json
+
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    saved = json.loads(open(app.config["DEMO_ACCOUNTS_FILE"]).read())
+    coordinator = saved[0]
+    assert coordinator["role"] == "Coordinator" and coordinator["totp_secret"] in result.output
+    assert "totp_secret" not in saved[3]  # school staff: not required, none given
+    app.config["SHOW_DEMO_ACCOUNTS"] = True
+    assert coordinator["totp_secret"] in app.test_client().get("/staff/sign-in").text
+    client = app.test_client()
+    page = client.get("/staff/sign-in")
+    owing = client.post(
+        "/staff/sign-in",
+        data={
+            "email": coordinator["email"],
+            "password": coordinator["password"],
+            "csrf_token": csrf_token(page),
+        },
+    )
+    assert owing.location.startswith("/staff/sign-in/code")
+    shown = re.search(r"the code now is <code>(\d{6})</code>", client.get(owing.location).text)
+    assert shown and give_code(client, shown[1]).status_code == 302
+    # Not on a copy that does not show the demo accounts (production never does).
+    app.config["SHOW_DEMO_ACCOUNTS"] = False
+    other = app.test_client()
+    signed = other.post(
+        "/staff/sign-in",
+        data={
+            "email": coordinator["email"],
+            "password": coordinator["password"],
+            "csrf_token": csrf_token(other.get("/staff/sign-in")),
+        },
+    )
+    assert "the code now is" not in other.get(signed.location).text
