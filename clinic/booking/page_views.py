@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import pagecache
+from .. import changes, pagecache
 from ..auth.scope import may_access_school
 from ..extensions import db
 from ..links import external_url
@@ -49,11 +49,19 @@ def _school_or_404(slug: str):
 @bp.get("/schools/<slug>")
 def school_page(slug: str):
     """The school's clinics and places left; drawn once per worker while nothing on it
-    changes (``clinic.pagecache``: the key is read fresh, in one query, on every request)."""
+    changes (``clinic.pagecache``).  Its key is read, in one query, only when the
+    database may have changed since (``clinic.changes``)."""
+    return changes.served(("school", slug), lambda seen: _school_page(slug, seen))
+
+
+def _school_page(slug: str, seen):
     now, today = utcnow(), local_today()
     shown = finder.school_page_key(db.session, slug, now=now, today=today)
     if shown is None:
         abort(404)
+    until = changes.next_midnight(now)
+    if shown.changes_at is not None:
+        until = min(until, shown.changes_at)
 
     def draw() -> str:
         school = db.session.get_one(School, shown.school_id)  # just read; schools are never deleted
@@ -65,7 +73,8 @@ def school_page(slug: str):
             staff_may_book=_staff_may_book(school.id),
         )
 
-    return pagecache.cached_page(lambda: pagecache.key_of("school", shown.values), draw)
+    page = pagecache.cached_page(lambda: pagecache.key_of("school", shown.values), draw)
+    return changes.remember(("school", slug), seen, until, page)
 
 
 def _staff_may_book(school_id: int) -> bool:
