@@ -20,19 +20,82 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import threading
+import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from . import load
 from .attendance import postgres_database
-from .burst import fire, gunicorn
+from .burst import Parent, fire, gunicorn
 from .run import DEFAULT_POSTGRES, SCENARIOS
 from .seed import Sizes, capacity_problems, live_bookings, seed
 
 ROWS = ("school_page", "booking_flow")
+_PLACES = re.compile(r'<td class="govuk-table__cell">\s*(\d+)\s*</td>')
+
+
+@dataclass
+class Round:
+    """One booking through server A, and the school page server B serves next."""
+
+    places_before: int  # places left on B's page before the booking (all slots)
+    queries_before: int  # statements B's request sent: 0 once B's worker kept the page
+    places_after: int  # on B's very next request after A answered the booking
+    queries_after: int  # B read the key again (the notification moved its generation)
+
+    @property
+    def fresh(self) -> bool:
+        return self.places_after == self.places_before - 1
+
+
+def _school_page(server, slug: str) -> tuple[int, int]:
+    """(places left shown, statements sent) for one request of the school page."""
+    with urllib.request.urlopen(f"{server.base_url}/schools/{slug}", timeout=30) as response:
+        body = response.read().decode()
+        queries = int(response.headers.get("X-Bench-Queries", "-1"))
+    return sum(int(n) for n in _PLACES.findall(body)), queries
+
+
+def booking_shows_across_servers(url: str, first, second, slug: str, rounds: int = 4):
+    """Bookings through ``first``, each followed at once by the school page from
+    ``second``: ``Round`` figures for each.  Before each booking, ``second`` is asked
+    until one of its workers serves the page with no statement (its listener is
+    connected and the page kept), so the booking is what moves it."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        slot_ids = (
+            conn.execute(
+                sa.text(
+                    "SELECT slot.id FROM slot JOIN clinic ON clinic.id = slot.clinic_id "
+                    "JOIN school ON school.id = clinic.school_id WHERE school.slug = :slug "
+                    "ORDER BY slot.starts_at"
+                ),
+                {"slug": slug},
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    found = []
+    for number, slot_id in enumerate(slot_ids[:rounds]):
+        deadline = time.monotonic() + 10
+        before, queries_before = _school_page(second, slug)
+        while queries_before and time.monotonic() < deadline:
+            before, queries_before = _school_page(second, slug)
+        parent = Parent(first.base_url, 10_000 + number)
+        parent.reach_check_page(slot_id)
+        status, answered_at, _ = parent.confirm(slot_id)
+        if status != 200 or not answered_at.endswith("/book/confirmation"):
+            raise RuntimeError(f"the booking through server A answered {status}")
+        after, queries_after = _school_page(second, slug)
+        found.append(Round(before, queries_before, after, queries_after))
+    return found
 
 
 class ConnectionWatch:
@@ -100,7 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     with postgres_database(args.postgres) as url:
         seeded = seed(url, Sizes(burst_capacity=args.capacity))
         settings = dict(workers=args.workers, threads=args.threads, worker_class="gthread")
-        with gunicorn(url, **settings) as first, gunicorn(url, **settings) as second:
+        # Server B loads the app before forking its workers (gunicorn's preload_app):
+        # each worker still makes its own listener, after the fork.
+        with (
+            gunicorn(url, **settings) as first,
+            gunicorn(url, **settings, preload=True) as second,
+        ):
+            rounds = booking_shows_across_servers(url, first, second, seeded.small_school_slug)
             for server in (first, second):  # warm: templates, connections
                 for scenario in scenarios:
                     _load(wrk, scenario, seeded, [server], 1)
@@ -125,6 +194,17 @@ def main(argv: list[str] | None = None) -> int:
         f"\nTwo app servers ({args.workers} workers × {args.threads} threads each) on one "
         f"PostgreSQL; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}\n"
     )
+    print("A booking through server A, then server B's very next school page:")
+    for number, r in enumerate(rounds, 1):
+        print(
+            f"  booking {number}: B showed {r.places_before} places left "
+            f"({r.queries_before} statements: kept, listener connected), then "
+            f"{r.places_after} ({r.queries_after} statements: key read after the "
+            f"notification) {'right' if r.fresh else 'STALE'}"
+        )
+    stale = sum(not r.fresh for r in rounds)
+    errors += stale
+    print()
     head = ("scenario", "servers", "req/s", "p99 ms", "errors", "connections")
     print("  {:<14} {:<12} {:>9} {:>9} {:>7} {:>12}".format(*head))
     print("\n".join(lines))
