@@ -49,7 +49,7 @@ class Round:
     places_before: int  # places left on B's page before the booking (all slots)
     queries_before: int  # statements B's request sent: 0 once B's worker kept the page
     places_after: int  # on B's very next request after A answered the booking
-    queries_after: int  # B read the key again (the notification moved its generation)
+    queries_after: int  # B read the key (the notification moved its generation) and redrew
 
     @property
     def fresh(self) -> bool:
@@ -278,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  booking {number}: B showed {r.places_before} places left "
             f"({r.queries_before} statements: kept, listener connected), then "
-            f"{r.places_after} ({r.queries_after} statements: key read after the "
-            f"notification) {'right' if r.fresh else 'STALE'}"
+            f"{r.places_after} ({r.queries_after} statements: the notification made it read "
+            f"the key, and draw the page again) {'right' if r.fresh else 'STALE'}"
         )
     stale = sum(not r.fresh for r in rounds)
     errors += stale
