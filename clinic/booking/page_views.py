@@ -22,8 +22,16 @@ from .blueprint import STAFF_ROLES, bp
 
 @bp.get("/schools")
 def find_school():
+    """Schools matching what was typed.  A results page that found schools is kept, and
+    the search is run again only when the database may have changed or the day has
+    (``clinic.changes``)."""
     query = request.args.get("q", "").strip()[:100]
-    matches = finder.find_schools(db.session, query, today=local_today())
+    return changes.served(("finder", query), lambda seen: _find_school(query, seen))
+
+
+def _find_school(query: str, seen):
+    now = utcnow()
+    matches = finder.find_schools(db.session, query, today=local_today(now))
 
     def draw() -> str:
         return render_template("booking/find_school.html", query=query, matches=matches)
@@ -36,7 +44,8 @@ def find_school():
     )
     # Kept only when schools match, so the words kept are part of public school names,
     # towns or postcodes; the key holds everything the page shows.
-    return pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
+    page = pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
+    return changes.remember(("finder", query), seen, changes.next_midnight(now), page)
 
 
 def _school_or_404(slug: str):

@@ -169,3 +169,16 @@ def test_a_new_process_makes_its_own_signal(app, monkeypatch):
     child.stop()
     changes._INHERITED.remove(parent)
     parent.stop()  # this test's "parent" is this process: stop it here
+
+
+def test_the_finder_runs_its_search_only_after_a_change(app, client, school, clinic):
+    assert changes.signal(app).wait_connected(10)
+    name = school.name
+    word = name.split()[0]
+    assert name in client.get(f"/schools?q={word}").text
+    with sql_sent() as sent:
+        assert name in client.get(f"/schools?q={word}").text
+    assert sent == []
+
+    _write_elsewhere(app, "UPDATE school SET name = :name", name=f"{word} Renamed Academy")
+    assert f"{word} Renamed Academy" in client.get(f"/schools?q={word}").text
