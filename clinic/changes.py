@@ -129,8 +129,11 @@ class SQLiteSignal:
 
     def token(self) -> Hashable | None:
         commits = _commits.value
-        with self._lock:
-            (version,) = self._conn.execute("PRAGMA data_version").fetchone()
+        try:
+            with self._lock:
+                (version,) = self._conn.execute("PRAGMA data_version").fetchone()
+        except sqlite3.Error:  # the file is unreadable: read the key (and meet the error)
+            return None
         return commits, version
 
     def wait_connected(self, timeout: float) -> bool:
