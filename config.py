@@ -45,6 +45,11 @@ class Config:
     # create_engine's keyword arguments (ProductionConfig adds pool sizes: numbers, not flags).
     # hide_parameters: a database error never carries the values (names, emails) into a log.
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
+    # Public pages read their key only when the database says something changed
+    # (clinic/changes.py).  The listener needs a direct (session) connection to
+    # PostgreSQL: behind pgbouncer in transaction mode, give PostgreSQL's own address here.
+    CHANGE_SIGNAL = _bool("CHANGE_SIGNAL", True)
+    CHANGE_SIGNAL_DATABASE_URL = os.environ.get("CHANGE_SIGNAL_DATABASE_URL") or None
     CLINIC_TIMEZONE = os.environ.get("CLINIC_TIMEZONE", "Europe/London")
     # Where links in emails point; no request is around when the outbox worker runs.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")

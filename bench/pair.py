@@ -20,19 +20,84 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import threading
+import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from clinic.changes import CHANNEL
+
 from . import load
 from .attendance import postgres_database
-from .burst import fire, gunicorn
+from .burst import Parent, fire, gunicorn
 from .run import DEFAULT_POSTGRES, SCENARIOS
 from .seed import Sizes, capacity_problems, live_bookings, seed
 
 ROWS = ("school_page", "booking_flow")
+_PLACES = re.compile(r'<td class="govuk-table__cell">\s*(\d+)\s*</td>')
+
+
+@dataclass
+class Round:
+    """One booking through server A, and the school page server B serves next."""
+
+    places_before: int  # places left on B's page before the booking (all slots)
+    queries_before: int  # statements B's request sent: 0 once B's worker kept the page
+    places_after: int  # on B's very next request after A answered the booking
+    queries_after: int  # B read the key (the notification moved its generation) and redrew
+
+    @property
+    def fresh(self) -> bool:
+        return self.places_after == self.places_before - 1
+
+
+def _school_page(server, slug: str) -> tuple[int, int]:
+    """(places left shown, statements sent) for one request of the school page."""
+    with urllib.request.urlopen(f"{server.base_url}/schools/{slug}", timeout=30) as response:
+        body = response.read().decode()
+        queries = int(response.headers.get("X-Bench-Queries", "-1"))
+    return sum(int(n) for n in _PLACES.findall(body)), queries
+
+
+def booking_shows_across_servers(url: str, first, second, slug: str, rounds: int = 4):
+    """Bookings through ``first``, each followed at once by the school page from
+    ``second``: ``Round`` figures for each.  Before each booking, ``second`` is asked
+    until one of its workers serves the page with no statement (its listener is
+    connected and the page kept), so the booking is what moves it."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        slot_ids = (
+            conn.execute(
+                sa.text(
+                    "SELECT slot.id FROM slot JOIN clinic ON clinic.id = slot.clinic_id "
+                    "JOIN school ON school.id = clinic.school_id WHERE school.slug = :slug "
+                    "ORDER BY slot.starts_at"
+                ),
+                {"slug": slug},
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    found = []
+    for number, slot_id in enumerate(slot_ids[:rounds]):
+        deadline = time.monotonic() + 10
+        before, queries_before = _school_page(second, slug)
+        while queries_before and time.monotonic() < deadline:
+            before, queries_before = _school_page(second, slug)
+        parent = Parent(first.base_url, 10_000 + number)
+        parent.reach_check_page(slot_id)
+        status, answered_at, _ = parent.confirm(slot_id)
+        if status != 200 or not answered_at.endswith("/book/confirmation"):
+            raise RuntimeError(f"the booking through server A answered {status}")
+        after, queries_after = _school_page(second, slug)
+        found.append(Round(before, queries_before, after, queries_after))
+    return found
 
 
 class ConnectionWatch:
@@ -84,6 +149,82 @@ def _load(wrk, scenario, seeded, servers, seconds) -> tuple[float, float, int]:
     return sum(r.rate for r in runs), max(r.p99 for r in runs), sum(r.errors for r in runs)
 
 
+@dataclass
+class SignalCost:
+    """What the change signal costs PostgreSQL per commit, and how soon a listener hears."""
+
+    commits: int
+    bare_us: float  # one small UPDATE committed (not flushed to disk), the trigger disabled
+    trigger_us: float  # the same with the trigger, nobody listening
+    listened_us: float  # the same with the trigger and ``listeners`` listening
+    listeners: int
+    heard_p50_us: float  # from the commit returning to a listener's socket being readable
+    heard_p99_us: float
+
+
+def signal_cost(url: str, commits: int = 2000, listeners: int = 4) -> SignalCost:
+    """Commit ``commits`` one-row UPDATEs of a slot (what a booking does to the tables a
+    page shows) three ways, and time how long a notification takes to reach a listener."""
+    import select
+
+    import psycopg
+
+    conninfo = sa.make_url(url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        slot_id = conn.execute("SELECT min(id) FROM slot").fetchone()[0]
+        update = "UPDATE slot SET booked = booked WHERE id = %s"
+
+        def per_commit() -> float:
+            start = time.perf_counter()
+            for _ in range(commits):
+                conn.execute(update, (slot_id,))
+            return (time.perf_counter() - start) / commits * 1e6
+
+        # The flush to disk dominates a commit and varies with the machine's load: without
+        # it, what is left is the statement's CPU and the trigger's.  Best of three each.
+        conn.execute("SET synchronous_commit = off")
+        bare, with_trigger = [], []
+        for _ in range(3):
+            conn.execute("ALTER TABLE slot DISABLE TRIGGER clinic_change")
+            try:
+                bare.append(per_commit())
+            finally:
+                conn.execute("ALTER TABLE slot ENABLE TRIGGER clinic_change")
+            with_trigger.append(per_commit())
+        ears = [psycopg.connect(conninfo, autocommit=True) for _ in range(listeners)]
+        try:
+            for ear in ears:
+                ear.execute(f"LISTEN {CHANNEL}")
+            listened = min(per_commit() for _ in range(3))
+            for ear in ears:  # drop what piled up
+                ear.execute("SELECT 1")
+                list(ear.notifies(timeout=0.1, stop_after=commits))
+            heard = []
+            poller = select.poll()
+            poller.register(ears[0].pgconn.socket, select.POLLIN)
+            for _ in range(200):
+                conn.execute(update, (slot_id,))
+                done = time.perf_counter()
+                poller.poll(1000)
+                heard.append((time.perf_counter() - done) * 1e6)
+                ears[0].pgconn.consume_input()
+                while ears[0].pgconn.notifies() is not None:
+                    pass
+        finally:
+            for ear in ears:
+                ear.close()
+    heard.sort()
+    return SignalCost(
+        commits,
+        min(bare),
+        min(with_trigger),
+        listened,
+        listeners,
+        heard[len(heard) // 2],
+        heard[-3],
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES))
@@ -100,7 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     with postgres_database(args.postgres) as url:
         seeded = seed(url, Sizes(burst_capacity=args.capacity))
         settings = dict(workers=args.workers, threads=args.threads, worker_class="gthread")
-        with gunicorn(url, **settings) as first, gunicorn(url, **settings) as second:
+        # Server B loads the app before forking its workers (gunicorn's preload_app):
+        # each worker still makes its own listener, after the fork.
+        with (
+            gunicorn(url, **settings) as first,
+            gunicorn(url, **settings, preload=True) as second,
+        ):
+            rounds = booking_shows_across_servers(url, first, second, seeded.small_school_slug)
             for server in (first, second):  # warm: templates, connections
                 for scenario in scenarios:
                     _load(wrk, scenario, seeded, [server], 1)
@@ -119,12 +266,24 @@ def main(argv: list[str] | None = None) -> int:
                 )
         booked = live_bookings(url, seeded.burst_slot_id)
         problems = capacity_problems(url)
+        cost = signal_cost(url)
     exact = figures.successes == booked == min(args.capacity, args.parents)
     errors += figures.errors + figures.other + (0 if exact else 1)
     print(
         f"\nTwo app servers ({args.workers} workers × {args.threads} threads each) on one "
         f"PostgreSQL; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}\n"
     )
+    print("A booking through server A, then server B's very next school page:")
+    for number, r in enumerate(rounds, 1):
+        print(
+            f"  booking {number}: B showed {r.places_before} places left "
+            f"({r.queries_before} statements: kept, listener connected), then "
+            f"{r.places_after} ({r.queries_after} statements: the notification made it read "
+            f"the key, and draw the page again) {'right' if r.fresh else 'STALE'}"
+        )
+    stale = sum(not r.fresh for r in rounds)
+    errors += stale
+    print()
     head = ("scenario", "servers", "req/s", "p99 ms", "errors", "connections")
     print("  {:<14} {:<12} {:>9} {:>9} {:>7} {:>12}".format(*head))
     print("\n".join(lines))
@@ -133,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{booked} booked{'' if exact else ' (WRONG)'}, {figures.refusals} told full, "
         f"{figures.errors + figures.other} errors, p50 {figures.percentile(50) * 1000:.0f} ms, "
         f"p99 {figures.percentile(99) * 1000:.0f} ms; at most {watch.most} connections"
+    )
+    print(
+        f"\nThe change signal's cost to PostgreSQL, {cost.commits} one-row UPDATE commits "
+        "(synchronous_commit off, so the flush to disk does not hide it): "
+        f"{cost.bare_us:.0f} µs each without the trigger, {cost.trigger_us:.0f} µs with it "
+        f"and nobody listening, {cost.listened_us:.0f} µs with {cost.listeners} listeners; "
+        f"a listener's socket is readable {cost.heard_p50_us:.0f} µs after the commit "
+        f"returns (p50; p99 {cost.heard_p99_us:.0f} µs)."
     )
     if problems:
         print("OVERBOOKED: " + "; ".join(problems))

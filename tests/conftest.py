@@ -23,7 +23,7 @@ from aiosmtpd.smtp import Envelope
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from clinic import create_app
+from clinic import changes, create_app
 from clinic.extensions import db
 
 os.environ["CLINIC_CONFIG"] = "test"
@@ -207,6 +207,7 @@ def app(database_url, smtp, tmp_path):
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
+        changes.stop(app)  # the change listener's thread and connection, if one started
         db.session.remove()
         db.engine.dispose()
 

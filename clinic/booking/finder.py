@@ -146,6 +146,9 @@ class SchoolPageKey:
 
     school_id: int
     values: tuple  # the school's row, and everything its page shows, as plain values
+    # The first time still to come whose passing changes the page (a slot starting, a
+    # booking window opening or closing); None: none listed (``clinic.changes``).
+    changes_at: datetime | None = None
 
 
 def _quoted(text: str):
@@ -192,8 +195,31 @@ def _school_page_statement(dialect: str):
         .correlate(School)
         .scalar_subquery()
     )
-    return select(*School.__table__.columns, listing.label("listing")).where(
-        School.slug == bindparam("slug")
+    return select(
+        *School.__table__.columns,
+        listing.label("listing"),
+        *(_next_after_now(column, now, today) for column in _TIMES_SHOWN),
+    ).where(School.slug == bindparam("slug"))
+
+
+# The times whose passing changes what the school page shows (``slot_state``).
+_TIMES_SHOWN = (Slot.starts_at, Clinic.booking_opens_at, Clinic.booking_closes_at)
+
+
+def _next_after_now(column, now, today):
+    """The first of the school's listed ``column`` times still to come (None: none)."""
+    return (
+        select(func.min(column))
+        .select_from(Clinic)
+        .outerjoin(Slot, Slot.clinic_id == Clinic.id)
+        .where(
+            Clinic.school_id == School.id,
+            Clinic.status == "published",
+            Clinic.date >= today,
+            column > now,
+        )
+        .correlate(School)
+        .scalar_subquery()
     )
 
 
@@ -218,7 +244,9 @@ def school_page_key(
     ).one_or_none()
     if row is None:
         return None
-    return SchoolPageKey(row.id, (today, tuple(row)))
+    *values, starts, opens, closes = row
+    changes_at = min((t for t in (starts, opens, closes) if t is not None), default=None)
+    return SchoolPageKey(row.id, (today, tuple(values)), changes_at)
 
 
 def school_by_slug(session: Session, slug: str) -> School | None:

@@ -7,7 +7,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import pagecache
+from .. import changes, pagecache
 from ..auth.scope import may_access_school
 from ..extensions import db
 from ..links import external_url
@@ -20,8 +20,16 @@ from .blueprint import STAFF_ROLES, bp
 
 @bp.get("/schools")
 def find_school():
+    """Schools matching what was typed.  A results page that found schools is kept, and
+    the search is run again only when the database may have changed or the day has
+    (``clinic.changes``)."""
     query = request.args.get("q", "").strip()[:100]
-    matches = finder.find_schools(db.session, query, today=local_today())
+    return changes.served(("finder", query), lambda seen: _find_school(query, seen))
+
+
+def _find_school(query: str, seen):
+    now = utcnow()
+    matches = finder.find_schools(db.session, query, today=local_today(now))
 
     def draw() -> str:
         return render_template("booking/find_school.html", query=query, matches=matches)
@@ -34,7 +42,8 @@ def find_school():
     )
     # Kept only when schools match, so the words kept are part of public school names,
     # towns or postcodes; the key holds everything the page shows.
-    return pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
+    page = pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
+    return changes.remember(("finder", query), seen, changes.next_midnight(now), page)
 
 
 def _school_or_404(slug: str):
@@ -47,11 +56,19 @@ def _school_or_404(slug: str):
 @bp.get("/schools/<slug>")
 def school_page(slug: str):
     """The school's clinics and places left; drawn once per worker while nothing on it
-    changes (``clinic.pagecache``: the key is read fresh, in one query, on every request)."""
+    changes (``clinic.pagecache``).  Its key is read, in one query, only when the
+    database may have changed since (``clinic.changes``)."""
+    return changes.served(("school", slug), lambda seen: _school_page(slug, seen))
+
+
+def _school_page(slug: str, seen):
     now, today = utcnow(), local_today()
     shown = finder.school_page_key(db.session, slug, now=now, today=today)
     if shown is None:
         abort(404)
+    until = changes.next_midnight(now)
+    if shown.changes_at is not None:
+        until = min(until, shown.changes_at)
 
     def draw() -> str:
         school = db.session.get_one(School, shown.school_id)  # just read; schools are never deleted
@@ -63,7 +80,8 @@ def school_page(slug: str):
             staff_may_book=_staff_may_book(school.id),
         )
 
-    return pagecache.cached_page(lambda: pagecache.key_of("school", shown.values), draw)
+    page = pagecache.cached_page(lambda: pagecache.key_of("school", shown.values), draw)
+    return changes.remember(("school", slug), seen, until, page)
 
 
 def _staff_may_book(school_id: int) -> bool:
