@@ -195,6 +195,7 @@ class Config:
     # (a command this release lacks is skipped; attendance lists skip weekends).
     CRON_JOBS = {
         "reminders send": 1,
+        "reminders still-coming": 1,
         "waitlist expire-offers": 1,
         "attendance send-lists": 73,
         "followup send": 3,
