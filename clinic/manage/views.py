@@ -195,9 +195,9 @@ def cancel(token: str):
 @bp.route("/<token>/still-coming", methods=["GET", "POST"])
 @form_view
 def still_coming(token: str):
-    """ "Are you still coming?" (the link in the email a few days before): "Yes" notes it
-    and thanks them; "We can't come" is the usual cancellation.  Either can be pressed
-    again, and a "Yes" can later become "We can't come"."""
+    """The page the "Are you still coming?" email links to: "Yes" notes it and thanks
+    them; "We can't come" is the usual cancellation.  Either can be pressed again, and a
+    "Yes" can later become "We can't come"."""
     booking = _booking_for(token)
     if booking is None:
         return link_not_found()
@@ -205,11 +205,8 @@ def still_coming(token: str):
         return details_erased()
     now = utcnow()
     locked = manage.lock_reason(booking, now)
-    if locked:
-        # Cancelled, clinic cancelled or over: the booking page says so.
-        if request.method == "POST":
-            return _refuse(booking, token, manage.BookingLocked(locked))
-        return redirect(url_for(".show", token=token))
+    if locked:  # cancelled, clinic cancelled or over: the booking page says so
+        return _locked(booking, token, locked)
     form = StillComingForm()
     if form.validate_on_submit() and (form.coming.data or form.cannot_come.data):
         try:
