@@ -143,6 +143,10 @@ class Config:
     WAITLIST_QUIET_HOURS = os.environ.get("WAITLIST_QUIET_HOURS", "22:00-07:00")
     # Reminders go to bookings whose slot starts between these many hours from now.
     REMINDER_WINDOW_HOURS = (24, 48)
+    # "Still coming?": this many days before the clinic every family with a booking is
+    # asked (email) whether they are still coming (`flask reminders still-coming`; README
+    # "Still coming?"). 0 or empty: nobody is asked.
+    CONFIRM_ATTENDANCE_DAYS = int(os.environ.get("CONFIRM_ATTENDANCE_DAYS", "3").strip() or "0")
     # Local time the attendance list goes to the school on the working day before.
     ATTENDANCE_LIST_SEND_AT = os.environ.get("ATTENDANCE_LIST_SEND_AT", "09:00")
 
@@ -206,6 +210,7 @@ class Config:
     # (a command this release lacks is skipped; attendance lists skip weekends).
     CRON_JOBS = {
         "reminders send": 1,
+        "reminders still-coming": 1,
         "waitlist expire-offers": 1,
         "attendance send-lists": 73,
         "followup send": 3,

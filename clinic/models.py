@@ -354,6 +354,11 @@ class Booking(Household, Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Still coming?" (clinic/booking/still_coming.py): when the family was asked, and
+    # their answer ("yes", or "no": they gave their place back) and when they gave it.
+    still_coming_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    still_coming_answer: Mapped[str | None] = mapped_column(String(3))
+    still_coming_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When (and by whom) the officer marked the household's interpreter arranged.
     interpreter_arranged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     interpreter_arranged_by_id: Mapped[int | None] = mapped_column(
@@ -366,6 +371,10 @@ class Booking(Household, Model):
 
     __table_args__ = (
         CheckConstraint(_in("status", BOOKING_STATUSES), name="status_known"),
+        CheckConstraint(
+            "still_coming_answer IS NULL OR still_coming_answer IN ('yes', 'no')",
+            name="still_coming_answer_known",
+        ),
         # Rule 2: one household, one live booking per clinic.
         Index(
             "uq_booking_live_household",

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, joinedload
 
+from ..booking import still_coming
 from ..booking.choices import TOPIC_LABELS, interpreter_label
 from ..errors import RuleError
 from ..filters import format_date, format_time
@@ -117,6 +118,8 @@ def _bookings_query(clinic_id: int):
             Booking.interpreter_other,
             Booking.status,
             Booking.checked_in_at,
+            Booking.still_coming_asked_at,
+            Booking.still_coming_answer,
             marker.c.name.label("marked_by"),
         )
         .outerjoin(marker, marker.c.id == Booking.checked_in_by_id)
@@ -131,6 +134,7 @@ def sheet_row(session: Session, clinic: Clinic, booking_id: int) -> sheets.Sheet
 
 
 def _row(booking) -> sheets.SheetRow:
+    answer = still_coming.answer_state(booking)
     return sheets.SheetRow(
         booking_id=booking.id,
         reference=booking.reference,
@@ -142,6 +146,10 @@ def _row(booking) -> sheets.SheetRow:
         status=booking.status,
         marked_by=booking.marked_by or "",
         marked_at=format_time(booking.checked_in_at) if booking.checked_in_at else "",
+        still_coming="" if answer == still_coming.NOT_ASKED else answer,
+        still_coming_label=(
+            "" if answer == still_coming.NOT_ASKED else still_coming.ANSWER_LABELS[answer]
+        ),
     )
 
 

@@ -31,6 +31,7 @@ CSV_HEADER = (
     "Access needs",
     "Status",
     "Booking reference",
+    "Still coming?",
 )
 # Spare rows per slot on the printed sheet, for people who come without booking.
 BLANK_ROWS_PER_SLOT = 3
@@ -50,6 +51,10 @@ class SheetRow:
     status: str
     marked_by: str = ""
     marked_at: str = ""
+    # The answer to "Still coming?" (clinic.booking.still_coming): its state and words, or
+    # "" when the family was not asked.  Not on paper, so not in the PDF's digest.
+    still_coming: str = field(default="", repr=False)
+    still_coming_label: str = field(default="", repr=False)
 
     @property
     def status_label(self) -> str:
@@ -148,6 +153,7 @@ def build_csv(sheet: Sheet) -> bytes:
                 row.access_needs,
                 row.status_label,
                 row.reference,
+                row.still_coming_label,
             )
             writer.writerow([spreadsheet_cell(cell) for cell in cells])
     return out.getvalue().encode("utf-8-sig")

@@ -54,6 +54,12 @@ class Row:
     walk_ins: int = 0
     feedback: int = 0
     useful_total: int = 0
+    # "Still coming?": attendance marked for families who said yes, and for those asked
+    # who did not answer (families who gave their place back were cancelled).
+    said_yes_attended: int = 0
+    said_yes_no_shows: int = 0
+    no_answer_attended: int = 0
+    no_answer_no_shows: int = 0
     topics: Counter = field(default_factory=Counter)  # households per topic asked about
 
     @property
@@ -67,6 +73,18 @@ class Row:
         when none was marked: a clinic nobody checked in says nothing about no-shows)."""
         marked = self.attended + self.no_shows
         return self.no_shows / marked if marked else None
+
+    @property
+    def no_show_rate_said_yes(self) -> float | None:
+        """The no-show rate of families who answered "Yes, we're coming" (of those marked)."""
+        marked = self.said_yes_attended + self.said_yes_no_shows
+        return self.said_yes_no_shows / marked if marked else None
+
+    @property
+    def no_show_rate_no_answer(self) -> float | None:
+        """The no-show rate of families asked "Still coming?" who did not answer."""
+        marked = self.no_answer_attended + self.no_answer_no_shows
+        return self.no_answer_no_shows / marked if marked else None
 
     @property
     def mean_useful(self) -> float | None:
@@ -95,6 +113,10 @@ _COUNTS = (
     "walk_ins",
     "feedback",
     "useful_total",
+    "said_yes_attended",
+    "said_yes_no_shows",
+    "no_answer_attended",
+    "no_answer_no_shows",
 )
 
 
@@ -238,10 +260,26 @@ def figures(
         _count_when(Booking.status == "no_show"),
         _count_when(Booking.status == "cancelled"),
     ]
+    said_yes = Booking.still_coming_answer == "yes"
+    no_answer = Booking.still_coming_asked_at.is_not(None) & Booking.still_coming_answer.is_(None)
+    for answered in (said_yes, no_answer):
+        booking_columns += [
+            _count_when(answered & (Booking.status == "attended")),
+            _count_when(answered & (Booking.status == "no_show")),
+        ]
     on_booking = [(Booking, Booking.clinic_id == Clinic.id)]
     for key, values in _grouped(session, booking_columns, where, on_booking):
         row = rows[key]
-        row.booked, row.attended, row.no_shows, row.cancellations = (int(v) for v in values)
+        (
+            row.booked,
+            row.attended,
+            row.no_shows,
+            row.cancellations,
+            row.said_yes_attended,
+            row.said_yes_no_shows,
+            row.no_answer_attended,
+            row.no_answer_no_shows,
+        ) = (int(v) for v in values)
 
     on_walk_in = [(WalkIn, WalkIn.clinic_id == Clinic.id)]
     for key, (count,) in _grouped(session, [func.count(WalkIn.id)], where, on_walk_in):
@@ -315,6 +353,10 @@ def _number(value: float | None, places: int) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
+def _percent(rate: float | None) -> str:
+    return _number(rate * 100 if rate is not None else None, 1)
+
+
 CSV_HEADER = [
     "School",
     "URN",
@@ -330,6 +372,8 @@ CSV_HEADER = [
     "Walk-ins",
     "Feedback answers",
     "Average usefulness (1 to 5)",
+    "No-show rate, said they were coming (%)",
+    "No-show rate, did not answer (%)",
 ] + [f"Asked about: {label}" for _, label in TOPICS]
 
 
@@ -355,6 +399,8 @@ def figures_csv(result: Figures) -> bytes:
             row.walk_ins,
             row.feedback,
             _number(row.mean_useful, 2),
+            _percent(row.no_show_rate_said_yes),
+            _percent(row.no_show_rate_no_answer),
         ] + [row.topics.get(value, 0) for value, _ in TOPICS]
         writer.writerow([spreadsheet_cell(cell) for cell in line])
     return out.getvalue().encode("utf-8-sig")

@@ -50,3 +50,12 @@ def slot_label(slot) -> str:
         end=format_time(slot.ends_at),
         left=left,
     )
+
+
+class StillComingForm(Form):
+    """ "Are you still coming?": two buttons, each a POST with the form's CSRF token."""
+
+    coming = SubmitField(_l("Yes, we're coming"), widget=GovSubmitInput())
+    cannot_come = SubmitField(
+        _l("We can't come — give our place to another family"), widget=GovSubmitInput()
+    )

@@ -156,6 +156,47 @@ def cancel_booking(
     waitlist.place_freed(session, booking.clinic_id, now=now)
 
 
+def say_still_coming(session: Session, booking: Booking, *, now: datetime | None = None) -> None:
+    """The family answered "Yes, we're coming" (``booking.still_coming``): note it and
+    when.  Saying it again only moves the time.
+
+    Raises ``BookingLocked`` when the booking can no longer be changed (cancelled, also by
+    another request a moment ago, or its time has come)."""
+    now = now or utcnow()
+    _check_changeable(booking, now)
+    answered = session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status == "confirmed")
+        .values(still_coming_answer="yes", still_coming_answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if changed(answered) != 1:
+        raise BookingLocked(CANCELLED)
+    session.refresh(booking)
+    audit.record(
+        session,
+        "parent",
+        "booking.still_coming",
+        booking,
+        school_id=booking.clinic.school_id,
+        reference=booking.reference,
+    )
+
+
+def give_place_back(session: Session, booking: Booking, *, now: datetime | None = None) -> None:
+    """The family answered "We can't come": the parent's own cancellation (CANCEL invite,
+    place given back, waiting list offered), with the answer noted for the officer."""
+    now = now or utcnow()
+    cancel_booking(session, booking, actor="parent", now=now)
+    session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id)
+        .values(still_coming_answer="no", still_coming_answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(booking)
+
+
 def cancel_for_clinic(
     session: Session,
     booking: Booking,

@@ -27,7 +27,7 @@ from ..links import (
 from ..models import ROLES, Booking, utcnow
 from ..notices import add_to_calendar, booking_ics
 from . import service as manage
-from .forms import MoveForm, StaffCancelForm
+from .forms import MoveForm, StaffCancelForm, StillComingForm
 
 bp = Blueprint("manage", __name__, url_prefix="/booking")
 bp.after_request(keep_private)
@@ -184,6 +184,51 @@ def cancel(token: str):
         return redirect(url_for(".show", token=token))
     return render_template(
         "manage/cancel.html",
+        form=form,
+        booking=booking,
+        clinic=booking.clinic,
+        slot=booking.slot,
+        token=token,
+    )
+
+
+@bp.route("/<token>/still-coming", methods=["GET", "POST"])
+@form_view
+def still_coming(token: str):
+    """The page the "Are you still coming?" email links to: "Yes" notes it and thanks
+    them; "We can't come" is the usual cancellation.  Either can be pressed again, and a
+    "Yes" can later become "We can't come"."""
+    booking = _booking_for(token)
+    if booking is None:
+        return link_not_found()
+    if booking.anonymised_at is not None:
+        return details_erased()
+    now = utcnow()
+    locked = manage.lock_reason(booking, now)
+    if locked:  # cancelled, clinic cancelled or over: the booking page says so
+        return _locked(booking, token, locked)
+    form = StillComingForm()
+    if form.validate_on_submit() and (form.coming.data or form.cannot_come.data):
+        try:
+            if form.cannot_come.data:
+                manage.give_place_back(db.session, booking, now=now)
+            else:
+                manage.say_still_coming(db.session, booking, now=now)
+        except manage.ChangeRefused as error:
+            return _refuse(booking, token, error)
+        db.session.commit()
+        if form.cannot_come.data:
+            flash(
+                _(
+                    "Thank you for letting us know. Your booking is cancelled and your "
+                    "place will be offered to another family. We have emailed you to confirm."
+                ),
+                "success",
+            )
+            return redirect(url_for(".show", token=token))
+        return redirect(url_for(".still_coming", token=token))
+    return render_template(
+        "manage/still_coming.html",
         form=form,
         booking=booking,
         clinic=booking.clinic,

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..auth.access import current_staff, roles_required
-from ..booking import interpreters
+from ..booking import interpreters, still_coming
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, record_id
 from ..localtime import local_today
@@ -63,6 +63,12 @@ def show_clinic(clinic_id: int):
         button=VersionForm(version=clinic.version),
         interpreter_bookings=_interpreter_bookings(clinic.id),
         interpreter_form=ConfirmForm(),
+        still_coming=[
+            (booking, still_coming.answer_state(booking))
+            for booking in still_coming.asked_bookings(db.session, clinic.id)
+        ],
+        answer_labels=still_coming.ANSWER_LABELS,
+        answer_tags=still_coming.ANSWER_TAGS,
     )
 
 

@@ -56,6 +56,7 @@ def test_the_csv_has_one_row_per_booking_and_opens_in_excel(officer_client, clin
         "Access needs": "Wheelchair user",
         "Status": "Booked",
         "Booking reference": "ABC1234",
+        "Still coming?": "",  # not asked (tests/manage/test_still_coming.py)
     }
     assert rows[0]["Status"] == "Attended"
     assert rows[2]["Status"] == "Cancelled"

@@ -151,6 +151,7 @@ ROUTES: dict[str, Rule] = {
     "manage.show": link("manage"),
     "manage.cancel": link("manage"),
     "manage.move": link("manage"),
+    "manage.still_coming": link("manage"),
     "manage.invite": link("manage"),
     "waitlist.offer": link("waitlist"),
     "waitlist.leave": link("waitlist"),

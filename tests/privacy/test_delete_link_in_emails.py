@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from clinic.booking import reminders
+from clinic.booking import reminders, still_coming
 from clinic.booking.service import book_place, tell_already_booked
 from clinic.followup import service as followup
 from clinic.manage import service as manage
@@ -57,6 +57,8 @@ def every_parent_email(session, make, school, officer) -> None:
     manage.move_booking(session, ann, third.id, actor="parent")  # booking_moved
     session.commit()
     assert reminders.send_reminder(session, ann.id, now=utcnow())  # booking_reminder
+    session.commit()
+    assert still_coming.ask(session, ann.id, now=utcnow())  # still_coming
     session.commit()
     ben = make.booking(first, email="ben@example.net")
     make.booking(second, email="cat@example.net")

@@ -318,6 +318,7 @@ TARGETS = [
     ),
     Target("manage.move", "parent", lambda w: w.manage + "/move", public=True),
     Target("manage.cancel", "parent", lambda w: w.manage + "/cancel", public=True),
+    Target("manage.still_coming", "parent", lambda w: w.manage + "/still-coming", public=True),
     Target("waitlist.offer", "parent", lambda w: w.offer, public=True),
     Target(
         "waitlist.leave", "parent", lambda w: w.offer + "/leave", lambda w: w.offer, public=True
