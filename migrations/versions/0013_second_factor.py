@@ -1,7 +1,7 @@
 """staff_second_factor and staff_recovery_code: a second factor for staff (issue 20)
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-07 12:00:00.000000
 
 The authenticator-app secret of each staff member who set one up, the time-step of the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
