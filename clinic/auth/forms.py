@@ -52,3 +52,12 @@ class EmailLinkForm(Form):
         validators=[DataRequired("Enter your email address"), Length(max=254)],
     )
     submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class ConfirmPasswordForm(Form):
+    """ "Confirm your password" before a sensitive action (clinic.auth.reauth)."""
+
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
