@@ -277,6 +277,14 @@ class ProductionConfig(Config):
             )
         if memory_rate_limits(app.config) and not app.config.get("RATELIMIT_ALLOW_MEMORY"):
             raise RuntimeError(f"{MEMORY_RATE_LIMITS}. To start, {MEMORY_RATE_LIMITS_FIX}.")
+        name = app.config.get("SESSION_COOKIE_NAME", "")
+        if name.startswith("__Host-") and (
+            app.config.get("SESSION_COOKIE_DOMAIN") or app.config.get("SESSION_COOKIE_PATH") != "/"
+        ):
+            raise RuntimeError(
+                "A __Host- session cookie must have no Domain and Path=/: browsers refuse it "
+                "otherwise, and nobody could sign in. Unset SESSION_COOKIE_DOMAIN."
+            )
 
 
 CONFIGS = {
