@@ -143,3 +143,14 @@ def test_wrong_passwords_are_throttled_and_sign_the_session_out(
 def test_the_confirm_page_is_for_signed_in_staff_only(client):
     response = client.get(CONFIRM)
     assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
+
+
+def test_sign_in_never_sends_to_another_site_either(app, officer_user):
+    client = app.test_client()
+    page = client.get("/staff/sign-in")
+    evil = quote("/\\evil.example", safe="")
+    done = client.post(
+        f"/staff/sign-in?next={evil}",
+        data={"email": officer_user.email, "password": PASSWORD, "csrf_token": csrf_token(page)},
+    )
+    assert done.status_code == 302 and "evil" not in done.headers["Location"]
