@@ -168,6 +168,12 @@ class Config:
     STAFF_SESSION_TOUCH_SECONDS = 60
     # A user's session rows older than this are deleted when they next sign in.
     STAFF_SESSION_KEEP_DAYS = int(os.environ.get("STAFF_SESSION_KEEP_DAYS", "30"))
+    # Before a sensitive action (staff and roles, a subject-access export or an erasure,
+    # turning off a second factor), the password is asked again when it was last typed
+    # more than this long ago (clinic/auth/reauth.py; OWASP ASVS 3.7.1).
+    REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", "15"))
+    # Wrong passwords on the "Confirm your password" page, per account (like sign-in's).
+    REAUTH_LIMIT_PER_ACCOUNT = os.environ.get("REAUTH_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
 
     # --- languages (clinic/i18n.py; README "Languages") ---
     # The languages parents may choose, English first, comma-separated codes of catalogues
@@ -274,6 +280,11 @@ class ProductionConfig(Config):
     SHOW_DEMO_ACCOUNTS = False
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = True
+    # "__Host-": browsers take it only over HTTPS, for Path=/ and with no Domain, so no
+    # other host (a sibling subdomain) can set or overwrite it (OWASP ASVS 3.4.4).
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     SQLALCHEMY_ENGINE_OPTIONS = {
@@ -300,6 +311,14 @@ class ProductionConfig(Config):
             )
         if memory_rate_limits(app.config) and not app.config.get("RATELIMIT_ALLOW_MEMORY"):
             raise RuntimeError(f"{MEMORY_RATE_LIMITS}. To start, {MEMORY_RATE_LIMITS_FIX}.")
+        name = app.config.get("SESSION_COOKIE_NAME", "")
+        if name.startswith("__Host-") and (
+            app.config.get("SESSION_COOKIE_DOMAIN") or app.config.get("SESSION_COOKIE_PATH") != "/"
+        ):
+            raise RuntimeError(
+                "A __Host- session cookie must have no Domain and Path=/: browsers refuse it "
+                "otherwise, and nobody could sign in. Unset SESSION_COOKIE_DOMAIN."
+            )
 
 
 CONFIGS = {

@@ -12,6 +12,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .extensions import db, login_manager
+from .security_events import CSRF_REFUSED, security_event
 
 ERROR_TITLES = {
     400: _l("Sorry, there is a problem with that request"),
@@ -43,6 +44,7 @@ def render_error(status: int, message: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        security_event(CSRF_REFUSED, reason="header")
         return (
             render_template("errors/csrf.html", back=request.path),
             400,

@@ -8,9 +8,11 @@ settings per batch (that module says what each subclass there adds, and why).  E
 through the outbox only (``clinic.outbox.queue.queue_email``), which sends with it.
 """
 
+import hashlib
+import hmac
 from typing import TYPE_CHECKING
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -22,6 +24,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
 
 from .mail import Mail
+from .security_events import RATE_LIMITED, security_event
 
 # Named constraints so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -97,7 +100,29 @@ def client_address() -> str:
     return get_remote_address() or request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=client_address)
+def limit_key(kind: str, value: str) -> str:
+    """A rate limit's key for ``value`` (an email address typed, a network address): its
+    HMAC-SHA256 under ``SECRET_KEY``, so the limits' store (Redis) holds no address in
+    clear and nobody without the key can test a guess against it.  (A new key starts the
+    counts again, as a restart of the store would.)"""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{kind}:{digest}"
+
+
+def hashed_client_address() -> str:
+    """The default key of every limit: the caller's address, hashed (``limit_key``)."""
+    return limit_key("address", client_address())
+
+
+def _count_breach(limit) -> None:
+    """Every limit reached is a named security event (a limit's own ``on_breach`` still
+    draws its page)."""
+    item = limit.limit
+    security_event(RATE_LIMITED, limit=f"{item.amount}-per-{item.get_expiry()}s")
+
+
+limiter = Limiter(key_func=hashed_client_address, on_breach=_count_breach)
 LIMITED_METHODS = frozenset({"POST"})
 
 

@@ -25,6 +25,7 @@ from wtforms.validators import ValidationError
 from .errors import RuleError
 from .extensions import csrf, db
 from .models import MAX_ID
+from .security_events import CSRF_REFUSED, security_event
 from .text import lines, one_line
 
 
@@ -74,6 +75,7 @@ class Form(FlaskForm):
             refuse_repeated_values(self)
         ok = super().validate(extra_validators)
         if self.meta.csrf and "csrf_token" in self.errors:
+            security_event(CSRF_REFUSED, reason="form")
             self.csrf_token.errors = [gettext(CSRF_MESSAGE)]
         return ok
 

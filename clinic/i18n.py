@@ -30,6 +30,7 @@ DEFAULT = "en"
 STAFF_BLUEPRINTS = frozenset(
     {
         "auth",
+        "staff_account",
         "schools",
         "outbox",
         "schedule",

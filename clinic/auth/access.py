@@ -17,6 +17,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from ..i18n import english_only
+from ..security_events import SCOPE_REFUSED, security_event
 from .scope import may_access_school
 
 if TYPE_CHECKING:
@@ -33,13 +34,22 @@ def current_staff() -> User:
 
 def require_role(*roles: str) -> None:
     """404 unless someone is signed in with one of ``roles``."""
-    if not current_user.is_authenticated or current_user.role not in roles:
+    if not current_user.is_authenticated:
+        abort(404)
+    if current_user.role not in roles:
+        security_event(
+            SCOPE_REFUSED, user_id=current_user.id, role=current_user.role, reason="role"
+        )
         abort(404)
 
 
 def require_school_access(school_id: int | None) -> None:
     """404 (never 403) unless the signed-in user may touch this school's records."""
     if school_id is None or not may_access_school(current_user, school_id):
+        if current_user.is_authenticated:
+            security_event(
+                SCOPE_REFUSED, user_id=current_user.id, role=current_user.role, reason="school"
+            )
         abort(404)
 
 

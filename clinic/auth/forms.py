@@ -1,7 +1,7 @@
 from flask import current_app
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..forms import Form
 
@@ -52,3 +52,18 @@ class EmailLinkForm(Form):
         validators=[DataRequired("Enter your email address"), Length(max=254)],
     )
     submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class ConfirmPasswordForm(Form):
+    """ "Confirm your password" before a sensitive action (clinic.auth.reauth)."""
+
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]
+    )
+    # Shown (and checked by ``reauth.confirm``) only for a user with a second factor.
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=40, message="Enter the code")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

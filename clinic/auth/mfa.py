@@ -37,8 +37,10 @@ from ..links import external_url, signing_keys
 from ..models import User, utcnow
 from ..outbox.queue import queue_email
 from ..rows import changed
+from ..security_events import RECOVERY_CODE_USED, security_event
 from . import sessions
 from .mfa_models import RecoveryCode, SecondFactor
+from .notify import notify_account_change
 
 RECOVERY_CODES = 10
 # 10 characters from an alphabet without look-alikes (no 0/o, 1/l/i): about 50 bits.
@@ -179,6 +181,7 @@ def _use_recovery_code(session: Session, user: User, code: str, now: datetime) -
     )
     if changed(result) != 1:  # another request used it a moment ago
         return False
+    security_event(RECOVERY_CODE_USED, user_id=user.id)
     audit.record(
         session, user, "user.mfa_recovery_code_used", user, left=recovery_codes_left(session, user)
     )
@@ -225,6 +228,7 @@ def enable(
     )
     codes = new_recovery_codes(session, user)
     audit.record(session, user, "user.mfa_enable", user)
+    notify_account_change(session, user, "second_factor_added")
     return codes
 
 

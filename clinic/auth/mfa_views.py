@@ -29,9 +29,11 @@ from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, show_rule_error
 from ..i18n import english_only
 from ..models import User, utcnow
 from ..qr import qr_svg
+from ..security_events import SECOND_FACTOR_FAILED, security_event
 from . import mfa
 from .access import current_staff, roles_required
 from .mfa_forms import CodeForm, TurnOffForm
+from .notify import notify_account_change
 from .views import MFA_AT, MFA_PENDING, _demo_accounts, _safe_next, home_for
 
 bp = Blueprint("mfa", __name__, url_prefix="/staff")
@@ -159,7 +161,6 @@ def code():
         if mfa.verify_second_factor(db.session, user, form.code.data):
             _passed()
             db.session.commit()
-            current_app.logger.info("staff second factor passed user_id=%s", user.id)
             left = mfa.recovery_codes_left(db.session, user)
             if left <= 3:
                 flash(
@@ -170,7 +171,7 @@ def code():
             return redirect(_onward())
         db.session.commit()  # nothing to keep, but end the transaction
         form.code.errors.append("The code is not right. Enter the code your app shows now")
-        current_app.logger.info("staff second factor failed user_id=%s", user.id)
+        security_event(SECOND_FACTOR_FAILED, user_id=user.id, how="sign_in")
     return render_template("auth/mfa_code.html", form=form, demo_code=_demo_code(user))
 
 
@@ -294,11 +295,13 @@ def new_recovery_codes():
     if form.validate_on_submit():
         if mfa.verify_second_factor(db.session, user, form.code.data):
             codes = mfa.new_recovery_codes(db.session, user)
+            notify_account_change(db.session, user, "recovery_codes")
             db.session.commit()
             cookie[NEW_CODES] = codes
             return redirect(url_for(".recovery_codes", next=url_for(".manage")))
         db.session.commit()
         form.code.errors.append("The code is not right. Enter the code your app shows now")
+        security_event(SECOND_FACTOR_FAILED, user_id=user.id, how="new_codes")
     left = mfa.recovery_codes_left(db.session, user)
     page = render_template(
         "auth/mfa_manage.html",
@@ -329,6 +332,7 @@ def turn_off():
             form.password.errors.append("Enter your password correctly")
         elif not mfa.verify_second_factor(db.session, user, form.code.data):
             form.code.errors.append("The code is not right. Enter the code your app shows now")
+            security_event(SECOND_FACTOR_FAILED, user_id=user.id, how="turn_off")
         else:
             mfa.remove_own(db.session, user)
             db.session.commit()

@@ -31,7 +31,12 @@ class StaffSession(Model):
     # see clinic.auth.sessions.
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # signed_out, deactivated, password_changed, idle, expired
+    # signed_out, deactivated, password_changed, ended_by_user (from "Your sessions")
     end_reason: Mapped[str | None] = mapped_column(String(20))
+    # When the password was last typed in this session: at sign-in, or on the "Confirm your
+    # password" page (clinic.auth.reauth); empty after a one-time sign-in link.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Your sessions" shows this ("Firefox on Windows"); the user agent itself is not kept.
+    browser: Mapped[str | None] = mapped_column(String(60))
 
     __table_args__ = (Index("ix_staff_session_user_live", "user_id", "ended_at"),)

@@ -19,6 +19,7 @@ from ..links import external_url, signing_keys
 from ..models import ROLES, School, User, normalise_email, utcnow
 from ..outbox.queue import queue_email
 from . import sessions
+from .notify import notify_account_change
 
 
 @cache
@@ -118,10 +119,13 @@ def check_password_rules(password: str, user: User | None = None) -> None:
 
 def set_password(session: Session, user: User, password: str) -> None:
     check_password_rules(password, user)
+    changing = bool(user.password_hash)  # not the first one, set from an invitation
     user.password_hash = hash_password(password)
     # Whoever may have had the old password may have a session: every one of them ends.
     sessions.end_all(session, user, "password_changed")
     audit.record(session, user, "user.set_password", user)
+    if changing:
+        notify_account_change(session, user, "password")
 
 
 # --- set-password links: signed, expiring, and single-use ------------------------------

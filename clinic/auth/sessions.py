@@ -56,8 +56,19 @@ def touch_every() -> timedelta:
     return timedelta(seconds=current_app.config["STAFF_SESSION_TOUCH_SECONDS"])
 
 
-def start(session: Session, user: User, *, now: datetime | None = None) -> str:
+def start(
+    session: Session,
+    user: User,
+    *,
+    now: datetime | None = None,
+    confirmed: bool = True,
+    browser: str | None = None,
+) -> str:
     """A new session for ``user``; returns the random id to keep in the cookie.
+
+    ``confirmed``: the password was typed to start it (a one-time sign-in link: not, so the
+    first sensitive action asks for it; see ``clinic.auth.reauth``).  ``browser`` is the
+    plain words "Your sessions" shows (``clinic.auth.browsers``).
 
     The user's sessions that began more than ``STAFF_SESSION_KEEP_DAYS`` (30) ago are
     deleted here, so the table stays small without a cron job (a recent row says when
@@ -71,7 +82,14 @@ def start(session: Session, user: User, *, now: datetime | None = None) -> str:
     )
     token = secrets.token_urlsafe(32)
     session.add(
-        StaffSession(token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now)
+        StaffSession(
+            token_hash=_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            confirmed_at=now if confirmed else None,
+            browser=(browser or "")[:60] or None,
+        )
     )
     return token
 
@@ -133,5 +151,65 @@ def end_all(session: Session, user: User, reason: str) -> int:
         update(StaffSession)
         .where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
+    )
+    return changed(result)
+
+
+def row_for(session: Session, token: str) -> StaffSession | None:
+    """The row of the session ``token`` (ended or not)."""
+    return session.scalar(select(StaffSession).where(StaffSession.token_hash == _hash(token)))
+
+
+def confirmed(session: Session, token: str, *, now: datetime | None = None) -> None:
+    """The password (and, once there is one, the second factor) was just typed again in
+    this session (``clinic.auth.reauth``)."""
+    session.execute(
+        update(StaffSession)
+        .where(StaffSession.token_hash == _hash(token))
+        .values(confirmed_at=now or utcnow())
+    )
+
+
+def live(session: Session, user: User, *, now: datetime | None = None) -> list[StaffSession]:
+    """``user``'s sessions not ended and not past their maximum time, the most recently
+    seen first.  A row's last-seen time moves only when that copy writes (above), so a
+    session used only to read pages may look idle here and still work: every such row is
+    listed, so its owner can end it."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(StaffSession)
+            .where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))
+            .where(StaffSession.created_at > now - max_age())
+            .order_by(StaffSession.last_seen_at.desc(), StaffSession.id.desc())
+        )
+    )
+
+
+def end_one(session: Session, user: User, row_id: int, reason: str = "ended_by_user") -> bool:
+    """End ``user``'s session ``row_id`` (from "Your sessions"); False if it is not theirs
+    or has already ended."""
+    result = session.execute(
+        update(StaffSession)
+        .where(
+            StaffSession.id == row_id,
+            StaffSession.user_id == user.id,
+            StaffSession.ended_at.is_(None),
+        )
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+    return changed(result) == 1
+
+
+def end_others(session: Session, user: User, keep_token: str) -> int:
+    """End every session of ``user`` but the one ``keep_token`` names; returns how many."""
+    result = session.execute(
+        update(StaffSession)
+        .where(
+            StaffSession.user_id == user.id,
+            StaffSession.ended_at.is_(None),
+            StaffSession.token_hash != _hash(keep_token),
+        )
+        .values(ended_at=utcnow(), end_reason="ended_by_user")
     )
     return changed(result)

@@ -9,11 +9,18 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask import session as cookie
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import client_address, db, limiter, login_manager
+from ..extensions import client_address, db, limit_key, limiter, login_manager
 from ..forms import ConfirmForm, form_view, show_rule_error
 from ..models import User, normalise_email, utcnow
+from ..security_events import (
+    LOCK_OUT,
+    SESSION_ENDED,
+    SIGN_IN_FAILED,
+    SIGN_IN_SUCCEEDED,
+    security_event,
+)
 from ..sqlite import READ_METHODS
-from . import mfa, service, sessions
+from . import browsers, mfa, service, sessions
 from .forms import EmailLinkForm, SetPasswordForm, SignInForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -65,11 +72,17 @@ def _forget() -> None:
         cookie.pop(key, None)
 
 
-def start_session(user: User) -> None:
+def start_session(user: User, *, confirmed: bool = True) -> None:
     """Sign ``user`` in with a new staff session.  Everything the cookie held before is
-    dropped, so an id planted before sign-in is never the signed-in one (fixation)."""
+    dropped, so an id planted before sign-in is never the signed-in one (fixation).
+    ``confirmed``: the password was typed (not a one-time link; see ``reauth``)."""
     cookie.clear()
-    token = sessions.start(db.session, user)
+    token = sessions.start(
+        db.session,
+        user,
+        confirmed=confirmed,
+        browser=browsers.describe(request.headers.get("User-Agent")),
+    )
     login_user(user)
     cookie[SESSION_ID] = token
     cookie[SEEN] = int(utcnow().timestamp())
@@ -92,11 +105,12 @@ def _typed_email() -> str:
 
 
 def _account_key() -> str:
-    return "sign-in:" + _typed_email()
+    """Keyed hashes (``limit_key``): the limits' store holds no address in clear."""
+    return limit_key("sign-in", _typed_email())
 
 
 def _account_and_address_key() -> str:
-    return f"sign-in:{_typed_email()}|{client_address()}"
+    return limit_key("sign-in-from", f"{_typed_email()}|{client_address()}")
 
 
 def _failed(response) -> bool:
@@ -108,6 +122,7 @@ def _offer_sign_in_link(limit):
     """When an account's own limit is reached (someone, anywhere, keeps trying it), its
     owner can still get in: the page offers a one-time sign-in link by email.  It says the
     same for any address typed, so it tells nobody whether the account exists."""
+    security_event(LOCK_OUT, reason="sign_in")
     form = EmailLinkForm(formdata=None, email=_typed_email())
     return current_app.make_response(
         (render_template("auth/sign_in_throttled.html", form=form), 429)
@@ -115,7 +130,9 @@ def _offer_sign_in_link(limit):
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """A path on this site, or None.  Browsers read a backslash as a slash ("/\\evil" is
+    "//evil", another site), so none is allowed, nor a control character."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -162,11 +179,11 @@ def sign_in():
                 user, _safe_next(request.args.get("next")) or home_for(user)
             )
             db.session.commit()
-            current_app.logger.info("staff sign-in user_id=%s", user.id)
+            security_event(SIGN_IN_SUCCEEDED, user_id=user.id, role=user.role, how="password")
             return response
         # One message, the same for a wrong email and a wrong password.
         form.email.errors.append("Enter a correct email address and password")
-        current_app.logger.info("failed staff sign-in")
+        security_event(SIGN_IN_FAILED, how="password")
     return render_template("auth/sign_in.html", form=form, demo_accounts=_demo_accounts())
 
 
@@ -197,6 +214,8 @@ def sign_out():
     if isinstance(token, str):
         sessions.end(db.session, token)
         db.session.commit()
+        if current_user.is_authenticated:
+            security_event(SESSION_ENDED, user_id=current_user.id, how="sign_out")
     logout_user()
     _forget()
     flash("You have signed out.", "success")
@@ -245,7 +264,7 @@ def _email_limits(view):
     )(view)
     return limiter.limit(
         lambda: current_app.config["EMAIL_LINK_LIMIT_PER_EMAIL"],
-        key_func=lambda: f"email-link:{request.endpoint}:{_typed_email()}",
+        key_func=lambda: limit_key(f"email-link:{request.endpoint}", _typed_email()),
         methods=["POST"],
     )(view)
 
@@ -286,9 +305,9 @@ def sign_in_with_link(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         service.sign_in_with_link(db.session, user)
-        start_session(user)
+        start_session(user, confirmed=False)  # a link is not the password: reauth asks it
         response = after_first_factor(user, home_for(user))  # a first factor only
         db.session.commit()
-        current_app.logger.info("staff sign-in with link user_id=%s", user.id)
+        security_event(SIGN_IN_SUCCEEDED, user_id=user.id, role=user.role, how="link")
         return response
     return render_template("auth/sign_in_with_link.html", form=form, user=user)

@@ -28,7 +28,7 @@ import hashlib
 from flask import current_app, render_template, request, session
 from limits import parse
 
-from ..extensions import client_address, limiter
+from ..extensions import hashed_client_address, limit_key, limiter
 from ..models import normalise_email
 
 HONEYPOT = "website"  # HouseholdForm's hidden field
@@ -39,14 +39,16 @@ def session_key() -> str:
     key in Redis is not the secret itself); without one, the caller's address."""
     secret = session.get("csrf_token")
     if not isinstance(secret, str) or not secret:
-        return "parent-address:" + client_address()
+        return "parent-" + hashed_client_address()
     return "parent-session:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
 
 
 def email_key(email: str | None) -> str:
+    """The parent's email address as a keyed hash (``limit_key``): the limits' store
+    (Redis) never holds a parent's address in clear."""
     if not email:
-        return "parent-address:" + client_address()
-    return "parent-email:" + normalise_email(email)[:254]
+        return "parent-" + hashed_client_address()
+    return limit_key("parent-email", normalise_email(email)[:254])
 
 
 def honeypot_cost(setting: str):

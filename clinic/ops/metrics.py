@@ -8,6 +8,8 @@ Counted as they happen, in each process:
   are one ``<unmatched>`` series.
 - ``clinic_bookings_made_total`` and ``clinic_bookings_refused_total{reason}``, from
   ``clinic.signals``.
+- ``clinic_security_events_total{event}``: the named security events, counted where
+  they happen (``clinic.security_events``, in the default registry read here).
 
 Read from the database at each scrape (so every process answers the same):
 

@@ -12,6 +12,7 @@ import json
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..auth.access import current_staff, roles_required
+from ..auth.reauth import recent_auth_required
 from ..extensions import db
 from ..forms import ConfirmForm, form_view
 from ..links import (
@@ -86,8 +87,13 @@ def delete_waitlist_entry(token: str):
 # --- the admin's requests -----------------------------------------------------------------
 
 
+def _requests_page(**_) -> str:
+    return url_for("privacy_admin.index")
+
+
 @admin_bp.route("", methods=["GET", "POST"])
 @roles_required("admin")
+@recent_auth_required
 @form_view
 def index():
     form = SubjectForm()
@@ -108,6 +114,7 @@ def index():
 
 @admin_bp.post("/download.<kind>")
 @roles_required("admin")
+@recent_auth_required(back=_requests_page)
 @form_view
 def download(kind: str):
     form = SubjectForm()
@@ -135,6 +142,7 @@ def download(kind: str):
 
 @admin_bp.post("/erase")
 @roles_required("admin")
+@recent_auth_required(back=_requests_page)
 @form_view
 def erase():
     """First press: the confirmation page; its button (``confirmed``) erases."""

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import current_staff, roles_required
+from ..auth.reauth import recent_auth_required
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, run_step
 from ..models import School, User
@@ -26,6 +27,11 @@ def admin_only():
 @bp.context_processor
 def role_names():
     return {"role_labels": ROLE_LABELS, "role_hints": ROLE_HINTS}
+
+
+def _staff_page(user_id: int, **_) -> str:
+    """Where a refused button's POST comes back to after "Confirm your password"."""
+    return url_for("schools.show_staff", user_id=user_id)
 
 
 def _all_schools() -> list[School]:
@@ -85,6 +91,7 @@ def list_staff():
 
 
 @bp.route("/staff/invite", methods=["GET", "POST"])
+@recent_auth_required
 @form_view
 def invite_staff():
     schools = _all_schools()
@@ -129,6 +136,7 @@ def show_staff(user_id: int):
 
 
 @bp.post("/staff/<int:user_id>/schools")
+@recent_auth_required(back=_staff_page)
 @form_view
 def set_staff_schools(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -148,6 +156,7 @@ def set_staff_schools(user_id: int):
 
 
 @bp.route("/staff/<int:user_id>/role", methods=["GET", "POST"])
+@recent_auth_required
 @form_view
 def change_staff_role(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -175,6 +184,7 @@ def _button_action(user_id: int, change, done: str):
 
 
 @bp.post("/staff/<int:user_id>/deactivate")
+@recent_auth_required(back=_staff_page)
 @form_view
 def deactivate_staff(user_id: int):
     return _button_action(
@@ -185,6 +195,7 @@ def deactivate_staff(user_id: int):
 
 
 @bp.post("/staff/<int:user_id>/reactivate")
+@recent_auth_required(back=_staff_page)
 @form_view
 def reactivate_staff(user_id: int):
     return _button_action(
@@ -195,6 +206,7 @@ def reactivate_staff(user_id: int):
 
 
 @bp.post("/staff/<int:user_id>/send-link")
+@recent_auth_required(back=_staff_page)
 @form_view
 def send_staff_link(user_id: int):
     return _button_action(

@@ -1,7 +1,7 @@
 """change signal: PostgreSQL tells listening workers when a public page's tables change
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 12:10:00.000000
 
 Statement-level triggers on ``school``, ``clinic`` and ``slot`` (everything the school
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

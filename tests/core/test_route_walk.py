@@ -165,6 +165,10 @@ ROUTES: dict[str, Rule] = {
     "auth.account": SIGNED_IN,
     "auth.sign_out_page": SIGNED_IN,
     "auth.sign_out": SIGNED_IN,
+    "staff_account.confirm_password": SIGNED_IN,
+    "staff_account.your_sessions": SIGNED_IN,
+    "staff_account.end_session": SIGNED_IN,
+    "staff_account.end_other_sessions": SIGNED_IN,
     "schedule.dashboard": SIGNED_IN,
     # one's own second factor (clinic/auth/mfa_views.py)
     "mfa.code": SIGNED_IN,
@@ -298,6 +302,7 @@ VALUES: dict[str, Callable[[RouteWorld], object]] = {
     "slug": lambda w: w.school.slug,
     "filename": lambda w: "js/app.js",
     "kind": lambda w: "json",  # a download's format (/admin/privacy/download.<kind>)
+    "session_id": lambda w: 2**31 - 1,  # one of "Your sessions" (none: already ended)
     "topic": lambda w: "iphone-ipad",  # a booking-form topic (/admin/guidance/bring/<topic>)
 }
 # Endpoints that need other records than VALUES gives (as tests/robust/world.py's TARGETS).

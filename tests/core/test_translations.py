@@ -62,6 +62,8 @@ STAFF_TEMPLATES = {
     "email/attendance_list.txt",
     "email/interpreter_needed.html",
     "email/interpreter_needed.txt",
+    "email/staff_account_changed.html",
+    "email/staff_account_changed.txt",
     "email/staff_invite.html",
     "email/staff_invite.txt",
     "email/staff_password_reset.html",

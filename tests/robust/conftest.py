@@ -37,5 +37,6 @@ def _no_booking_limits(request):
             "WAITLIST_LIMIT_PER_EMAIL",
             "EMAIL_LINK_LIMIT_PER_EMAIL",
             "EMAIL_LINK_LIMIT_PER_ADDRESS",
+            "REAUTH_LIMIT_PER_ACCOUNT",
         ):
             app.config[name] = "1000000 per hour"

@@ -13,6 +13,9 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+
+from clinic.auth.models import StaffSession
 from clinic.auth.service import password_token, sign_in_token
 from clinic.links import feedback_token, manage_token, waitlist_token
 from clinic.localtime import local_today
@@ -238,6 +241,14 @@ class World:
             "admin": sign_in(app.test_client(), self.admin),
             "school": sign_in(app.test_client(), self.school_user),
         }
+        # The school user is signed in on a second browser too, so "Your sessions" shows
+        # its buttons ("Sign out of this one", "Sign out everywhere else").
+        sign_in(app.test_client(), self.school_user)
+        self.other_session_id = session.scalar(
+            select(StaffSession.id)
+            .where(StaffSession.user_id == self.school_user.id)
+            .order_by(StaffSession.id.desc())
+        )
 
     def _todays_clinic(self):
         """A published clinic today (check-in open), its slots early this morning."""
@@ -480,6 +491,25 @@ TARGETS = [
         "admin",
         lambda w: f"/staff/two-factor/reset/{w.colleague.id}",
         lambda w: f"/admin/staff/{w.colleague.id}",
+    ),
+    # one's own sign-in (the school user's: wrong passwords may end that session, and no
+    # target after these is theirs)
+    Target(
+        "staff_account.confirm_password",
+        "school",
+        lambda w: "/staff/confirm-password?next=/staff/account",
+    ),
+    Target(
+        "staff_account.end_session",
+        "school",
+        lambda w: f"/staff/account/sessions/{w.other_session_id}/end",
+        lambda w: "/staff/account/sessions",
+    ),
+    Target(
+        "staff_account.end_other_sessions",
+        "school",
+        lambda w: "/staff/account/sessions/end-others",
+        lambda w: "/staff/account/sessions",
     ),
     # last: it ends the officer's session
     Target("auth.sign_out", "officer", lambda w: "/staff/sign-out"),
