@@ -122,7 +122,8 @@ class FakeNotify:
             raise NotifyError(
                 400,
                 "ValidationError",
-                f"Additional properties are not allowed ({', '.join(sorted(extra))} was unexpected)",
+                "Additional properties are not allowed"
+                f" ({', '.join(sorted(extra))} was unexpected)",
             )
         for name in ("phone_number", "template_id"):
             if not isinstance(body.get(name), str):
@@ -181,7 +182,7 @@ class FakeNotify:
 
 def _handler(fake: FakeNotify):
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        def log_message(self, format, *args):
             pass  # quiet: the test's output stays readable
 
         def _answer(self, status: int, payload: dict) -> None:
@@ -201,7 +202,7 @@ def _handler(fake: FakeNotify):
                 },
             )
 
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             try:
@@ -220,7 +221,7 @@ def _handler(fake: FakeNotify):
             except NotifyError as exc:
                 self._error(exc)
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             fake.requests.append({"path": self.path, "body": None})
             try:
                 fake.authorise(self.headers.get("Authorization"))
