@@ -106,7 +106,10 @@ class HouseholdForm(Form):
     phone = StringField(
         _l("UK phone number (optional)"),
         widget=GovTelInput(),
-        description=_l("Only used if the clinic changes at short notice."),
+        description=_l(
+            "Only used if the clinic changes at short notice, or for text messages if you "
+            "ask for them below."
+        ),
         filters=[strip_filter],
         validators=[Optional(), uk_phone],
     )
@@ -264,6 +267,10 @@ class StaffHouseholdForm(HouseholdForm):
         for name, text in self.LABELS.items():
             self[name].label.text = text
         self.email.description = "We will send the confirmation and calendar invite here."
+        self.phone.description = (
+            "Only used if the clinic changes at short notice, or for text messages if they "
+            "ask for them below."
+        )
         self.texts.description = (
             "Only if the parent or carer asks for texts: to the UK mobile number above, "
             "when booked, the day before and if anything changes."
