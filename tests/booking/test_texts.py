@@ -183,3 +183,20 @@ def test_a_cancelled_clinic_is_texted(session, clinic, texting, officer, notify)
     session.commit()
     (told,) = sms(session, "clinic_cancelled")
     assert told.status == "sent" and "is cancelled" in told.text_body
+
+
+def test_a_changed_clinic_is_texted(session, clinic, texting, officer, notify):
+    from clinic.schedule import service as schedule
+
+    schedule.update_clinic(
+        session,
+        officer,
+        clinic,
+        schedule.ClinicDetails(clinic.title, clinic.description, "Main hall", clinic.date),
+        expected_version=clinic.version,
+        confirmed=True,
+    )
+    session.commit()
+    (told,) = sms(session, "clinic_changed")
+    assert told.status == "sent" and "has changed" in told.text_body
+    assert told.recipient == MOBILE
