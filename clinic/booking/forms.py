@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import phonenumbers
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -69,6 +70,13 @@ def is_uk_mobile(number: str) -> bool:
     if parsed.country_code != 44 or len(national) != 10 or not national.startswith("7"):
         return False
     return national.startswith("7624") or not national.startswith(("70", "76"))
+
+
+def texts_offered() -> bool:
+    """Whether the forms offer text messages: always while developing and testing (they are
+    written as files), on a live service only with GOV.UK Notify set up (NOTIFY_API_KEY)."""
+    config = current_app.config
+    return bool(config.get("NOTIFY_API_KEY")) or not config.get("PRODUCTION", False)
 
 
 TEXTS_NEED_NUMBER = _l("Enter a UK mobile number to get text messages, or untick text messages")
@@ -191,7 +199,7 @@ class HouseholdForm(Form):
         """The field checks, then: ticking text messages needs a UK mobile number (the
         message goes next to the number, where it is typed)."""
         valid = super().validate(extra_validators)
-        if self.texts.data and not self.phone.errors:
+        if self.wants_texts() and not self.phone.errors:
             if not self.phone.data:
                 self.phone.errors.append(TEXTS_NEED_NUMBER)
                 valid = False
@@ -199,6 +207,13 @@ class HouseholdForm(Form):
                 self.phone.errors.append(TEXTS_NEED_MOBILE)
                 valid = False
         return valid
+
+    def texts_offered(self) -> bool:
+        return texts_offered()
+
+    def wants_texts(self) -> bool:
+        """Ticked, where the tick is offered (a tick sent to a form without it is ignored)."""
+        return bool(self.texts.data) and texts_offered()
 
     def is_bot(self) -> bool:
         return bool(self.website.data)
@@ -225,7 +240,7 @@ class HouseholdForm(Form):
             "parent_name": self.parent_name.data,
             "email": self.email.data,
             "phone": self.phone.data,
-            "texts": bool(self.texts.data and self.phone.data),
+            "texts": self.wants_texts() and bool(self.phone.data),
             "child_years": [y for y in SCHOOL_YEARS if y in (self.child_years.data or [])],
             "topics": [value for value, _ in TOPICS if value in (self.topics.data or [])],
             "other_topic": self.other_topic.data or None,

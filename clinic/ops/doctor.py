@@ -262,6 +262,8 @@ def check_texts(config) -> list[Finding]:
     Notify's API with them (the template must be the one placeholder ``((body))``)."""
     key, template_id = config.get("NOTIFY_API_KEY"), config.get("NOTIFY_SMS_TEMPLATE_ID")
     if not key:
+        if config.get("PRODUCTION", False):
+            return [ok("texts", "off: no NOTIFY_API_KEY, so the forms do not offer text messages")]
         return [
             ok("texts", f"written as files to {config.get('SMS_FILE_DIR')} (no NOTIFY_API_KEY)")
         ]

@@ -200,3 +200,13 @@ def test_a_changed_clinic_is_texted(session, clinic, texting, officer, notify):
     (told,) = sms(session, "clinic_changed")
     assert told.status == "sent" and "has changed" in told.text_body
     assert told.recipient == MOBILE
+
+
+def test_a_live_service_without_notify_does_not_offer_texts(app, client, slot):
+    from clinic.ops import doctor
+
+    app.config["PRODUCTION"] = True
+    page = client.get(f"/book/{slot.id}").get_data(as_text=True)
+    assert "Also send me text messages" not in page
+    (finding,) = doctor.check_texts(app.config)
+    assert finding.ok and "do not offer text messages" in finding.line()
