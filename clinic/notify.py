@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING
 
-from notifications_python_client.errors import APIError
-from notifications_python_client.notifications import NotificationsAPIClient
+if TYPE_CHECKING:  # the client brings requests: loaded when a text is sent, not at start
+    from notifications_python_client.errors import APIError
+    from notifications_python_client.notifications import NotificationsAPIClient
 
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
 # Notify's whole template body: one placeholder, which each text fills.
@@ -32,6 +34,8 @@ def key_problem(key: str) -> str | None:
 
 
 def notify_client(config) -> NotificationsAPIClient:
+    from notifications_python_client.notifications import NotificationsAPIClient
+
     return NotificationsAPIClient(
         config["NOTIFY_API_KEY"].strip(),
         base_url=config.get("NOTIFY_BASE_URL") or NOTIFY_URL,

@@ -19,7 +19,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from limits.storage import storage_from_string
-from notifications_python_client.errors import APIError
 from sqlalchemy import text
 
 from config import MEMORY_RATE_LIMITS, MEMORY_RATE_LIMITS_FIX, memory_rate_limits
@@ -280,6 +279,8 @@ def check_texts(config) -> list[Finding]:
         return [
             problem("texts", "NOTIFY_SMS_TEMPLATE_ID is not set to a template id", fix_template)
         ]
+    from notifications_python_client.errors import APIError
+
     try:
         template = sms.notify_client(config).get_template(template_id)
     except APIError as exc:

@@ -23,12 +23,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-
-from notifications_python_client.errors import APIError
-from notifications_python_client.notifications import NotificationsAPIClient
+from typing import TYPE_CHECKING
 
 from ..models import utcnow
 from ..notify import notify_client, notify_errors
+
+if TYPE_CHECKING:  # the client brings requests: loaded on the first text, not at start
+    from notifications_python_client.notifications import NotificationsAPIClient
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class NotifyTransport:
             self.client.request_session.close()
 
     def send(self, text: Text) -> None:
+        from notifications_python_client.errors import APIError
+
         if self.client is None:
             self.client = notify_client(self.config)
         try:
