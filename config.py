@@ -81,6 +81,14 @@ class Config:
     # "sync": send before the request returns (tests); "off": leave it to `flask outbox worker`.
     OUTBOX_SEND_MODE = os.environ.get("OUTBOX_SEND_MODE", "after_commit")
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    # Text messages through GOV.UK Notify (clinic/outbox/sms.py), for households that ticked
+    # "Also send me text messages".  The key is "{key name}-{service id}-{secret}"; the
+    # template's whole body is ((body)).  With no key, texts are written as files here.
+    NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY") or None
+    NOTIFY_SMS_TEMPLATE_ID = os.environ.get("NOTIFY_SMS_TEMPLATE_ID") or None
+    NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+    NOTIFY_TIMEOUT = float(os.environ.get("NOTIFY_TIMEOUT", "10"))
+    SMS_FILE_DIR = os.environ.get("SMS_FILE_DIR", str(INSTANCE_DIR / "sms"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Production refuses memory:// (each worker would count alone) unless this says that

@@ -105,6 +105,8 @@ ROLES = ("admin", "officer", "school")
 CLINIC_STATUSES = ("draft", "published", "cancelled")
 # "withdrawn": never to be sent (its person erased their details before it went).
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "withdrawn")
+# How an outbox message goes: an email, or a text message through GOV.UK Notify.
+OUTBOX_CHANNELS = ("email", "sms")
 
 # A booking is live (holds its place; rule 2: one per household and clinic) until it is
 # cancelled.  Once marked attended or no-show its clinic has happened for it.
@@ -270,6 +272,7 @@ HOUSEHOLD_FIELDS = (
     "parent_name",
     "email",
     "phone",
+    "texts",
     "child_years",
     "topics",
     "other_topic",
@@ -287,6 +290,7 @@ def household_values(details: Mapping) -> dict:
     values["child_years"] = list(values["child_years"] or [])
     values["topics"] = list(values["topics"] or [])
     values["language"] = values["language"] or "en"
+    values["texts"] = bool(values["texts"] and values["phone"])
     values["email_normalised"] = normalise_email(values["email"]) if values["email"] else None
     return values
 
@@ -299,6 +303,9 @@ class Household:
     email: Mapped[str | None] = mapped_column(OneLine(254))
     email_normalised: Mapped[str | None] = mapped_column(OneLine(254))
     phone: Mapped[str | None] = mapped_column(OneLine(32))
+    # The household ticked "Also send me text messages": ``phone`` is then a UK mobile, and
+    # the messages about its booking or place go to it as texts too (``clinic.notices``).
+    texts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     child_years: Mapped[list] = mapped_column(JSON, default=list)
     topics: Mapped[list] = mapped_column(JSON, default=list)
     other_topic: Mapped[str | None] = mapped_column(OneLine(200))
@@ -437,11 +444,14 @@ class WaitlistEntry(Household, Model):
 
 
 class OutboxMessage(Model):
-    """An email waiting to be sent, written in the same transaction as its cause (rule 4)."""
+    """An email or a text message waiting to be sent, written in the same transaction as
+    its cause (rule 4).  A text (``channel`` "sms") has the mobile number (+44…) as its
+    recipient and its words in ``text_body``; its ``subject`` only names it for staff."""
 
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(5), default="email", server_default="email")
     kind: Mapped[str] = mapped_column(String(50))
     recipient: Mapped[str] = mapped_column(OneLine(254))
     subject: Mapped[str] = mapped_column(OneLine(300))
@@ -463,7 +473,10 @@ class OutboxMessage(Model):
     # When `flask privacy purge` (or an erasure) blanked its recipient, bodies and invite.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (CheckConstraint(_in("status", OUTBOX_STATUSES), name="status_known"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status_known"),
+        CheckConstraint(_in("channel", OUTBOX_CHANNELS), name="channel_known"),
+    )
 
 
 class AuditEvent(Model):

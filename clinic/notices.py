@@ -8,6 +8,10 @@ rule 3 hold in one place: the booking's UID for life, its current SEQUENCE (call
 ``booking.sequence`` when something changes), METHOD:REQUEST while it stands and
 METHOD:CANCEL once it is cancelled; only this parent as ATTENDEE (rule 6).
 
+A household that ticked "Also send me text messages" (``texts``, with a UK mobile as its
+``phone``) gets a short text beside each of these emails: ``send_booking_text`` (and
+``send_household_text`` for a waiting-list place), queued through the same outbox.
+
 Each email and invite is in the household's language (``Booking.language``, issue 17):
 the subject, the bodies, the invite's SUMMARY and DESCRIPTION (with LANGUAGE) and the
 links, which open the pages in that language.
@@ -32,7 +36,7 @@ from .invites.links import CalendarLinks, calendar_links
 from .links import manage_token, parent_url
 from .localtime import zone_name
 from .models import Booking, Clinic, OutboxMessage, WaitlistEntry
-from .outbox.queue import Subject, queue_email
+from .outbox.queue import Subject, queue_email, queue_text
 
 
 class NoAddress(LookupError):
@@ -203,4 +207,58 @@ def send_booking_email(
         },
         calendar=(method, booking_ics(booking, method=method)) if with_invite else None,
         language=booking.language,
+    )
+
+
+def texts_to(household: Booking | WaitlistEntry) -> str | None:
+    """The mobile number to text, or None: only a household that ticked "Also send me
+    text messages" (and whose details are not erased) is ever texted."""
+    if not household.texts or not household.phone or household.anonymised_at is not None:
+        return None
+    return household.phone
+
+
+def send_household_text(
+    session: Session,
+    household: Booking | WaitlistEntry,
+    *,
+    template: str,
+    kind: str,
+    **context,
+) -> OutboxMessage | None:
+    """Queue a text to the household if it asked for texts (commits with the caller's
+    change, like an email); None when it did not.  ``templates/sms/<template>.txt`` is
+    written in the household's language, with ``context``."""
+    phone = texts_to(household)
+    if phone is None:
+        return None
+    return queue_text(
+        session,
+        to=phone,
+        template=template,
+        kind=kind,
+        context=context,
+        language=household.language,
+    )
+
+
+def send_booking_text(
+    session: Session, booking: Booking, *, template: str, kind: str, **context
+) -> OutboxMessage | None:
+    """Queue a text about the booking if the household asked for texts (None when not),
+    beside ``send_booking_email``: ``templates/sms/<template>.txt`` gets ``booking``,
+    ``clinic``, ``slot``, ``school`` and ``manage_url`` (the booking's page, in its
+    language), plus ``context``."""
+    clinic = booking.clinic
+    return send_household_text(
+        session,
+        booking,
+        template=template,
+        kind=kind,
+        booking=booking,
+        clinic=clinic,
+        slot=booking.slot,
+        school=clinic.school,
+        manage_url=manage_url(booking),
+        **context,
     )

@@ -89,6 +89,31 @@ def smtp(_smtp_controller):
     inbox.clear()
 
 
+# --- GOV.UK Notify: a fake API on loopback (tests/fake_notify.py) -------------------------
+
+
+@pytest.fixture(scope="session")
+def _notify_server():
+    from tests.fake_notify import FakeNotifyServer
+
+    with FakeNotifyServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def notify(app, _notify_server):
+    """Texts go to the fake Notify API (``notify.sent``; ``notify.fail_next(429)``...)."""
+    fake = _notify_server
+    fake.reset()
+    app.config.update(
+        NOTIFY_API_KEY=fake.api_key,
+        NOTIFY_SMS_TEMPLATE_ID=fake.template_id,
+        NOTIFY_BASE_URL=fake.url,
+    )
+    yield fake
+    fake.reset()
+
+
 # --- databases ---------------------------------------------------------------------------
 
 
@@ -98,6 +123,7 @@ def _base_config(url: str, smtp_port: int, tmp_path: Path) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "SMS_FILE_DIR": str(tmp_path / "sms"),
         "DEMO_ACCOUNTS_FILE": str(tmp_path / "demo-accounts.json"),
         "SERVER_NAME": "localhost",
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import phonenumbers
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -57,6 +58,34 @@ def uk_phone(form, field) -> None:
     field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def is_uk_mobile(number: str) -> bool:
+    """A UK mobile number (07…, as ``uk_phone`` stores it: +447…), the only kind GOV.UK
+    Notify texts; 070 (personal numbers) and 076 (pagers) are not mobiles, but 07624 (Isle
+    of Man mobiles) is."""
+    try:
+        parsed = phonenumbers.parse(number, "GB")
+    except phonenumbers.NumberParseException:
+        return False
+    national = str(parsed.national_number)
+    if parsed.country_code != 44 or len(national) != 10 or not national.startswith("7"):
+        return False
+    return national.startswith("7624") or not national.startswith(("70", "76"))
+
+
+def texts_offered() -> bool:
+    """Whether the forms offer text messages: always while developing and testing (they are
+    written as files), on a live service only with GOV.UK Notify set up (NOTIFY_API_KEY)."""
+    config = current_app.config
+    return bool(config.get("NOTIFY_API_KEY")) or not config.get("PRODUCTION", False)
+
+
+TEXTS_NEED_NUMBER = _l("Enter a UK mobile number to get text messages, or untick text messages")
+TEXTS_NEED_MOBILE = _l(
+    "We can only text a UK mobile number, like 07700 900 982. Enter a mobile number, "
+    "or untick text messages"
+)
+
+
 class Honeypot(StringField):
     """A box people never see or fill in; bots that fill every box give themselves away."""
 
@@ -85,9 +114,22 @@ class HouseholdForm(Form):
     phone = StringField(
         _l("UK phone number (optional)"),
         widget=GovTelInput(),
-        description=_l("Only used if the clinic changes at short notice."),
+        description=_l(
+            "Only used if the clinic changes at short notice, or for text messages if you "
+            "ask for them below."
+        ),
         filters=[strip_filter],
         validators=[Optional(), uk_phone],
+    )
+    # Texts (GOV.UK Notify) about the booking or place, to the number above: only with
+    # this tick, and only to a UK mobile (``validate``).
+    texts = BooleanField(
+        _l("Also send me text messages"),
+        widget=GovCheckboxInput(),
+        description=_l(
+            "We will text the number above when you book, the day before, and if anything "
+            "changes. You need to give a UK mobile number."
+        ),
     )
     child_years = SelectMultipleField(
         _l("Which school years are your children in?"),
@@ -153,6 +195,26 @@ class HouseholdForm(Form):
         validators=[Length(max=100, message=_l("Keep this to 100 characters or fewer"))],
     )
 
+    def validate(self, extra_validators=None) -> bool:
+        """The field checks, then: ticking text messages needs a UK mobile number (the
+        message goes next to the number, where it is typed)."""
+        valid = super().validate(extra_validators)
+        if self.wants_texts() and not self.phone.errors:
+            if not self.phone.data:
+                self.phone.errors.append(TEXTS_NEED_NUMBER)
+                valid = False
+            elif not is_uk_mobile(self.phone.data):
+                self.phone.errors.append(TEXTS_NEED_MOBILE)
+                valid = False
+        return valid
+
+    def texts_offered(self) -> bool:
+        return texts_offered()
+
+    def wants_texts(self) -> bool:
+        """Ticked, where the tick is offered (a tick sent to a form without it is ignored)."""
+        return bool(self.texts.data) and texts_offered()
+
     def is_bot(self) -> bool:
         return bool(self.website.data)
 
@@ -178,6 +240,7 @@ class HouseholdForm(Form):
             "parent_name": self.parent_name.data,
             "email": self.email.data,
             "phone": self.phone.data,
+            "texts": self.wants_texts() and bool(self.phone.data),
             "child_years": [y for y in SCHOOL_YEARS if y in (self.child_years.data or [])],
             "topics": [value for value, _ in TOPICS if value in (self.topics.data or [])],
             "other_topic": self.other_topic.data or None,
@@ -205,6 +268,7 @@ class StaffHouseholdForm(HouseholdForm):
         "parent_name": "Parent or carer's full name",
         "email": "Parent or carer's email address",
         "phone": "Parent or carer's UK phone number (optional)",
+        "texts": "Also send them text messages",
         "child_years": "Which school years are their children in?",
         "topics": "What would they like help with?",
         "consent": (
@@ -218,6 +282,14 @@ class StaffHouseholdForm(HouseholdForm):
         for name, text in self.LABELS.items():
             self[name].label.text = text
         self.email.description = "We will send the confirmation and calendar invite here."
+        self.phone.description = (
+            "Only used if the clinic changes at short notice, or for text messages if they "
+            "ask for them below."
+        )
+        self.texts.description = (
+            "Only if the parent or carer asks for texts: to the UK mobile number above, "
+            "when booked, the day before and if anything changes."
+        )
         self.consent.validators = [DataRequired("Confirm the parent or carer agrees")]
         self.interpreter.label.text = "Would an interpreter help them at the clinic?"
         self.interpreter.description = "The officer running the clinic will arrange one."

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from .. import audit, batch
 from ..filters import format_date
 from ..models import Booking, Clinic, Slot, utcnow
-from ..notices import send_booking_email
+from ..notices import send_booking_email, send_booking_text
 from ..rows import changed
 
 
@@ -96,6 +96,7 @@ def send_reminder(session: Session, booking_id: int, *, now: datetime) -> bool:
         ),
         kind="booking_reminder",
     )
+    send_booking_text(session, booking, template="booking_reminder", kind="booking_reminder")
     audit.record(
         session,
         "system",

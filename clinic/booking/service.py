@@ -29,7 +29,7 @@ from ..models import (
     household_values,
     utcnow,
 )
-from ..notices import send_booking_email
+from ..notices import send_booking_email, send_booking_text
 from ..signals import announces_new_booking, announces_refusals
 from ..upsert import insert_into
 from . import interpreters
@@ -227,6 +227,7 @@ def book_place(
         ),
         kind="booking_confirmed",
     )
+    send_booking_text(session, booking, template="booking_confirmed", kind="booking_confirmed")
     interpreters.tell_officer(session, booking, now=now)
     audit.record(
         session,

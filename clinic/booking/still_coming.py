@@ -30,7 +30,7 @@ from .. import audit, batch
 from ..filters import format_date
 from ..links import manage_token, parent_url
 from ..models import Booking, Clinic, Slot, utcnow
-from ..notices import send_booking_email
+from ..notices import send_booking_email, send_booking_text
 from ..rows import changed
 
 LAST_HOURS = 12  # nobody is asked this close to their slot
@@ -134,8 +134,8 @@ def still_coming_url(booking: Booking) -> str:
 
 
 def ask_still_coming(session: Session, booking: Booking) -> None:
-    """Queue the question to the family (email; a text message goes beside it here) and
-    audit it.  Called with the booking already claimed; the caller commits."""
+    """Queue the question to the family (an email, and a text when they asked for texts)
+    and audit it.  Called with the booking already claimed; the caller commits."""
     send_booking_email(
         session,
         booking,
@@ -145,6 +145,13 @@ def ask_still_coming(session: Session, booking: Booking) -> None:
             title=booking.clinic.title,
             date=format_date(booking.slot.starts_at),
         ),
+        kind="still_coming",
+        still_coming_url=still_coming_url(booking),
+    )
+    send_booking_text(
+        session,
+        booking,
+        template="still_coming",
         kind="still_coming",
         still_coming_url=still_coming_url(booking),
     )

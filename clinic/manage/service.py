@@ -37,7 +37,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..notices import send_booking_email
+from ..notices import send_booking_email, send_booking_text
 from ..rows import changed
 from ..waitlist import service as waitlist
 
@@ -142,6 +142,7 @@ def cancel_booking(
             reason=reason,
             by_staff=isinstance(actor, User),
         )
+        send_booking_text(session, booking, template="booking_cancelled", kind="booking_cancelled")
     audit.record(
         session,
         actor,
@@ -222,6 +223,7 @@ def cancel_for_clinic(
             "booking.school_page", language=booking.language, slug=booking.clinic.school.slug
         ),
     )
+    send_booking_text(session, booking, template="clinic_cancelled", kind="clinic_cancelled")
     audit.record(
         session,
         actor,
@@ -297,6 +299,7 @@ def move_booking(
         old_slot=old_slot,
         by_staff=isinstance(actor, User),
     )
+    send_booking_text(session, booking, template="booking_moved", kind="booking_moved")
     interpreters.tell_officer(session, booking, moved=True, now=now)
     audit.record(
         session,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy import text
 
 from config import MEMORY_RATE_LIMITS, MEMORY_RATE_LIMITS_FIX, memory_rate_limits
 
+from .. import notify as sms
 from ..extensions import db
 from ..models import utcnow
 from . import health, jobs
@@ -254,6 +256,70 @@ def check_mail(config) -> list[Finding]:
 # --- cron --------------------------------------------------------------------------------
 
 
+def check_texts(config) -> list[Finding]:
+    """Text messages (GOV.UK Notify): the key's shape, the template id, and one call to
+    Notify's API with them (the template must be the one placeholder ``((body))``)."""
+    key, template_id = config.get("NOTIFY_API_KEY"), config.get("NOTIFY_SMS_TEMPLATE_ID")
+    if not key:
+        if config.get("PRODUCTION", False):
+            return [ok("texts", "off: no NOTIFY_API_KEY, so the forms do not offer text messages")]
+        return [
+            ok("texts", f"written as files to {config.get('SMS_FILE_DIR')} (no NOTIFY_API_KEY)")
+        ]
+    fix_key = "set NOTIFY_API_KEY to an API key from GOV.UK Notify (API integration, API keys)"
+    if (wrong := sms.key_problem(key)) is not None:
+        return [problem("texts", f"NOTIFY_API_KEY is wrong: {wrong}", fix_key)]
+    fix_template = (
+        "set NOTIFY_SMS_TEMPLATE_ID to the id of a Notify text message template whose whole "
+        f"body is {sms.TEMPLATE_BODY}"
+    )
+    try:
+        uuid.UUID(str(template_id))
+    except ValueError:
+        return [
+            problem("texts", "NOTIFY_SMS_TEMPLATE_ID is not set to a template id", fix_template)
+        ]
+    from notifications_python_client.errors import APIError
+
+    try:
+        template = sms.notify_client(config).get_template(template_id)
+    except APIError as exc:
+        where = config.get("NOTIFY_BASE_URL") or sms.NOTIFY_URL
+        if exc.status_code == 403:
+            return [
+                problem(
+                    "texts",
+                    f"GOV.UK Notify refused NOTIFY_API_KEY ({sms.notify_errors(exc)})",
+                    fix_key,
+                )
+            ]
+        if exc.status_code in (400, 404):
+            return [problem("texts", f"GOV.UK Notify has no template {template_id}", fix_template)]
+        return [
+            problem(
+                "texts",
+                f"could not reach GOV.UK Notify at {where}"
+                f" ({exc.status_code}: {sms.notify_errors(exc)})",
+                "check NOTIFY_BASE_URL and that this server may connect to it",
+            )
+        ]
+    if template.get("type") != "sms" or (template.get("body") or "").strip() != sms.TEMPLATE_BODY:
+        return [
+            problem(
+                "texts",
+                f"template {template_id} is not a text message template"
+                f" whose whole body is {sms.TEMPLATE_BODY}",
+                fix_template,
+            )
+        ]
+    return [
+        ok(
+            "texts",
+            f"GOV.UK Notify accepts the key, and template {template_id} is {sms.TEMPLATE_BODY}",
+        )
+    ]
+
+
 def scheduled_jobs(app: Flask) -> dict[str, float]:
     """The cron commands this release has, with the
     hours within which each should have succeeded."""
@@ -349,6 +415,7 @@ def run_checks(app: Flask, now: datetime | None = None) -> list[Finding]:
     database, has_schema = check_database(app)
     found += database
     found += check_mail(config)
+    found += check_texts(config)
     found += check_rate_limits(config)
     if has_schema:
         found += check_cron(app, now)

@@ -1,4 +1,5 @@
-"""Sending what is due from the outbox table, with retries (design rule 4).
+"""Sending what is due from the outbox table, with retries (design rule 4): emails, and
+text messages (``channel`` "sms", through ``clinic.outbox.sms``) the same way.
 
 Whatever was not sent right after its commit — the mail server was down, the process
 stopped — ``send_due`` picks up later, with growing delays, until it is sent or marked
@@ -32,6 +33,7 @@ from .. import batch
 from ..models import OutboxMessage, utcnow
 from ..rows import changed
 from .sender import MailServerUnavailable, build_email, open_transport
+from .sms import Text, TextRefused, open_sms_transport
 
 log = logging.getLogger(__name__)
 
@@ -160,10 +162,11 @@ def _deliver(session: Session, ids: list[int], worker_id: str) -> SendCounts:
     reached at all counts a try for each message left rather than waiting on each."""
     counts = SendCounts()
     run = batch.Run("outbox")
-    with open_transport(current_app.config) as transport:
+    config = current_app.config
+    with open_transport(config) as transport, open_sms_transport(config) as texts:
 
         def send(session: Session, message_id: int) -> bool:
-            if not _send_one(session, transport, message_id, worker_id):
+            if not _send_one(session, (transport, texts), message_id, worker_id):
                 return False
             _record(session, message_id, worker_id, status="sent", sent_at=utcnow())
             counts.sent += 1
@@ -183,7 +186,7 @@ def _deliver(session: Session, ids: list[int], worker_id: str) -> SendCounts:
     return counts
 
 
-def _send_one(session: Session, transport, message_id: int, worker_id: str) -> bool:
+def _send_one(session: Session, transports, message_id: int, worker_id: str) -> bool:
     """Send one claimed message; False if the claim was taken back as stale meanwhile.
 
     The claim is renewed first, so "stale" means no progress on this message for
@@ -198,6 +201,12 @@ def _send_one(session: Session, transport, message_id: int, worker_id: str) -> b
         session.commit()
         return False
     message = session.get_one(OutboxMessage, message_id)
+    transport, texts = transports
+    if message.channel == "sms":
+        text = Text(message.id, message.recipient, message.text_body)
+        session.commit()  # no transaction stays open while Notify answers
+        texts.send(text)
+        return True
     config = current_app.config
     email = build_email(
         message, config["MAIL_DEFAULT_SENDER"], reply_to=config.get("MAIL_REPLY_TO") or None
@@ -211,13 +220,14 @@ def _send_one(session: Session, transport, message_id: int, worker_id: str) -> b
 def _record_failure(
     session: Session, message_id: int, worker_id: str, exc: Exception, counts: SendCounts
 ) -> None:
-    """Count the try; wait longer before the next one, or give up after the last."""
+    """Count the try; wait longer before the next one, or give up after the last (or at
+    once when the message can never go: a text Notify refused for good)."""
     # The row is there: this worker claimed it, and outbox rows are never deleted.
     attempts = session.execute(
         select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)
     ).scalar_one()
     attempts += 1
-    failed = attempts >= _max_attempts()
+    failed = attempts >= _max_attempts() or isinstance(exc, TextRefused)
     error = describe_error(exc)
     # The reason stays on the row for staff; the log gets no reply text (a relay's "550
     # <address> unknown" would put a parent's address in it).
@@ -281,6 +291,7 @@ def describe_error(exc: Exception) -> str:
     for secret in (
         current_app.config.get("MAIL_PASSWORD"),
         current_app.config.get("MAIL_USERNAME"),
+        current_app.config.get("NOTIFY_API_KEY"),
     ):
         if secret:
             text = text.replace(secret, "***")

@@ -1,8 +1,8 @@
-"""Queueing an email (design rule 4): the one thing a change that sends email calls.
+"""Queueing an email or a text (design rule 4): the one thing a change that sends calls.
 
-``queue_email`` adds the message to the caller's session, so it commits with the change or
-not at all; sending it is ``clinic.outbox.after_commit`` (at once) and
-``clinic.outbox.delivery`` (later, with retries).
+``queue_email`` (and ``queue_text``) adds the message to the caller's session, so it
+commits with the change or not at all; sending it is ``clinic.outbox.after_commit`` (at
+once) and ``clinic.outbox.delivery`` (later, with retries).
 """
 
 from __future__ import annotations
@@ -83,6 +83,48 @@ def queue_email(
         calendar_method=calendar[0].upper() if calendar else None,
         calendar_body=calendar[1].decode() if calendar else None,
         attachments=[_stored(item) for item in attachments],
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    session.add(message)
+    return message
+
+
+# Notify refuses a text longer than 918 characters (6 fragments); ours are 2 or 3.
+TEXT_LIMIT = 918
+
+
+def queue_text(
+    session: Session,
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    kind: str,
+    language: str = "en",
+) -> OutboxMessage:
+    """Add a text message to the session; it is sent once the caller commits, like email.
+
+    ``to`` is a mobile number as the forms store it (+44…).  The words come from
+    ``templates/sms/<template>.txt``, written inside ``force_locale(language)``; blank
+    lines at either end and spaces at line ends go, so a template may be laid out freely.
+    """
+    _check_header("to", to)
+    with force_locale(language):
+        body = render_template(f"sms/{template}.txt", **context)
+    body = "\n".join(line.rstrip() for line in body.strip().splitlines())
+    if not body or len(body) > TEXT_LIMIT:
+        raise ValueError(f"a text must be 1 to {TEXT_LIMIT} characters")
+    message = OutboxMessage(
+        channel="sms",
+        kind=kind,
+        recipient=to.strip(),
+        # Names the text on the staff page (the words themselves are personal).
+        subject=f"Text message: {kind}",
+        text_body=body,
+        html_body=None,
+        attachments=[],
         status="pending",
         attempts=0,
         next_attempt_at=utcnow(),

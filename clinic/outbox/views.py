@@ -27,9 +27,9 @@ def retry(message_id: int):
     if not ConfirmForm().validate_on_submit():
         flash(CSRF_MESSAGE)
         return redirect(url_for(".failed"))
-    recipient = message.recipient
+    what = _what(message)
     if not service.retry(db.session, message_id, actor=current_user):
-        flash(f"The email to {recipient} is already being sent or has been sent.")
+        flash(f"{what} is already being sent or has been sent.")
         return redirect(url_for(".failed"))
     db.session.commit()
     # Touch nothing in db.session until the send is done: on SQLite a read would take the lock.
@@ -39,15 +39,21 @@ def retry(message_id: int):
     return redirect(url_for(".failed"))
 
 
+def _what(message: OutboxMessage) -> str:
+    """ "The email to …" or "The text message to …" (staff see the recipient)."""
+    noun = "text message" if message.channel == "sms" else "email"
+    return f"The {noun} to {message.recipient}"
+
+
 def _outcome(message: OutboxMessage) -> tuple[str, str]:
     """What to tell staff after a retry: sent, still failing, or on its way."""
     db.session.refresh(message)
+    what = _what(message)
     if message.status == "sent":
-        return f"The email to {message.recipient} has been sent.", "success"
+        return f"{what} has been sent.", "success"
     if message.attempts:
         return (
-            f"The email to {message.recipient} could not be sent yet. "
-            "It will be tried again automatically.",
+            f"{what} could not be sent yet. It will be tried again automatically.",
             "info",
         )
-    return f"The email to {message.recipient} will be sent again shortly.", "success"
+    return f"{what} will be sent again shortly.", "success"

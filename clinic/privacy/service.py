@@ -8,7 +8,8 @@
   ``waitlist.service.leave``; then the record is anonymised as ``flask privacy purge``
   would (``clinic.privacy.purge``), with the feedback it gave and the waiting-list entry it
   came from.  Emails to that address not yet sent are withdrawn (status ``withdrawn``,
-  which the sender never picks up) and those already sent are blanked — unless the address
+  which the sender never picks up) and those already sent are blanked (texts to the
+  record's mobile number too) — unless the address
   still has another booking or waiting-list place, whose emails they may be.  The
   cancellation email itself still goes (it was queued after the withdrawal) and is
   blanked by the purge once sent and past its retention.
@@ -23,10 +24,11 @@ nothing is half-done.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -84,13 +86,14 @@ def erase_booking(
     if booking.anonymised_at is not None:
         return 0
     email = booking.email_normalised
+    phones = _phones(session, email)
     keep_messages = email is not None and _has_other_records(session, email, booking=booking)
     if not keep_messages and email:
-        withdraw_unsent(session, email, now=now)
+        withdraw_unsent(session, email, now=now, phones=phones)
     _cancel_if_live(session, booking, actor, now)
     erased = _erase_booking_records(session, booking.id, now=now)
     if not keep_messages and email:
-        erased += blank_sent(session, email, now=now)
+        erased += blank_sent(session, email, now=now, phones=phones)
     audit.record(
         session, actor, ERASED, booking, school_id=booking.clinic.school_id, records=erased
     )
@@ -110,13 +113,14 @@ def erase_waitlist_entry(
     if entry.anonymised_at is not None:
         return 0
     email = entry.email_normalised
+    phones = _phones(session, email)
     keep_messages = email is not None and _has_other_records(session, email, entry=entry)
     if not keep_messages and email:
-        withdraw_unsent(session, email, now=now)
+        withdraw_unsent(session, email, now=now, phones=phones)
     _leave_if_live(session, entry, actor, now)
     erased = int(purge.anonymise_waitlist_entry(session, entry.id, now=now))
     if not keep_messages and email:
-        erased += blank_sent(session, email, now=now)
+        erased += blank_sent(session, email, now=now, phones=phones)
     audit.record(session, actor, ERASED, entry, school_id=entry.clinic.school_id, records=erased)
     session.expire_all()
     return erased
@@ -185,28 +189,53 @@ def _has_other_records(
     )
 
 
-def _to(email: str):
-    return func.lower(func.trim(OutboxMessage.recipient)) == email
+def _phones(session: Session, email: str | None) -> list[str]:
+    """The phone numbers this address's records hold (texts went to them, if ticked)."""
+    if not email:
+        return []
+    found: set[str] = set()
+    for model in (Booking, WaitlistEntry):
+        found.update(
+            session.scalars(
+                select(model.phone).where(model.email_normalised == email, model.phone.is_not(None))
+            )
+        )
+    return sorted(found)
 
 
-def withdraw_unsent(session: Session, email: str, *, now: datetime) -> int:
-    """Emails to this address still waiting to go are never sent (``withdrawn``)."""
+def _to(email: str, phones: Sequence[str] = ()):
+    """Messages to this address, and texts to these numbers."""
+    to_address = func.lower(func.trim(OutboxMessage.recipient)) == email
+    if not phones:
+        return to_address
+    return or_(
+        to_address,
+        and_(OutboxMessage.channel == "sms", OutboxMessage.recipient.in_(list(phones))),
+    )
+
+
+def withdraw_unsent(
+    session: Session, email: str, *, now: datetime, phones: Sequence[str] = ()
+) -> int:
+    """Emails to this address (and texts to its numbers) still waiting to go are never
+    sent (``withdrawn``)."""
     return changed(
         session.execute(
             update(OutboxMessage)
-            .where(_to(email), OutboxMessage.status == "pending")
+            .where(_to(email, phones), OutboxMessage.status == "pending")
             .values(status="withdrawn")
             .execution_options(synchronize_session=False)
         )
     )
 
 
-def blank_sent(session: Session, email: str, *, now: datetime) -> int:
-    """Emails to this address that went (or failed, or were withdrawn) are blanked now."""
+def blank_sent(session: Session, email: str, *, now: datetime, phones: Sequence[str] = ()) -> int:
+    """Emails to this address (and texts to its numbers) that went (or failed, or were
+    withdrawn) are blanked now."""
     ids = list(
         session.scalars(
             select(OutboxMessage.id).where(
-                _to(email),
+                _to(email, phones),
                 OutboxMessage.purged_at.is_(None),
                 OutboxMessage.status.in_(purge.FINISHED_MESSAGES),
             )
@@ -247,7 +276,7 @@ def holdings(session: Session, email: str) -> Holdings:
     found.messages = list(
         session.scalars(
             select(OutboxMessage)
-            .where(_to(wanted), OutboxMessage.purged_at.is_(None))
+            .where(_to(wanted, _phones(session, wanted)), OutboxMessage.purged_at.is_(None))
             .order_by(OutboxMessage.id)
         )
     )
@@ -276,7 +305,15 @@ def _interpreter(household) -> dict:
 
 def export(session: Session, found: Holdings) -> dict:
     """What is held, as plain values (the JSON download and the readable page)."""
-    household = ("parent_name", "email", "phone", "child_years", "topics", "other_topic")
+    household = (
+        "parent_name",
+        "email",
+        "phone",
+        "texts",
+        "child_years",
+        "topics",
+        "other_topic",
+    )
     return {
         "email": found.email,
         "bookings": [
@@ -328,6 +365,18 @@ def export(session: Session, found: Holdings) -> dict:
                 "text": m.text_body,
             }
             for m in found.messages
+            if m.channel == "email"
+        ],
+        "text_messages": [
+            {
+                "to": m.recipient,
+                "status": m.status,
+                "queued_at": _when(m.created_at),
+                "sent_at": _when(m.sent_at),
+                "text": m.text_body,
+            }
+            for m in found.messages
+            if m.channel == "sms"
         ],
         "unfinished_booking_forms": [
             {"answers": d.answers, "started_at": _when(d.created_at)} for d in found.drafts
@@ -345,9 +394,10 @@ def erase_subject(session: Session, email: str, *, actor: User, now: datetime | 
     now = now or utcnow()
     found = holdings(session, email)
     wanted = found.email
+    phones = _phones(session, wanted)
     erased = 0
     if wanted:
-        withdraw_unsent(session, wanted, now=now)
+        withdraw_unsent(session, wanted, now=now, phones=phones)
     for booking in found.bookings:
         if booking.anonymised_at is None:
             _cancel_if_live(session, booking, actor, now)
@@ -360,7 +410,7 @@ def erase_subject(session: Session, email: str, *, actor: User, now: datetime | 
     for draft in found.drafts:
         erased += purge.delete_draft(session, draft.id)
     if wanted:
-        erased += blank_sent(session, wanted, now=now)
+        erased += blank_sent(session, wanted, now=now, phones=phones)
     audit.record(session, actor, ERASED, None, records=erased)
     session.expire_all()
     return erased

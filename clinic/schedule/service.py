@@ -25,7 +25,7 @@ from ..filters import format_date, format_time
 from ..localtime import local_today, zone_name
 from ..manage import service as manage
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
-from ..notices import send_booking_email
+from ..notices import send_booking_email, send_booking_text
 from ..waitlist import service as waitlist
 from ..workdays import WEEKEND, bank_holiday, why_not_working
 from .slots import (
@@ -719,6 +719,7 @@ def _tell(
             kind="clinic_changed",
             changes=notes,
         )
+        send_booking_text(session, booking, template="clinic_changed", kind="clinic_changed")
         audit.record(
             session,
             actor,

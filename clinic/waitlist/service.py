@@ -59,7 +59,7 @@ from ..models import (
     household_values,
     utcnow,
 )
-from ..notices import address_of, place_of
+from ..notices import address_of, place_of, send_household_text
 from ..outbox.queue import Subject, queue_email
 from ..rows import changed
 
@@ -415,6 +415,7 @@ def _offer(
         ),
         slot=slot,
     )
+    _text(session, entry, clinic, template="waitlist_offer", slot=slot)
     audit.record(
         session,
         "system",
@@ -636,6 +637,15 @@ def clinic_cancelled(session: Session, clinic: Clinic, *, actor: User, reason: s
                     "booking.school_page", language=entry.language, slug=clinic.school.slug
                 ),
             )
+            _text(
+                session,
+                entry,
+                clinic,
+                template="waitlist_clinic_cancelled",
+                other_clinics_url=parent_url(
+                    "booking.school_page", language=entry.language, slug=clinic.school.slug
+                ),
+            )
         audit.record(
             session,
             actor,
@@ -690,7 +700,22 @@ def run_due_steps(session: Session, *, now: datetime | None = None) -> WaitlistC
     return counts
 
 
-# --- emails ----------------------------------------------------------------------------
+# --- emails and texts -----------------------------------------------------------------
+
+
+def _text(session: Session, entry: WaitlistEntry, clinic: Clinic, *, template: str, **ctx) -> None:
+    """A text beside the email, if the household asked for texts, with the same link."""
+    send_household_text(
+        session,
+        entry,
+        template=template,
+        kind=template,
+        entry=entry,
+        clinic=clinic,
+        school=clinic.school,
+        link=parent_url("waitlist.offer", language=entry.language, token=waitlist_token(entry)),
+        **ctx,
+    )
 
 
 def _email(

@@ -1,7 +1,7 @@
 """ "still coming?": when a family was asked, their answer and when they gave it
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 12:30:00
 
 Three empty columns on ``booking``; bookings made before this are simply not asked yet
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0012"
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

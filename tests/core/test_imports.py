@@ -9,7 +9,15 @@ import sys
 
 from tests.conftest import ROOT
 
-HEAVY = ("weasyprint", "qrcode", "PIL", "holidays", "fontTools")
+HEAVY = (
+    "weasyprint",
+    "qrcode",
+    "PIL",
+    "holidays",
+    "fontTools",
+    "notifications_python_client",
+    "requests",
+)
 
 
 def test_importing_the_app_loads_no_heavy_library():

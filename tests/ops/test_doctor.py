@@ -200,3 +200,57 @@ def test_backups_kept_longer_than_the_retention_are_a_problem(app, tmp_path):
     (backups,) = [line for line in _problems(lines) if "backups:" in line]
     assert "BACKUP_KEEP=60" in backups and "30 or fewer" in backups
     assert code == 1
+
+
+# --- text messages (GOV.UK Notify; the fake API in tests/fake_notify.py) --------------------
+
+
+def _texts(app) -> list[doctor.Finding]:
+    return doctor.check_texts(app.config)
+
+
+def test_texts_off_are_written_as_files(app):
+    (finding,) = _texts(app)
+    assert finding.ok and "written as files" in finding.line()
+
+
+def test_texts_with_a_working_key_and_template(app, notify):
+    (finding,) = _texts(app)
+    assert finding.ok, finding.line()
+    assert notify.requests and notify.requests[-1]["path"] == f"/v2/template/{notify.template_id}"
+    assert notify.sent == []  # nothing texted
+
+
+def test_a_key_of_the_wrong_shape_is_a_problem_without_asking_notify(app, notify):
+    app.config["NOTIFY_API_KEY"] = "not-a-key"
+    (finding,) = _texts(app)
+    assert not finding.ok and "NOTIFY_API_KEY is wrong" in finding.line()
+    assert notify.requests == []
+
+
+def test_a_key_notify_refuses_is_a_problem_and_its_secret_is_not_shown(app, notify):
+    import uuid
+
+    secret = str(uuid.uuid4())
+    app.config["NOTIFY_API_KEY"] = f"clinics-{notify.service_id}-{secret}"
+    (finding,) = _texts(app)
+    assert not finding.ok and "GOV.UK Notify refused NOTIFY_API_KEY" in finding.line()
+    assert secret not in finding.line()
+
+
+def test_a_template_that_is_not_one_placeholder_is_a_problem(app, notify):
+    notify.template_body = "Hello ((name)), your clinic is booked"
+    (finding,) = _texts(app)
+    assert not finding.ok and "((body))" in finding.line()
+
+
+def test_an_unknown_template_or_unreachable_notify_is_a_problem(app, notify):
+    import uuid
+
+    app.config["NOTIFY_SMS_TEMPLATE_ID"] = str(uuid.uuid4())
+    (finding,) = _texts(app)
+    assert not finding.ok and "has no template" in finding.line()
+    app.config["NOTIFY_SMS_TEMPLATE_ID"] = notify.template_id
+    app.config["NOTIFY_BASE_URL"] = f"http://127.0.0.1:{free_port()}"
+    (finding,) = _texts(app)
+    assert not finding.ok and "could not reach GOV.UK Notify" in finding.line()
