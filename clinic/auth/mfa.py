@@ -38,7 +38,7 @@ from ..models import User, utcnow
 from ..outbox.queue import queue_email
 from ..rows import changed
 from . import sessions
-from .mfa_models import RecoveryCode, SecondFactor
+from .mfa_models import Passkey, RecoveryCode, SecondFactor
 
 RECOVERY_CODES = 10
 # 10 characters from an alphabet without look-alikes (no 0/o, 1/l/i): about 50 bits.
@@ -229,6 +229,8 @@ def enable(
 
 
 def _remove(session: Session, user: User) -> None:
+    # Passkeys are a second way to give the same second factor: they go with it.
+    session.execute(delete(Passkey).where(Passkey.user_id == user.id))
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.execute(delete(SecondFactor).where(SecondFactor.user_id == user.id))
 

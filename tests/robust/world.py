@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from clinic.auth.mfa_models import Passkey
 from clinic.auth.service import password_token, sign_in_token
 from clinic.links import feedback_token, manage_token, waitlist_token
 from clinic.localtime import local_today
@@ -214,6 +215,11 @@ class World:
                 "access_needs": None,
             },
         )
+        # A passkey of the officer's (clinic/auth/passkeys.py) to name and remove.
+        self.passkey = Passkey(
+            user_id=self.officer.id, credential_id="cGFzc2tleQ", public_key=b"-", name="Laptop"
+        )
+        session.add(self.passkey)
         session.commit()
         self.today = self._todays_clinic()
         self.attended = make.booking(self.today.slots[0], status="attended")
@@ -479,6 +485,25 @@ TARGETS = [
         "admin",
         lambda w: f"/staff/two-factor/reset/{w.colleague.id}",
         lambda w: f"/admin/staff/{w.colleague.id}",
+    ),
+    # passkeys (clinic/auth/passkey_views.py)
+    Target(
+        "passkeys.sign_in",
+        "officer",
+        lambda w: "/staff/sign-in/passkey",
+        lambda w: "/staff/sign-in/code",
+    ),
+    Target(
+        "passkeys.add",
+        "officer",
+        lambda w: "/staff/two-factor/passkeys",
+        lambda w: "/staff/two-factor",
+    ),
+    Target(
+        "passkeys.rename", "officer", lambda w: f"/staff/two-factor/passkeys/{w.passkey.id}/name"
+    ),
+    Target(
+        "passkeys.remove", "officer", lambda w: f"/staff/two-factor/passkeys/{w.passkey.id}/remove"
     ),
     # last: it ends the officer's session
     Target("auth.sign_out", "officer", lambda w: "/staff/sign-out"),
