@@ -14,11 +14,14 @@ face or security key instead of typing a code.
   requests racing with one response cannot both win.
 
 These functions take a database session and plain values, and raise ``PasskeyError``
-with a message for the page.
+with a message for the page.  ``webauthn`` (with cryptography, cbor2 and pyasn1: a fifth
+of a second) is imported where it is used, not when the app starts
+(tests/core/test_imports.py).
 """
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -26,25 +29,6 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import (
-    base64url_to_bytes,
-    bytes_to_base64url,
-    parse_authentication_credential_json,
-)
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from .. import audit
 from ..errors import RuleError
@@ -54,6 +38,15 @@ from .mfa_models import Passkey
 
 CHALLENGE_MINUTES = 5
 NAME_LENGTH = 60
+
+
+def _text(data: bytes) -> str:
+    """base64url without padding, as WebAuthn writes ids and challenges."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _bytes(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class PasskeyError(RuleError):
@@ -74,8 +67,10 @@ def passkeys_of(session: Session, user: User) -> list[Passkey]:
     )
 
 
-def _descriptors(keys: list[Passkey]) -> list[PublicKeyCredentialDescriptor]:
-    return [PublicKeyCredentialDescriptor(id=base64url_to_bytes(k.credential_id)) for k in keys]
+def _descriptors(keys: list[Passkey]):
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
+    return [PublicKeyCredentialDescriptor(id=_bytes(k.credential_id)) for k in keys]
 
 
 # --- challenges: issued into the session cookie, taken back once -------------------------
@@ -85,7 +80,7 @@ def issue_challenge(now: datetime | None = None) -> tuple[bytes, dict]:
     """A new random challenge, and what the session keeps of it."""
     challenge = secrets.token_bytes(32)
     stamp = int((now or utcnow()).timestamp())
-    return challenge, {"challenge": bytes_to_base64url(challenge), "at": stamp}
+    return challenge, {"challenge": _text(challenge), "at": stamp}
 
 
 def challenge_from(kept: object, now: datetime | None = None) -> bytes:
@@ -98,7 +93,7 @@ def challenge_from(kept: object, now: datetime | None = None) -> bytes:
     now = now or utcnow()
     if not isinstance(stamp, int) or not 0 <= now.timestamp() - stamp <= CHALLENGE_MINUTES * 60:
         raise late
-    return base64url_to_bytes(kept["challenge"])
+    return _bytes(kept["challenge"])
 
 
 # --- adding one ---------------------------------------------------------------------------
@@ -106,6 +101,13 @@ def challenge_from(kept: object, now: datetime | None = None) -> bytes:
 
 def registration_options(session: Session, user: User, challenge: bytes) -> str:
     """The options ``navigator.credentials.create`` needs, as JSON."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     rp_id, _origin = relying_party()
     options = generate_registration_options(
         rp_id=rp_id,
@@ -134,6 +136,9 @@ def add(
     now: datetime | None = None,
 ) -> Passkey:
     """Check the browser's answer to ``navigator.credentials.create`` and keep the passkey."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     rp_id, origin = relying_party()
     try:
         verified = verify_registration_response(
@@ -145,7 +150,7 @@ def add(
     except (WebAuthnException, ValueError, KeyError, TypeError) as error:
         current_app.logger.info("passkey not added user_id=%s: %s", user.id, error)
         raise PasskeyError("Your passkey could not be added. Try again", "passkey") from None
-    credential_id = bytes_to_base64url(verified.credential_id)
+    credential_id = _text(verified.credential_id)
     if session.scalar(select(Passkey.id).where(Passkey.credential_id == credential_id)):
         raise PasskeyError("This passkey is already added", "passkey")
     key = Passkey(
@@ -168,6 +173,9 @@ def add(
 def authentication_options(session: Session, user: User, challenge: bytes) -> str:
     """The options ``navigator.credentials.get`` needs, as JSON (only ``user``'s passkeys
     are allowed: the password has already said who this is)."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     rp_id, _origin = relying_party()
     options = generate_authentication_options(
         rp_id=rp_id,
@@ -184,6 +192,10 @@ def verify(
 ) -> Passkey:
     """Check the browser's answer to ``navigator.credentials.get``: one of ``user``'s
     passkeys signed this challenge for this site, with a counter above the last one."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import parse_authentication_credential_json
+    from webauthn.helpers.exceptions import WebAuthnException
+
     now = now or utcnow()
     refused = PasskeyError("Your passkey was not accepted. Try again, or enter a code", "passkey")
     rp_id, origin = relying_party()
@@ -194,7 +206,7 @@ def verify(
     key = session.scalar(
         select(Passkey).where(
             Passkey.user_id == user.id,
-            Passkey.credential_id == bytes_to_base64url(credential.raw_id),
+            Passkey.credential_id == _text(credential.raw_id),
         )
     )
     if key is None:

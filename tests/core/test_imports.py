@@ -9,7 +9,7 @@ import sys
 
 from tests.conftest import ROOT
 
-HEAVY = ("weasyprint", "qrcode", "PIL", "holidays", "fontTools")
+HEAVY = ("weasyprint", "qrcode", "PIL", "holidays", "fontTools", "webauthn")
 
 
 def test_importing_the_app_loads_no_heavy_library():
