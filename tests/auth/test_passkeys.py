@@ -11,6 +11,7 @@ import html
 import json
 import re
 import secrets
+from datetime import timedelta
 
 import cbor2
 import pytest
@@ -21,7 +22,7 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from clinic.auth import mfa, passkeys
 from clinic.auth.mfa_models import Passkey
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, utcnow
 from tests.auth.test_mfa import code, give_code, give_factor, signed_in_owing
 from tests.conftest import PASSWORD
 from tests.helpers import csrf_token
@@ -323,3 +324,14 @@ def test_without_passkeys_the_code_page_offers_none(app, session, officer_user, 
     signed_in_owing(client, officer_user)
     page = client.get("/staff/sign-in/code")
     assert "Use a passkey" not in page.text and "js/passkeys.js" not in page.text
+
+
+def test_a_challenge_is_good_for_five_minutes_only(app):
+    issued = utcnow() - timedelta(minutes=passkeys.CHALLENGE_MINUTES, seconds=1)
+    challenge, kept = passkeys.issue_challenge(issued)
+    with pytest.raises(passkeys.PasskeyError, match="could not be checked in time"):
+        passkeys.challenge_from(kept)
+    assert passkeys.challenge_from(kept, now=issued + timedelta(minutes=4)) == challenge
+    for broken in (None, {}, {"challenge": 5, "at": 0}, {"challenge": "abc"}):
+        with pytest.raises(passkeys.PasskeyError):
+            passkeys.challenge_from(broken)
