@@ -87,7 +87,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .attendance import sending as attendance_sending
     from .attendance.blueprint import bp as attendance_bp
     from .audit_log import views as audit_log_views
-    from .auth import mfa_views, session_views
+    from .auth import mfa_views, passkey_views, session_views
     from .auth import views as auth_views
     from .booking import flow_views, page_views  # noqa: F401
     from .booking.blueprint import bp as booking_bp
@@ -110,6 +110,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         auth_views.bp,
         mfa_views.bp,
         session_views.bp,
+        passkey_views.bp,
         schools_views.bp,
         outbox_views.bp,
         schedule_bp,

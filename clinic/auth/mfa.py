@@ -39,7 +39,7 @@ from ..outbox.queue import queue_email
 from ..rows import changed
 from ..security_events import RECOVERY_CODE_USED, security_event
 from . import sessions
-from .mfa_models import RecoveryCode, SecondFactor
+from .mfa_models import Passkey, RecoveryCode, SecondFactor
 from .notify import notify_account_change
 
 RECOVERY_CODES = 10
@@ -233,6 +233,8 @@ def enable(
 
 
 def _remove(session: Session, user: User) -> None:
+    # Passkeys are a second way to give the same second factor: they go with it.
+    session.execute(delete(Passkey).where(Passkey.user_id == user.id))
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.execute(delete(SecondFactor).where(SecondFactor.user_id == user.id))
 

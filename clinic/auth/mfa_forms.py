@@ -1,7 +1,7 @@
 """The forms of the second-factor pages (staff pages: English only)."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import Form
@@ -39,3 +39,56 @@ class TurnOffForm(Form):
         validators=[DataRequired("Enter the code"), Length(max=40, message="Enter the code")],
     )
     submit = SubmitField("Turn off", widget=GovSubmitInput())
+
+
+class _PasskeyFormBase(Form):
+    """Its fields are named ``passkey-...``: it sits on a page beside a code form."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "passkey")
+        super().__init__(*args, **kwargs)
+
+
+class PasskeyForm(_PasskeyFormBase):
+    """Adding a passkey: its name, and (filled in by static/js/passkeys.js) the browser's
+    answer to ``navigator.credentials.create`` as JSON."""
+
+    name = StringField(
+        "Name this passkey",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter a name for this passkey"),
+            Length(max=60, message="Name must be 60 characters or fewer"),
+        ],
+    )
+    response = HiddenField()
+    submit = SubmitField("Add a passkey", widget=GovSubmitInput())
+
+
+class PasskeySignInForm(_PasskeyFormBase):
+    """The browser's answer to ``navigator.credentials.get``, as JSON (filled in by
+    static/js/passkeys.js)."""
+
+    response = HiddenField()
+    submit = SubmitField("Use a passkey", widget=GovSubmitInput())
+
+
+class PasskeyNameForm(Form):
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter a name for this passkey"),
+            Length(max=60, message="Name must be 60 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class PasskeyRemoveForm(Form):
+    password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter your password")],
+    )
+    submit = SubmitField("Remove passkey", widget=GovSubmitInput())

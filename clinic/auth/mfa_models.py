@@ -4,14 +4,15 @@ single-use recovery codes (see ``clinic/auth/mfa.py``).
 The secret is stored as it is: it must be read back to check a code, and no well-kept
 encryption library is among the dependencies (docs/security.md says so, and what guards
 it: the database's own access control and encrypted backups).  Recovery codes are
-stored only as keyed hashes, so a copy of the table signs nobody in.
+stored only as keyed hashes, so a copy of the table signs nobody in.  A passkey is stored
+as its id and public key (see ``clinic/auth/passkeys.py``): nothing secret.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -42,3 +43,21 @@ class RecoveryCode(Model):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Passkey(Model):
+    """A passkey (WebAuthn credential) a staff member added beside their authenticator app."""
+
+    __tablename__ = "staff_passkey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # The credential id, base64url (WebAuthn allows up to 1,023 bytes).
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    # The COSE public key the authenticator gave when it was added.
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # The authenticator's signature counter: a cloned authenticator shows one not above it.
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ only these pages and signing out.  Wrong codes are limited like wrong passwords.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import wraps
 
 from flask import (
     Blueprint,
@@ -30,9 +31,9 @@ from ..i18n import english_only
 from ..models import User, utcnow
 from ..qr import qr_svg
 from ..security_events import SECOND_FACTOR_FAILED, security_event
-from . import mfa
+from . import mfa, passkeys
 from .access import current_staff, roles_required
-from .mfa_forms import CodeForm, TurnOffForm
+from .mfa_forms import CodeForm, PasskeyForm, PasskeySignInForm, TurnOffForm
 from .notify import notify_account_change
 from .views import MFA_AT, MFA_PENDING, _demo_accounts, _safe_next, home_for
 
@@ -41,6 +42,9 @@ bp = Blueprint("mfa", __name__, url_prefix="/staff")
 # Set up in progress (the secret not yet confirmed) and new recovery codes to show once:
 # kept in the signed session cookie, never in the database before they are confirmed.
 NEW_SECRET, NEW_CODES = "staff_mfa_new_secret", "staff_mfa_new_codes"
+# The challenge of the passkey ceremony a page started (clinic/auth/passkeys.py): taken
+# out of the cookie by the POST that answers it, so it works once.
+PASSKEY_SIGN_IN, PASSKEY_ADD = "staff_passkey_sign_in", "staff_passkey_add"
 
 # What a session that owes a second factor may still reach.
 OPEN = frozenset(
@@ -49,6 +53,7 @@ OPEN = frozenset(
         "auth.sign_out_page",
         "auth.sign_out",
         "mfa.code",
+        "passkeys.sign_in",
         "mfa.set_up",
         "mfa.recovery_codes",
         "mfa.recovery_codes_text",
@@ -136,12 +141,11 @@ def _code_limits(view):
 def _staff_page(view):
     """Signed in (a second factor may still be owed); English."""
 
+    @wraps(view)  # its module and name too: csrf.exempt knows views by them
     def wrapped(*args, **kwargs):
         english_only()
         return view(*args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return login_required(wrapped)
 
 
@@ -172,7 +176,23 @@ def code():
         db.session.commit()  # nothing to keep, but end the transaction
         form.code.errors.append("The code is not right. Enter the code your app shows now")
         security_event(SECOND_FACTOR_FAILED, user_id=user.id, how="sign_in")
-    return render_template("auth/mfa_code.html", form=form, demo_code=_demo_code(user))
+    return code_page(user, form=form)
+
+
+def code_page(user: User, *, form=None, passkey_form=None, status: int = 200):
+    """The code page, with "Use a passkey" (and a new challenge) if ``user`` has any."""
+    options = None
+    if passkeys.passkeys_of(db.session, user):
+        challenge, cookie[PASSKEY_SIGN_IN] = passkeys.issue_challenge()
+        options = passkeys.authentication_options(db.session, user, challenge)
+    page = render_template(
+        "auth/mfa_code.html",
+        form=CodeForm(formdata=None) if form is None else form,
+        passkey_form=PasskeySignInForm(formdata=None) if passkey_form is None else passkey_form,
+        passkey_options=options,
+        demo_code=_demo_code(user),
+    )
+    return page, status
 
 
 def _demo_code(user: User) -> str | None:
@@ -270,15 +290,29 @@ def recovery_codes_text():
 @bp.get("/two-factor")
 @_staff_page
 def manage():
-    user = current_staff()
+    return manage_page(current_staff())
+
+
+def manage_page(user: User, *, form=None, passkey_form=None, status: int = 200):
+    """Your account's second factor: the app, recovery codes and passkeys.  Someone with
+    the app set up (who has given it this session, or the gate would not let them here)
+    may add a passkey: the page starts the ceremony with a new challenge."""
     factor = mfa.factor_of(db.session, user)
-    return render_template(
+    options = None
+    if factor is not None:
+        challenge, cookie[PASSKEY_ADD] = passkeys.issue_challenge()
+        options = passkeys.registration_options(db.session, user, challenge)
+    page = render_template(
         "auth/mfa_manage.html",
         factor=factor,
         left=mfa.recovery_codes_left(db.session, user) if factor else 0,
         required=mfa.required_for(user),
-        form=CodeForm(),
+        form=CodeForm(formdata=None) if form is None else form,
+        passkeys=passkeys.passkeys_of(db.session, user),
+        passkey_form=PasskeyForm(formdata=None) if passkey_form is None else passkey_form,
+        passkey_options=options,
     )
+    return page, status
 
 
 @bp.post("/two-factor/recovery-codes/new")
@@ -302,15 +336,7 @@ def new_recovery_codes():
         db.session.commit()
         form.code.errors.append("The code is not right. Enter the code your app shows now")
         security_event(SECOND_FACTOR_FAILED, user_id=user.id, how="new_codes")
-    left = mfa.recovery_codes_left(db.session, user)
-    page = render_template(
-        "auth/mfa_manage.html",
-        factor=factor,
-        left=left,
-        required=mfa.required_for(user),
-        form=form,
-    )
-    return page, 400
+    return manage_page(user, form=form, status=400)
 
 
 @bp.route("/two-factor/turn-off", methods=["GET", "POST"])

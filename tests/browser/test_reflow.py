@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from clinic.auth.mfa_models import Passkey
 from clinic.auth.service import password_token, sign_in_token
 from clinic.links import feedback_token, manage_token, waitlist_token
 from clinic.localtime import local_today
@@ -128,7 +129,10 @@ def world(make, session):
         attempts=8,
         next_attempt_at=datetime.now(UTC),
     )
-    session.add_all([walk_in, link, failed])
+    passkey = Passkey(
+        user_id=officer.id, credential_id="cGFzc2tleQ", public_key=b"-", name="Laptop"
+    )
+    session.add_all([walk_in, link, failed, passkey])
     session.commit()
     officer.calendar_token = "FeedToken0123456789abcdefABCDEF"
     session.commit()
@@ -143,6 +147,7 @@ def world(make, session):
         "topic": "home-broadband",
         "message_id": failed.id,
         "walk_in_id": walk_in.id,
+        "passkey_id": passkey.id,
         # a genuine link of each kind (the kinds of tests/core/test_route_walk.py's ROUTES)
         "token": {
             "manage": manage_token(booking),

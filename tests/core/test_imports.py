@@ -17,6 +17,7 @@ HEAVY = (
     "fontTools",
     "notifications_python_client",
     "requests",
+    "webauthn",
 )
 
 

@@ -178,6 +178,12 @@ ROUTES: dict[str, Rule] = {
     "mfa.manage": SIGNED_IN,
     "mfa.new_recovery_codes": SIGNED_IN,
     "mfa.turn_off": SIGNED_IN,
+    # one's own passkeys (clinic/auth/passkey_views.py; someone else's id goes back to the
+    # second-factor page)
+    "passkeys.sign_in": SIGNED_IN,
+    "passkeys.add": SIGNED_IN,
+    "passkeys.rename": SIGNED_IN,
+    "passkeys.remove": SIGNED_IN,
     # officers (any school) and school staff, not admins
     "booking.staff_confirmation": BOOKING_STAFF,
     # officers, not admins
@@ -299,6 +305,7 @@ VALUES: dict[str, Callable[[RouteWorld], object]] = {
     "link_id": lambda w: w.link.id,
     "message_id": lambda w: w.failed.id,
     "walk_in_id": lambda w: w.walk_in.id,
+    "passkey_id": lambda w: w.passkey.id,
     "slug": lambda w: w.school.slug,
     "filename": lambda w: "js/app.js",
     "kind": lambda w: "json",  # a download's format (/admin/privacy/download.<kind>)

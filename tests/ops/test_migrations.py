@@ -307,6 +307,7 @@ def _samples(session) -> dict[str, object]:
         "slug": booking.clinic.school.slug,
         "user_id": officer.id,
         "link_id": 1,
+        "passkey_id": 1,  # none: the page goes back to the second-factor page
         "topic": "iphone-ipad",
         "message_id": session.scalar(sa.select(sa.func.min(OutboxMessage.id))),
         "walk_in_id": session.scalar(sa.select(sa.func.min(WalkIn.id))),

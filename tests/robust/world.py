@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from clinic.auth.mfa_models import Passkey
 from clinic.auth.models import StaffSession
 from clinic.auth.service import password_token, sign_in_token
 from clinic.links import feedback_token, manage_token, waitlist_token
@@ -217,6 +218,11 @@ class World:
                 "access_needs": None,
             },
         )
+        # A passkey of the officer's (clinic/auth/passkeys.py) to name and remove.
+        self.passkey = Passkey(
+            user_id=self.officer.id, credential_id="cGFzc2tleQ", public_key=b"-", name="Laptop"
+        )
+        session.add(self.passkey)
         session.commit()
         self.today = self._todays_clinic()
         self.attended = make.booking(self.today.slots[0], status="attended")
@@ -491,6 +497,25 @@ TARGETS = [
         "admin",
         lambda w: f"/staff/two-factor/reset/{w.colleague.id}",
         lambda w: f"/admin/staff/{w.colleague.id}",
+    ),
+    # passkeys (clinic/auth/passkey_views.py)
+    Target(
+        "passkeys.sign_in",
+        "officer",
+        lambda w: "/staff/sign-in/passkey",
+        lambda w: "/staff/sign-in/code",
+    ),
+    Target(
+        "passkeys.add",
+        "officer",
+        lambda w: "/staff/two-factor/passkeys",
+        lambda w: "/staff/two-factor",
+    ),
+    Target(
+        "passkeys.rename", "officer", lambda w: f"/staff/two-factor/passkeys/{w.passkey.id}/name"
+    ),
+    Target(
+        "passkeys.remove", "officer", lambda w: f"/staff/two-factor/passkeys/{w.passkey.id}/remove"
     ),
     # one's own sign-in (the school user's: wrong passwords may end that session, and no
     # target after these is theirs)
