@@ -92,7 +92,6 @@ def test_the_partnerships_facts_come_from_its_settings(app, client):
         in text
     )
     assert "Safer Screens clinics booking service, run by Example Constabulary" in text
-    assert "Example Constabulary is committed to making this service accessible" in text
 
 
 def test_without_a_phone_setting_no_number_is_made_up(app, client):
