@@ -139,6 +139,28 @@ class Config:
         "DATA_CONTROLLER", "the police force that runs the Safer Schools clinics in your area"
     )
     PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "privacy@example.org")
+    # The lawful basis the controller relies on for parents' details (UK GDPR Article 6), as
+    # the privacy notice states it: "public_task" (6(1)(e): a police force's or council's
+    # safeguarding task, the default), "consent" (6(1)(a)) or "legitimate_interests"
+    # (6(1)(f)).  The controller's DPO chooses it (docs/dpia.md).  The booking form's tick
+    # stays whichever it is: a record of the notice (CONSENT_VERSION) the parent was shown.
+    LAWFUL_BASIS = os.environ.get("LAWFUL_BASIS", "public_task")
+
+    # --- the accessibility statement (templates/core/accessibility.html) ---
+    # Where anyone, booked or not, asks for another format or reports a problem: an email
+    # (blank: PRIVACY_CONTACT_EMAIL) and a phone number (blank: none; the school office's
+    # number is always offered).
+    ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
+    ACCESSIBILITY_CONTACT_PHONE = os.environ.get("ACCESSIBILITY_CONTACT_PHONE", "")
+    ACCESSIBILITY_REPLY_DAYS = int(os.environ.get("ACCESSIBILITY_REPLY_DAYS", "5"))
+    # "full", "partial" or "none": compliance with WCAG 2.2 AA, as the last test found it.
+    ACCESSIBILITY_COMPLIANCE = os.environ.get("ACCESSIBILITY_COMPLIANCE", "partial")
+    # When the service was last tested, and by whom (blank: the service's own team); when
+    # the statement was prepared and last reviewed (ISO dates; review it every year).
+    ACCESSIBILITY_TESTED_ON = os.environ.get("ACCESSIBILITY_TESTED_ON", "2026-12-07")
+    ACCESSIBILITY_TESTED_BY = os.environ.get("ACCESSIBILITY_TESTED_BY", "")
+    ACCESSIBILITY_PREPARED_ON = os.environ.get("ACCESSIBILITY_PREPARED_ON", "2026-12-07")
+    ACCESSIBILITY_REVIEWED_ON = os.environ.get("ACCESSIBILITY_REVIEWED_ON", "2026-12-07")
     # The answers typed into the booking form wait for Confirm on the server this long.
     BOOKING_DRAFT_HOURS = int(os.environ.get("BOOKING_DRAFT_HOURS", "4"))
     WAITLIST_LIMIT_PER_ADDRESS = os.environ.get("WAITLIST_LIMIT_PER_ADDRESS", "500 per hour")

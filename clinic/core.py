@@ -4,7 +4,9 @@ privacy notice, the accessibility statement, and ``/healthz`` for load balancers
 What a visitor sees when something fails is ``clinic.error_pages``.
 """
 
-from flask import Blueprint, render_template
+from datetime import date
+
+from flask import Blueprint, current_app, render_template
 from sqlalchemy import text
 
 from . import pagecache
@@ -19,6 +21,27 @@ def home():
     return pagecache.cached_page(lambda: "home", lambda: render_template("core/home.html"))
 
 
+# Settings with a fixed set of answers, checked when the app is made (config.py says each).
+CHOICES = {
+    "LAWFUL_BASIS": ("public_task", "consent", "legitimate_interests"),
+    "ACCESSIBILITY_COMPLIANCE": ("full", "partial", "none"),
+}
+DATES = ("ACCESSIBILITY_TESTED_ON", "ACCESSIBILITY_PREPARED_ON", "ACCESSIBILITY_REVIEWED_ON")
+
+
+@bp.record_once
+def _check_settings(state) -> None:
+    config = state.app.config
+    for name, allowed in CHOICES.items():
+        if config[name] not in allowed:
+            raise ValueError(f"{name} must be one of: {', '.join(allowed)} (not {config[name]!r})")
+    for name in DATES:
+        try:
+            date.fromisoformat(config[name])
+        except ValueError as exc:
+            raise ValueError(f"{name} must be a date like 2026-12-07") from exc
+
+
 @bp.get("/privacy")
 def privacy():
     return render_template("core/privacy.html")
@@ -26,7 +49,15 @@ def privacy():
 
 @bp.get("/accessibility")
 def accessibility():
-    return render_template("core/accessibility.html")
+    config = current_app.config
+    return render_template(
+        "core/accessibility.html",
+        contact_email=config["ACCESSIBILITY_CONTACT_EMAIL"] or config["PRIVACY_CONTACT_EMAIL"],
+        contact_phone=config["ACCESSIBILITY_CONTACT_PHONE"],
+        tested_on=date.fromisoformat(config["ACCESSIBILITY_TESTED_ON"]),
+        prepared_on=date.fromisoformat(config["ACCESSIBILITY_PREPARED_ON"]),
+        reviewed_on=date.fromisoformat(config["ACCESSIBILITY_REVIEWED_ON"]),
+    )
 
 
 @bp.get("/healthz")

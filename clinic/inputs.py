@@ -9,6 +9,13 @@ CSRF token sent twice a 400.  Repeated values for a single-value field are refus
 safe to keep by ``clinic.text`` (forms) and ``clinic.models`` (columns).
 
 Each answer is the service's own error page (``clinic.error_pages``), never a 500.
+
+The values in the address (``request.args``: a search, a filter, a page number) are cleaned
+as a one-line text box is (``clinic.text.one_line``), once, for every view: a NUL or another
+control character a script put there is a space, so ``/schools?q=%00`` is a search for
+nothing rather than a value PostgreSQL refuses (``psycopg.DataError``, a 500).  A text part
+of the path (a school's slug, a link's token) holding a control character matches no route
+(``TextConverter``): the not-found page.
 """
 
 from __future__ import annotations
@@ -16,6 +23,12 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Flask, abort, request
+from flask import Request as FlaskRequest
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import UnicodeConverter
+from werkzeug.utils import cached_property
+
+from .text import one_line
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 WITH_BODY = ("POST", "PUT", "PATCH", "DELETE")
@@ -50,6 +63,29 @@ def _check_urlencoded(body: bytes) -> None:
         abort(400)
 
 
+class Request(FlaskRequest):
+    """Flask's request, with every value in the address cleaned (see the module's note)."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        parsed = super().args  # Werkzeug's parsing (its cache is then replaced by this one)
+        return self.parameter_storage_class(
+            [(one_line(key), one_line(value)) for key, value in parsed.items(multi=True)]
+        )
+
+
+class TextConverter(UnicodeConverter):
+    """The ``<string>`` part of a route (the default), without control characters."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", r"[^/\x00-\x1f\x7f]", 1)
+
+
 def register(app: Flask) -> None:
+    """Before the blueprints: their routes take their converters from the map as they are
+    added."""
+    app.request_class = Request
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     # Run before CSRFProtect's own check, so a JSON body gets 415, not "page expired".
     app.before_request_funcs.setdefault(None, []).insert(0, check_request_body)

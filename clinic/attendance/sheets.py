@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,7 +174,55 @@ def build_pdf(html: str) -> bytes:
     process that loads it."""
     from weasyprint import CSS, HTML
 
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))])
+    with _quiet_about_letters():
+        return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))])
+
+
+log = logging.getLogger(__name__)
+# The loggers of what draws the PDF: WeasyPrint and the font subsetter it uses.
+PDF_LOGGERS = ("weasyprint", "fontTools", "fontTools.subset", "fontTools.ttLib.ttFont")
+GLYPH_WARNING = "unsupported by fonts"  # WeasyPrint's ".notdef glyph rendered for ..." line
+
+
+class _LettersFilter(logging.Filter):
+    """Drops the drawing libraries' lines that quote the sheet's text, and counts them.
+
+    WeasyPrint logs each letter no installed font has, quoted, one line per letter — the
+    letters of a parent's name, in order.  Those lines are dropped, and so is any other line
+    of theirs that holds a letter outside ASCII (their own lines name fonts, CSS and files,
+    never the page's words), so no log line holds what a parent typed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if GLYPH_WARNING in str(record.msg) or not record.getMessage().isascii():
+            self.dropped += 1
+            return False
+        return True
+
+
+@contextmanager
+def _quiet_about_letters() -> Iterator[None]:
+    """While a PDF is drawn: ``_LettersFilter`` on its libraries' loggers, then one line of
+    our own that says how many letters could not be drawn (never which)."""
+    letters = _LettersFilter()
+    loggers = [logging.getLogger(name) for name in PDF_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(letters)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(letters)
+    if letters.dropped:
+        log.warning(
+            "The sheet PDF has %d letter(s) no installed font has, drawn as boxes "
+            "(the warnings that quote them are not logged: they are parents' names); "
+            "install the fonts of `make fonts`",
+            letters.dropped,
+        )
 
 
 def digest(sheet: Sheet) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import request
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
-from ..forms import Form
-from ..models import MAX_ID
+from ..forms import Form, record_id
 from .service import Filters
 
 DATE_MESSAGE = "Enter a date like 2026-11-30"
+RECORD_MESSAGE = "Enter a record number from 1 upwards, in figures"
 
 
 class Day(DateField):
@@ -22,6 +22,19 @@ class Day(DateField):
             super().process_formdata(valuelist)
         except ValueError as exc:
             raise ValueError(DATE_MESSAGE) from exc
+
+
+class RecordNumber(IntegerField):
+    """A record's number: one the id columns can hold (``record_id``), or the message —
+    never a number so long that comparing it fails (400 nines was a 500)."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = record_id(valuelist[0])
+            except ValueError as exc:
+                raise ValueError(RECORD_MESSAGE) from exc
 
 
 class AuditFilter(Form):
@@ -36,14 +49,7 @@ class AuditFilter(Form):
     )
     action = SelectField("What they did", widget=GovSelect(), default="")
     object_type = SelectField("Kind of record", widget=GovSelect(), default="")
-    object_id = IntegerField(
-        "Record number",
-        widget=GovTextInput(),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=MAX_ID, message="Enter a record number from 1 upwards"),
-        ],
-    )
+    object_id = RecordNumber("Record number", widget=GovTextInput(), validators=[Optional()])
     start = Day(
         "From", widget=GovTextInput(), validators=[Optional()], description="For example 2026-11-30"
     )

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import client_address, db, limit_key, limiter, login_manager
 from ..forms import ConfirmForm, form_view, show_rule_error
 from ..models import User, normalise_email, utcnow
+from ..outbox.after_commit import after_the_answer
 from ..security_events import (
     LOCK_OUT,
     SESSION_ENDED,
@@ -272,9 +273,9 @@ def _email_limits(view):
 def _email_link_page(template: str, ask):
     form = EmailLinkForm()
     if form.validate_on_submit():
-        ask(db.session, form.email.data)
-        db.session.commit()
-        # The same answer whether or not there is such an account.
+        # The same answer, in the same time, whether or not there is such an account: the
+        # look-up and the email are made once the answer has gone.
+        after_the_answer(ask, form.email.data)
         return render_template("auth/check_email.html", email=form.email.data)
     return render_template(template, form=form)
 

@@ -10,16 +10,23 @@ dies with it (the claim it took would then wait ``STALE_CLAIM`` before another s
 retried).  So inside ``held_for_the_end`` nothing is sent after each commit: the ids are
 kept, and ``clinic.outbox.cli.sends_its_mail`` sends them, in the command's own process,
 before it exits.
+
+``after_the_answer`` goes one step further for a page whose answer must not depend on what
+the work finds ("Forgotten your password?": an account or not): the whole step — looking
+the address up, writing the email, committing it — runs once the answer is on its way, so
+the page takes the same time for everyone.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, after_this_request, current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -103,6 +110,69 @@ def _send_in_own_session(app: Flask, ids: Sequence[int]) -> None:
             send_messages(session, ids)
     except Exception:  # the message stays queued; the worker will send it
         log.exception("Could not send outbox messages %s straight away", list(ids))
+
+
+_BACKGROUND: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+ANSWER_WAIT = 60  # seconds
+
+
+def after_the_answer(work: Callable[..., Any], *args: Any) -> None:
+    """Run ``work(session, *args)`` once the answer has gone, in a background thread with an
+    app context and a session of its own, then commit it and send what it queued.
+
+    The thread waits until the server has sent the answer and closed it (WSGI's ``close``,
+    which gunicorn and every server call), so the work never competes with the answer for
+    the interpreter: the answer takes the same time whatever the work finds.  With
+    ``OUTBOX_SEND_MODE=sync`` (the tests') it runs here and now, before the answer, as
+    everything is sent then.
+
+    A failure is logged (without ``args``: they may be an address someone typed) and the
+    step is lost: the person asks again."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["OUTBOX_SEND_MODE"] == "sync":
+        _run_in_own_context(app, work, args, None)
+        return
+    answered = threading.Event()
+    if has_request_context():
+
+        @after_this_request
+        def when_sent(response: Response) -> Response:
+            response.call_on_close(answered.set)
+            return response
+
+    else:
+        answered.set()
+    thread = threading.Thread(
+        target=_run_in_own_context,
+        args=(app, work, args, answered),
+        name="after-answer",
+        daemon=True,
+    )
+    _BACKGROUND.add(thread)
+    thread.start()
+
+
+def _run_in_own_context(
+    app: Flask, work: Callable[..., Any], args: tuple, answered: threading.Event | None
+) -> None:
+    if answered is not None:
+        answered.wait(ANSWER_WAIT)  # a server that never closes it: run anyway
+    try:
+        with app.app_context():
+            with held_for_the_end() as queued:
+                work(db.session, *args)
+                db.session.commit()
+            if queued and app.config["OUTBOX_SEND_MODE"] != "off":
+                send_now(sorted(queued))  # already in the background: no thread more
+    except Exception:  # what was committed stays queued; the worker sends it
+        log.exception("Could not finish %s after answering", getattr(work, "__name__", work))
+
+
+def wait_for_the_background(timeout: float = 30.0) -> None:
+    """Wait for the work ``after_the_answer`` started (tests, and anyone who must know it
+    is done)."""
+    for thread in list(_BACKGROUND):
+        thread.join(timeout)
 
 
 def listen() -> None:

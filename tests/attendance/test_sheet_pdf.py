@@ -2,6 +2,7 @@
 asks for it (a button), says it is being prepared, and offers it once it is made and
 still shows the list as it is; it is deleted once the clinic's day is over."""
 
+import logging
 import subprocess
 import sys
 from datetime import timedelta
@@ -108,6 +109,35 @@ def test_the_outbox_worker_makes_it(app, officer_client, session, clinic):
     assert result.exit_code == 0, result.output
     assert "Sheet PDFs: 1 made" in result.output
     assert officer_client.get(url(clinic, "/sheet.pdf")).status_code == 200
+
+
+# Letters of the Private Use Area: no installed font has them, wherever the tests run, as a
+# parent's name in a script the server's fonts lack would be.
+UNDRAWABLE = "\ue000\ue001\ue002\ue003 \ue010\ue011\ue012"
+
+
+def test_no_log_line_holds_a_parents_name_whose_letters_no_font_has(
+    app, officer_client, session, clinic, make, caplog
+):
+    """WeasyPrint logged each letter it lacked a font for, quoted, one line per letter: the
+    parent's name, in order, in the worker's log.  Now one line says how many, never which."""
+    make.booking(clinic.slots[0], parent_name=UNDRAWABLE)
+    make.booking(clinic.slots[1], parent_name="Zofia Łukasiewicz-Żółć")
+    app.config["OUTBOX_SEND_MODE"] = "off"
+    ask_for_pdf(officer_client, clinic)
+    caplog.set_level(logging.DEBUG)  # every line of every logger, not only what is shown
+
+    result = app.test_cli_runner().invoke(args=["outbox", "worker", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert "Sheet PDFs: 1 made" in result.output
+    lines = [record.getMessage() for record in caplog.records]
+    letters = set(UNDRAWABLE.replace(" ", "")) | set("ŁŻółć")
+    assert not [line for line in lines if letters & set(line)]
+    assert not [line for line in lines if "Zofia" in line or "Łukasiewicz" in line]
+    counted = [r for r in caplog.records if r.name == "clinic.attendance.sheets"]
+    assert [r.getMessage().split(" letter")[0] for r in counted] == ["The sheet PDF has 7"]
+    assert result.output.count("\ue000") == 0
 
 
 def test_the_app_does_not_load_weasyprint():
