@@ -81,9 +81,14 @@ def store(name: str, size: int = MAX_PAGES) -> PageStore:
 def shareable() -> bool:
     """True when the page drawn for this request would be the same for anyone: a GET
     from someone not signed in, with no flashed message waiting."""
-    if request.method != "GET" or current_user.is_authenticated:
-        return False
-    return not session.get("_flashes")
+    return request.method == "GET" and for_anyone()
+
+
+def for_anyone() -> bool:
+    """True when nothing of the person asking is on the page drawn now: they are not
+    signed in and have no flashed message waiting (the caller knows the rest of what
+    the page shows, and keys it on that)."""
+    return not current_user.is_authenticated and not session.get("_flashes")
 
 
 def key_of(*parts: Hashable) -> tuple:
