@@ -18,11 +18,12 @@ from . import (
     govuk_text,
     headers,
     i18n,
+    migrating,
     sqlite,  # noqa: F401 - SQLite pragmas and how transactions begin
 )
 
 # The mail extension under its own name: ``clinic.mail`` is the module of Flask-Mail's subclasses.
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager
 from .extensions import mail as mail_extension
 from .models import MAX_ID
 
@@ -71,7 +72,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     WTFormsHelpers(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    migrating.register(app)  # Flask-Migrate loads only where migrations run
     csrf.init_app(app)
     headers.register(app)  # security headers on every response
     i18n.register(app)  # parents' pages in their language (Flask-Babel)
