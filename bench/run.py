@@ -524,7 +524,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30, help="gunicorn's worker timeout")
-    parser.add_argument("--preload", action="store_true", help="gunicorn --preload")
+    parser.add_argument(
+        "--preload",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gunicorn --preload, as deploy/gunicorn.conf.py (on)",
+    )
     parser.add_argument("--seconds", type=float, help="each run's length (3, quick: 1)")
     parser.add_argument("--pairs", type=int, help="reference/app pairs per figure (2, quick: 1)")
     parser.add_argument("--parents", type=int, help="parents in the burst (200, quick: 40)")

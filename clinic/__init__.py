@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -151,4 +152,20 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from . import ops
 
     ops.register(app)  # last: it learns every route that carries a parent's token
+    _new_connections_after_fork(app)
     return app
+
+
+def _new_connections_after_fork(app: Flask) -> None:
+    """A process forked from this one (a gunicorn worker under ``preload_app``) opens its
+    own database connections: the pool it inherited is forgotten without closing the
+    parent's sockets (SQLAlchemy's ``dispose(close=False)``, its documented way)."""
+    ref = weakref.ref(app)  # tests make many apps in one process; none is kept alive
+
+    def forget() -> None:
+        if (forked := ref()) is not None:
+            with forked.app_context():
+                for engine in db.engines.values():
+                    engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
