@@ -40,7 +40,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import load
+from . import callgrind, load
 from .attendance import postgres_database
 from .burst import ROOT, fire, gunicorn
 from .seed import QUICK, Seeded, Sizes, capacity_problems, live_bookings, seed
@@ -119,6 +119,7 @@ ROW_KEYS = (
     "memory",
     "queries",
 )
+SECTIONS = ("instructions",)  # printed after the table: instructions per request (callgrind)
 
 
 @dataclass
@@ -153,7 +154,7 @@ class Settings:
     capacity: int
     pdf_requests: int
     quick: bool
-    only: tuple[str, ...] = ROW_KEYS  # the rows to measure (--only)
+    only: tuple[str, ...] = (*ROW_KEYS, *SECTIONS)  # the rows to measure (--only)
 
 
 # --- running one engine ---------------------------------------------------------------------
@@ -463,6 +464,22 @@ def format_table(rows: list[Row]) -> str:
 # --- main -------------------------------------------------------------------------------------
 
 
+def count_instructions(engines, postgres: str, sizes: Sizes, args, notes: list[str]) -> dict:
+    """Each engine's instructions per request under callgrind (bench/callgrind.py), on a
+    database of its own: figures that do not move with the load on the machine."""
+    why = callgrind.available()
+    if why:
+        notes.append(f"instructions per request not measured: {why}")
+        return {}
+    requests = args.requests or (3 if args.quick else 20)
+    counted = {}
+    for engine in engines:
+        print(f"[{engine}] instructions per request (callgrind)...", flush=True)
+        with database(engine, postgres) as url:
+            counted[engine] = callgrind.measure(url, sizes, requests)
+    return counted
+
+
 def postgres_answers(url: str) -> bool:
     engine = sa.create_engine(
         sa.make_url(url).set(drivername="postgresql+psycopg"),
@@ -507,7 +524,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30, help="gunicorn's worker timeout")
-    parser.add_argument("--preload", action="store_true", help="gunicorn --preload")
+    parser.add_argument(
+        "--preload",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gunicorn --preload, as deploy/gunicorn.conf.py (on)",
+    )
     parser.add_argument("--seconds", type=float, help="each run's length (3, quick: 1)")
     parser.add_argument("--pairs", type=int, help="reference/app pairs per figure (2, quick: 1)")
     parser.add_argument("--parents", type=int, help="parents in the burst (200, quick: 40)")
@@ -515,7 +537,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
         "--only",
-        help=f"measure only these rows, comma-separated ({', '.join(ROW_KEYS)})",
+        help=f"measure only these rows, comma-separated ({', '.join((*ROW_KEYS, *SECTIONS))})",
+    )
+    parser.add_argument(
+        "--requests", type=int, help="measured requests a scenario under callgrind (20, quick: 3)"
     )
     args = parser.parse_args(argv)
 
@@ -533,9 +558,11 @@ def main(argv: list[str] | None = None) -> int:
         capacity=args.capacity,
         pdf_requests=1,
         quick=args.quick,
-        only=tuple(k.strip() for k in args.only.split(",")) if args.only else ROW_KEYS,
+        only=tuple(k.strip() for k in args.only.split(","))
+        if args.only
+        else (*ROW_KEYS, *SECTIONS),
     )
-    unknown = set(settings.only) - set(ROW_KEYS)
+    unknown = set(settings.only) - {*ROW_KEYS, *SECTIONS}
     if unknown:
         parser.error(f"--only: no such row {', '.join(sorted(unknown))}")
     wrk = load.ensure_wrk()
@@ -576,8 +603,16 @@ def main(argv: list[str] | None = None) -> int:
             rows += engine_rows
             problems += [f"{engine}: {p}" for p in engine_problems]
 
+    instructions: dict[str, dict] = {}
+    if "instructions" in settings.only:
+        instructions = count_instructions(engines, args.postgres, sizes, args, notes)
+
     print()
     print(format_table(rows))
+    if instructions:
+        print("\ninstructions per request (valgrind callgrind, in process, × a bare Flask hello):")
+        for engine, (hello_count, counts) in instructions.items():
+            print(callgrind.format_counts(engine, hello_count, counts))
     load_after = os.getloadavg()
     print(
         f"\n{time.monotonic() - began:.0f} s; load average {load_before[0]:.2f} before, "
@@ -600,6 +635,10 @@ def main(argv: list[str] | None = None) -> int:
                     "rows": [asdict(row) for row in rows],
                     "capacity_problems": problems,
                     "notes": notes,
+                    "instructions": {
+                        engine: {"hello": hello_count, "rows": [asdict(c) for c in counts]}
+                        for engine, (hello_count, counts) in instructions.items()
+                    },
                 },
                 indent=2,
             )

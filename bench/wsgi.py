@@ -14,6 +14,7 @@ Two things are added here and nowhere in ``clinic/``, so production never carrie
   same events as the officer feed with icalendar directly.
 """
 
+import gc
 import os
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -181,3 +182,6 @@ def feed(officer_id: int):
 
 
 app.register_blueprint(ref)
+
+# As wsgi.py: what importing made is left out of garbage collection (shared after a fork).
+gc.freeze()

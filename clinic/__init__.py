@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from . import (
     govuk_text,
     headers,
     i18n,
+    migrating,
     sqlite,  # noqa: F401 - SQLite pragmas and how transactions begin
 )
 
 # The mail extension under its own name: ``clinic.mail`` is the module of Flask-Mail's subclasses.
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager
 from .extensions import mail as mail_extension
 from .models import MAX_ID
 
@@ -71,7 +73,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     WTFormsHelpers(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    migrating.register(app)  # Flask-Migrate loads only where migrations run
     csrf.init_app(app)
     headers.register(app)  # security headers on every response
     i18n.register(app)  # parents' pages in their language (Flask-Babel)
@@ -154,4 +156,20 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from . import ops
 
     ops.register(app)  # last: it learns every route that carries a parent's token
+    _new_connections_after_fork(app)
     return app
+
+
+def _new_connections_after_fork(app: Flask) -> None:
+    """A process forked from this one (a gunicorn worker under ``preload_app``) opens its
+    own database connections: the pool it inherited is forgotten without closing the
+    parent's sockets (SQLAlchemy's ``dispose(close=False)``, its documented way)."""
+    ref = weakref.ref(app)  # tests make many apps in one process; none is kept alive
+
+    def forget() -> None:
+        if (forked := ref()) is not None:
+            with forked.app_context():
+                for engine in db.engines.values():
+                    engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)

@@ -14,17 +14,22 @@ Only pages that hold nothing of the person asking are kept: a GET from someone n
 signed in, with no message waiting to be shown (``flash``).  Nothing of a parent is ever
 on them.  The store is this worker's own memory (bounded, least recently used out), so
 there is nothing to share or leak between servers; each worker draws each page once.
+
+A page is kept as the UTF-8 bytes sent, so a hit hands them to the response as they are
+(a ``str`` holding one en dash is two bytes a character in CPython, and was encoded anew
+on every response).  The key is the values themselves in a tuple: the dictionary hashes
+it (a string's hash is worked out once per string) and compares it exactly on a hit;
+nothing is ``repr``-ed, encoded or digested.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from flask import current_app, request, session
+from flask import Response, current_app, request, session
 from flask_login import current_user
 
 from .i18n import current_language
@@ -38,17 +43,17 @@ class PageStore:
 
     def __init__(self, size: int = MAX_PAGES):
         self.size = size
-        self._pages: OrderedDict[str, str | bytes] = OrderedDict()
+        self._pages: OrderedDict[Hashable, str | bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str):
+    def get(self, key: Hashable):
         with self._lock:
             html = self._pages.get(key)
             if html is not None:
                 self._pages.move_to_end(key)
             return html
 
-    def put(self, key: str, html) -> None:
+    def put(self, key: Hashable, html) -> None:
         with self._lock:
             self._pages[key] = html
             self._pages.move_to_end(key)
@@ -76,21 +81,27 @@ def store(name: str, size: int = MAX_PAGES) -> PageStore:
 def shareable() -> bool:
     """True when the page drawn for this request would be the same for anyone: a GET
     from someone not signed in, with no flashed message waiting."""
-    if request.method != "GET" or current_user.is_authenticated:
-        return False
-    return not session.get("_flashes")
+    return request.method == "GET" and for_anyone()
 
 
-def key_of(*parts: object) -> str:
-    """A key for the values a page shows (their ``repr``: exact, not a summary)."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+def for_anyone() -> bool:
+    """True when nothing of the person asking is on the page drawn now: they are not
+    signed in and have no flashed message waiting (the caller knows the rest of what
+    the page shows, and keys it on that)."""
+    return not current_user.is_authenticated and not session.get("_flashes")
 
 
-def cached(store: PageStore, key: str, draw: Callable[[], T]) -> T:
+def key_of(*parts: Hashable) -> tuple:
+    """A key for the values a page shows: the values themselves (exact, not a summary),
+    each hashable (numbers, strings, dates, tuples, frozen dataclasses)."""
+    return parts
+
+
+def cached(store: PageStore, key: Hashable, draw: Callable[[], T]) -> T:
     """What ``store`` keeps for ``key``, or ``draw()``'s result, kept there from now on.
     Only for what is the same for anyone who may be handed it: the caller decides.
-    Each language's page is kept apart (the key starts with the language drawn)."""
-    key = f"{current_language()}:{key}"
+    Each language's page is kept apart (the key holds the language drawn)."""
+    key = (current_language(), key)
     value = store.get(key)
     if value is None:
         value = draw()
@@ -98,9 +109,11 @@ def cached(store: PageStore, key: str, draw: Callable[[], T]) -> T:
     return value
 
 
-def cached_page(key: Callable[[], str], draw: Callable[[], str]) -> str:
-    """The page for ``key()``, drawn by ``draw()`` when this worker has not drawn it yet.
-    A request that may not share the page (``shareable``) is drawn for itself."""
+def cached_page(key: Callable[[], Hashable], draw: Callable[[], str]) -> Response | str:
+    """The page for ``key()``, drawn by ``draw()`` when this worker has not drawn it yet,
+    and kept as the bytes sent.  A request that may not share the page (``shareable``) is
+    drawn for itself."""
     if not shareable():
         return draw()
-    return cached(pages(), key(), draw)
+    body = cached(pages(), key(), lambda: draw().encode())
+    return current_app.response_class(body, mimetype="text/html")

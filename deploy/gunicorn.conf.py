@@ -26,6 +26,12 @@ workers = int(os.environ.get("GUNICORN_WORKERS", str(os.cpu_count() or 2)))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Generous: a PDF of a long attendance list or SQLite queueing writers under a rush can
 # take seconds; gunicorn kills a worker silent for this long and the parent sees a 502.
+# The master imports the app once and forks the workers from it, which share those pages
+# (with wsgi.py's gc.freeze(): 55 MiB of its own per worker instead of 81, `python -m
+# bench.memory`; README, "Workers share the imported app").  Each worker opens its own
+# database connections after the fork (clinic/__init__.py).  New code needs a restart
+# (`systemctl restart`); a reload (HUP) re-reads these settings and renews the workers.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from .. import audit
 from ..errors import RuleError
@@ -31,8 +30,6 @@ DUMMY_HASH = (
 )
 
 
-# The common-password list zxcvbn ships (lower case, most common first).
-COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
 # zxcvbn's score, 0-4: 3 is "safely unguessable" (about 10^8 guesses or more).
 PASSWORD_MIN_SCORE = 3
 
@@ -92,6 +89,15 @@ def create_user(
     return user
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common-password list zxcvbn ships (lower case).  zxcvbn and its lists are
+    11 MiB: loaded the first time a password is set, not into every web worker."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
 def check_password_rules(password: str, user: User | None = None) -> None:
     """At least ``PASSWORD_MIN_LENGTH`` characters, not one of the 30,000 most common
     passwords that zxcvbn ships, and not easy to guess by zxcvbn's estimate (a word with a
@@ -103,13 +109,16 @@ def check_password_rules(password: str, user: User | None = None) -> None:
     if len(password) > 200:
         raise AccountError("Password must be 200 characters or fewer", "password")
     squashed = "".join(password.lower().split())
-    if password.lower() in COMMON_PASSWORDS or squashed in COMMON_PASSWORDS:
+    common = common_passwords()
+    if password.lower() in common or squashed in common:
         raise AccountError(
             "This is one of the most common passwords, so it is easy to guess. Choose another",
             "password",
         )
     own = [user.email, *user.email.split("@"), *user.name.split()] if user is not None else []
     # zxcvbn's time grows with the length; the first 100 characters tell enough.
+    from zxcvbn import zxcvbn
+
     if zxcvbn(password[:100], user_inputs=own)["score"] < PASSWORD_MIN_SCORE:
         raise AccountError(
             "This password is easy to guess. Add another word or two, and avoid names, "

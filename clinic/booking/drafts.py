@@ -50,14 +50,20 @@ def answers(
 ) -> dict | None:
     """The draft's answers, if it exists, has not expired, and (given ``clinic_id``) is
     for that clinic."""
+    found = read(session, draft_id, now=now)
+    if found is None or (clinic_id is not None and found[0] != clinic_id):
+        return None
+    return found[1]
+
+
+def read(session: Session, draft_id, *, now: datetime | None = None) -> tuple[int, dict] | None:
+    """The draft's clinic and answers, as plain values, if it exists and has not expired."""
     if not isinstance(draft_id, str) or not draft_id:
         return None
     draft = session.get(BookingDraft, draft_id)
     if draft is None or draft.expires_at <= (now or utcnow()):
         return None
-    if clinic_id is not None and draft.clinic_id != clinic_id:
-        return None
-    return draft.answers if isinstance(draft.answers, dict) else None
+    return (draft.clinic_id, draft.answers) if isinstance(draft.answers, dict) else None
 
 
 def discard(session: Session, draft_id) -> None:

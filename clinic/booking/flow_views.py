@@ -35,6 +35,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -104,8 +105,8 @@ def _private(view):
 
 def _kept_email() -> str | None:
     """The email address the confirm button would book for (the answers wait on the server)."""
-    kept = drafts.answers(db.session, session.get(ANSWERS))
-    return kept.get("email") if kept else None
+    kept = _draft(ANSWERS)
+    return kept[1].get("email") if kept else None
 
 
 _per_address = limits.per_address("BOOKING_LIMIT_PER_ADDRESS", "booking-address")
@@ -177,7 +178,11 @@ def _confirm(slot: Slot, submission_id: str):
         return redirect(url_for(".book", slot_id=slot.id))
     try:
         booking = service.book_place(
-            db.session, slot_id=slot.id, details=answers, submission_id=submission_id
+            db.session,
+            slot_id=slot.id,
+            details=answers,
+            submission_id=submission_id,
+            submission_looked_up=True,
         )
     except service.AlreadySubmitted as exc:
         db.session.rollback()
@@ -188,7 +193,11 @@ def _confirm(slot: Slot, submission_id: str):
         service.tell_already_booked(db.session, slot.clinic_id, answers["email"])
         db.session.commit()
         return _told(slot.id, answers["email"], answers.get("topics"))
-    except (service.SlotFull, service.BookingError) as exc:
+    except service.SlotFull:
+        # Most of a rush (190 of 200): the page's few reads share the transaction that
+        # tried, and it ends before the page is drawn (one write lock on SQLite).
+        return _slot_full(PARENT, slot, has_answers=True)
+    except service.BookingError as exc:
         db.session.rollback()
         return _not_booked(PARENT, slot, exc)
     db.session.commit()
@@ -321,6 +330,7 @@ def _staff_confirm(slot: Slot, submission_id: str):
             details=answers,
             submission_id=submission_id,
             booked_by=current_staff(),
+            submission_looked_up=True,
         )
     except service.AlreadySubmitted as exc:
         db.session.rollback()
@@ -393,7 +403,18 @@ def _staff_slot_or_404(slot_id: int) -> Slot:
 def _answers(key: str, clinic_id: int) -> dict | None:
     """The answers kept from the form for this clinic, if any (the cookie, under ``key``,
     holds only the draft's id)."""
-    return drafts.answers(db.session, session.get(key), clinic_id)
+    kept = _draft(key)
+    return kept[1] if kept is not None and kept[0] == clinic_id else None
+
+
+def _draft(key: str) -> tuple[int, dict] | None:
+    """The clinic and answers of this browser's draft under ``key``, read once a request
+    (kept on ``g``: the per-email limit, the view and the page each ask)."""
+    draft_id = session.get(key)
+    read = g.setdefault("booking_drafts", {})
+    if (key, draft_id) not in read:
+        read[key, draft_id] = drafts.read(db.session, draft_id)
+    return read[key, draft_id]
 
 
 def _form_data(kept: dict | None) -> dict | None:
@@ -433,33 +454,48 @@ def _not_booked(pages: Pages, slot: Slot, error: service.SlotFull | service.Book
 
 
 def _slot_full(pages: Pages, slot: Slot, *, has_answers: bool):
-    """409: the "slot is now full" page, offering the clinic's other times and the list."""
+    """409: the "slot is now full" page, offering the clinic's other times and the list.
+
+    What it shows is read as plain values in the request's transaction, which then ends
+    before the page is drawn: on SQLite a POST holds the write lock from its first
+    statement, and in a rush (200 parents, 10 places) the refused ones drawing this page
+    behind that lock were most of the wait.  Nothing of the person asking is on it, so
+    for someone not signed in it is drawn once per worker for the same values
+    (``clinic.pagecache``): in a rush every refused parent sees the same page."""
     clinic = slot.clinic
-    others = [
-        SimpleNamespace(
-            id=other.id,
-            starts_at=other.starts_at,
-            ends_at=other.ends_at,
-            places_left=other.places_left,
-        )
+    others = tuple(
+        (other.id, other.starts_at, other.ends_at, other.places_left)
         for other in service.other_open_slots(clinic, utcnow(), but=slot.id)
-    ]
-    shown = {
-        "slot": SimpleNamespace(starts_at=slot.starts_at),
-        "clinic": SimpleNamespace(
-            id=clinic.id, school=SimpleNamespace(slug=clinic.school.slug, name=clinic.school.name)
-        ),
-    }
-    # End the transaction before drawing the page: on SQLite a POST holds the write lock
-    # from its first statement, and in a rush (200 parents, 10 places) the refused ones
-    # drawing this page one after another behind that lock were most of the wait.
-    db.session.rollback()
-    return (
-        render_template(
-            "booking/slot_full.html", flow=pages, others=others, has_answers=has_answers, **shown
-        ),
-        409,
     )
+    school, starts_at, clinic_id = (
+        (clinic.school.slug, clinic.school.name),
+        slot.starts_at,
+        clinic.id,
+    )
+    db.session.rollback()
+
+    def draw() -> str:
+        return render_template(
+            "booking/slot_full.html",
+            flow=pages,
+            others=[
+                SimpleNamespace(id=id_, starts_at=starts, ends_at=ends, places_left=left)
+                for id_, starts, ends, left in others
+            ],
+            has_answers=has_answers,
+            slot=SimpleNamespace(starts_at=starts_at),
+            clinic=SimpleNamespace(
+                id=clinic_id, school=SimpleNamespace(slug=school[0], name=school[1])
+            ),
+        )
+
+    if not pagecache.for_anyone():
+        return draw(), 409
+    # The language links point at this address: it is part of the key.
+    key = pagecache.key_of(
+        "slot full", request.full_path, pages, starts_at, others, has_answers, clinic_id, school
+    )
+    return pagecache.cached(pagecache.store("slot full", 64), key, lambda: draw().encode()), 409
 
 
 def _unavailable(slot: Slot, error: service.BookingError):

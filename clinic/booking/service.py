@@ -189,17 +189,21 @@ def book_place(
     submission_id: str,
     booked_by: User | None = None,
     now: datetime | None = None,
+    submission_looked_up: bool = False,
 ) -> Booking:
     """Book one household into a slot, with its confirmation email and audit event.
 
     ``details`` are the answers of ``HouseholdForm.values()``; the parent has agreed to the
-    privacy notice.  Sending the same ``submission_id`` again returns the booking it made.
-    Raises a ``BookingError`` or ``SlotFull``; the caller commits, or rolls back on error.
+    privacy notice.  Sending the same ``submission_id`` again returns the booking it made
+    (``submission_looked_up``: the caller has just looked it up, in this transaction, and
+    found none).  Raises a ``BookingError`` or ``SlotFull``; the caller commits, or rolls
+    back on error.
     """
     now = now or utcnow()
-    existing = booking_for_submission(session, submission_id)
-    if existing is not None:
-        return existing
+    if not submission_looked_up:
+        existing = booking_for_submission(session, submission_id)
+        if existing is not None:
+            return existing
     slot = bookable_slot(session, slot_id)
     clinic = slot.clinic
     check_bookable(clinic, slot, now, staff=booked_by is not None)
@@ -208,10 +212,14 @@ def book_place(
     try:
         take_place(session, slot.id)
     except SlotFull:
-        # A double click whose first click took the last place: show that booking.
-        existing = booking_for_submission(session, submission_id)
-        if existing is not None:
-            return existing
+        # A double click whose first click took the last place: show that booking.  On
+        # PostgreSQL the first click may have committed while this one waited for the
+        # slot's row lock; on SQLite the transaction has held the write lock since its
+        # first statement, so the look-up above already saw every commit.
+        if session.get_bind().dialect.name != "sqlite":
+            existing = booking_for_submission(session, submission_id)
+            if existing is not None:
+                return existing
         raise
     # On PostgreSQL a cancellation of the clinic may have committed while this request
     # waited for the slot's row lock; look again now that the place is held.

@@ -29,11 +29,14 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 
 from .redact import redact
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"

@@ -17,13 +17,16 @@ default: one bad address would otherwise take every server out of the load balan
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from ..models import OutboxMessage, utcnow
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 
 @dataclass
@@ -52,6 +55,8 @@ def script_directory(app: Flask) -> ScriptDirectory:
     """The migrations this code carries (read once per app: parsing them is not cheap)."""
     scripts = app.extensions.get("ops_scripts")
     if scripts is None:
+        from alembic.script import ScriptDirectory  # not in a worker that is never asked
+
         scripts = ScriptDirectory(app.extensions["migrate"].directory)
         app.extensions["ops_scripts"] = scripts
     return scripts

@@ -92,7 +92,7 @@ def officer_feed(session: Session, officer: User, now: datetime | None = None) -
     # Its DTSTAMP says when it was built.
     return pagecache.cached(
         pagecache.store("officer feeds", size=FEEDS_KEPT),
-        pagecache.key_of("officer feed", officer.id, calendar_name, zone_name(), events),
+        pagecache.key_of("officer feed", officer.id, calendar_name, zone_name(), tuple(events)),
         lambda: build_feed(
             events, calendar_name=calendar_name, refresh=REFRESH, now=now, timezone=zone_name()
         ),

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from bench import run
+from bench import callgrind, run
 from tests.conftest import IN_CI
 
 pytestmark = pytest.mark.slow
@@ -65,3 +65,16 @@ def test_quick_bench_prints_every_row_and_keeps_every_slot_within_capacity(wrk, 
             assert row["queries"] is not None
     burst = [r for r in rows if r["key"] == "burst"]
     assert all(r["note"].startswith("10 booked,") for r in burst)
+    # Instructions per request (callgrind), every scenario counted for each engine.
+    if callgrind.available() is None:
+        assert "instructions per request" in printed
+        counted = data["instructions"]
+        assert list(counted) == engines
+        for engine in engines:
+            assert counted[engine]["hello"] > 0
+            assert [c["key"] for c in counted[engine]["rows"]] == [
+                key for key, _, _ in callgrind.SCENARIOS
+            ]
+            assert all(c["per_request"] > counted[engine]["hello"] for c in counted[engine]["rows"])
+    elif IN_CI:
+        pytest.fail("make bench needs valgrind for its instructions per request")

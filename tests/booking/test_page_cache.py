@@ -96,9 +96,28 @@ def test_a_flashed_message_is_shown_and_never_cached(app, client, school, clinic
 
 def test_the_home_page_is_drawn_once(app, client):
     first = client.get("/").text
-    assert client.get("/").text == first
+    again = client.get("/")
+    assert again.text == first
+    assert again.content_type == "text/html; charset=utf-8"
     with app.app_context():
-        assert "en:home" in pages()._pages  # each language kept apart
+        # Each language kept apart; the page is kept as the bytes sent, not re-encoded.
+        assert pages()._pages[("en", "home")] == again.data
+
+
+def _kept(app) -> str:
+    """Everything the pages store holds, as text (pages are bytes, fragments text)."""
+    with app.app_context():
+        values = pages()._pages.values()
+        return "".join(v.decode() if isinstance(v, bytes) else v for v in values)
+
+
+def test_a_school_page_is_kept_under_the_values_it_shows(app, client, school, clinic):
+    client.get(f"/schools/{school.slug}")
+    with app.app_context():
+        ((language, key),) = pages()._pages
+    # The values themselves (exact, hashed by the dictionary), not a digest of their repr.
+    assert language == "en" and key[0] == "school"
+    assert isinstance(key, tuple)
 
 
 def test_only_the_blank_household_form_is_kept(app, client, slot):
@@ -113,8 +132,7 @@ def test_only_the_blank_household_form_is_kept(app, client, slot):
     # ...and none of it is kept: the next parent gets the blank form.
     other = app.test_client().get(f"/book/{slot.id}").text
     assert 'value="Alex Example"' not in other and "govuk-error-message" not in other
-    with app.app_context():
-        kept = "".join(pages()._pages.values())
+    kept = _kept(app)
     assert "Alex Example" not in kept and "alex.example" not in kept
 
 
@@ -123,8 +141,7 @@ def test_the_finder_keeps_only_pages_that_found_schools(app, client, school, cli
     assert school.name in found
     client.get("/schools?q=Alex+Example+07700900982")  # typed, matching nothing
 
-    with app.app_context():
-        kept = "".join(pages()._pages.values())
+    kept = _kept(app)
     assert school.name in kept
     assert "Alex Example" not in kept and "07700900982" not in kept
 

@@ -313,6 +313,55 @@ def test_slot_filled_meanwhile_offers_the_other_times(client, session, make, cli
     assert booking.slot_id == other.id
 
 
+def test_a_refused_confirm_is_one_transaction_and_reads_the_answers_once(
+    app, client, session, make, clinic
+):
+    """The rush's common case (190 of 200 parents): the "now full" page's reads share the
+    transaction that tried (one write lock on SQLite), the saved answers are read once,
+    and the page, holding nothing of the parent, is drawn once for everyone refused."""
+    from sqlalchemy import event
+
+    wanted = clinic.slots[0]
+    fill_form(client, wanted.id)
+    check = client.get(f"/book/{wanted.id}/check")
+    other = app.test_client()  # a second parent at the same moment
+    fill_form(other, wanted.id, email="sam.example@example.net")
+    other_check = other.get(f"/book/{wanted.id}/check")
+    make.booking(wanted)
+    make.booking(wanted)
+    slot_id = wanted.id  # read now: the test's own session would read it again
+    statements: list[str] = []
+    transactions: list[str] = []
+
+    def statement(conn, cursor, sql, parameters, context, executemany):
+        statements.append(sql)
+
+    def begin(conn):
+        transactions.append("begin")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "begin", begin)
+    try:
+        response = press_confirm(client, slot_id, check)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "begin", begin)
+    assert response.status_code == 409
+    assert "Sorry, this time is now full" in response.get_data(as_text=True)
+    assert len(transactions) == 1
+    drafts_read = [sql for sql in statements if "FROM booking_draft" in sql]
+    assert len(drafts_read) == 1
+    looked_up = [sql for sql in statements if "booking.submission_id =" in sql]
+    assert len(looked_up) == (1 if engine.dialect.name == "sqlite" else 2)
+
+    # The next parent refused at the same time gets the same page, not drawn again.
+    again = press_confirm(other, slot_id, other_check)
+    assert again.status_code == 409 and again.data == response.data
+    assert session.get(Slot, slot_id).booked == 2
+
+
 def test_full_clinic_offers_the_waiting_list(app, client, session, make, school, officer):
     clinic = make.clinic(school, officer, slots=1, capacity=1)
     fill_form(client, clinic.slots[0].id)

@@ -1,8 +1,11 @@
-"""Starting the app stays quick: the heavy libraries load only where they are used.
+"""Starting the app stays quick and small: the heavy libraries load only where they are used.
 
 Every `flask` command, cron run and gunicorn worker imports wsgi; WeasyPrint (with its
 fonts and CSS engine), qrcode (with Pillow) and holidays cost a second or more on a busy
-machine, and only PDFs, posters and the clinic-day check need them."""
+machine, and only PDFs, posters and the clinic-day check need them.  Flask-Migrate with
+Alembic, Mako and Pygments (about 25 MiB) and zxcvbn's password lists (11 MiB) are for
+`flask db` and for setting a password, never in every web worker (issue 19); redis only
+when rate limits are kept in it."""
 
 import subprocess
 import sys
@@ -18,6 +21,12 @@ HEAVY = (
     "notifications_python_client",
     "requests",
     "webauthn",
+    "flask_migrate",
+    "alembic",
+    "mako",
+    "pygments",
+    "zxcvbn",
+    "redis",
 )
 
 
@@ -47,3 +56,13 @@ def test_the_heavy_libraries_still_load_where_they_are_used():
     assert build_pdf("<p>Sheet</p>").startswith(b"%PDF")
     assert "<path" in str(qr_svg("https://example.org/s/oak", "QR code"))
     assert bank_holiday(date(2026, 12, 28)) == "Boxing Day (observed)"
+
+
+def test_flask_db_loads_flask_migrate_when_it_is_run(app):
+    """``flask db`` lists and runs Flask-Migrate's commands, loaded when asked (the
+    password checks that load zxcvbn are tests/auth/test_passwords.py)."""
+    result = app.test_cli_runner().invoke(args=["db", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "upgrade" in result.output and "downgrade" in result.output
+    result = app.test_cli_runner().invoke(args=["db", "heads"])
+    assert result.exit_code == 0, result.output  # Alembic read the migrations' heads
