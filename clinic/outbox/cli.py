@@ -4,6 +4,7 @@ and the jobs the worker runs each round before it sends."""
 import functools
 import signal
 import threading
+import time
 
 import click
 from flask import Flask, current_app
@@ -100,11 +101,20 @@ def worker(interval: float, once: bool) -> None:
             _one_round()
             if once:
                 break
-            stop.wait(interval)
+            _wait(stop, interval)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     click.echo("Outbox worker stopped.")
+
+
+def _wait(stop: threading.Event, seconds: float) -> None:
+    """Wait ``seconds`` or until stopped, waking each second: a signal sent to the process
+    may be taken by another of its threads, and then Python runs the handler only when the
+    main thread next runs (a single 60-second wait would hold a SIGTERM for a minute)."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        stop.wait(min(left, 1.0))
 
 
 def _one_round() -> None:

@@ -41,8 +41,10 @@ def test_production_signs_in_with_a_host_prefixed_cookie(
     )
     assert signed_in.status_code == 302
     assert _session_cookie_header(signed_in).startswith("__Host-session=")
-    account = client.get("/staff/account", base_url="https://clinics.example.org")
-    assert account.status_code == 200  # the prefixed cookie is the one read back
+    # Production never skips the second factor: the officer sets one up first.
+    assert signed_in.location.startswith("/staff/two-factor/set-up")
+    set_up = client.get(signed_in.location, base_url="https://clinics.example.org")
+    assert set_up.status_code == 200  # the prefixed cookie is the one read back
 
 
 def test_development_and_tests_keep_the_plain_name(app):
