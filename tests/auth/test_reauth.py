@@ -120,7 +120,12 @@ def test_the_way_back_is_never_another_site(app, session, admin_user, admin_clie
         _age_confirmation(session, admin_user, None)
         done = _confirm(admin_client, evil)
         assert done.status_code == 302
-        assert done.headers["Location"] == "/staff/account", evil
+        where = urlsplit(done.headers["Location"])
+        # Refused (the account page), or — for the tab, which every address value has
+        # turned into a space before any view reads it (clinic.inputs) — a path on this
+        # site: never a host, never a path a browser reads as one (//, /\).
+        assert not where.netloc and not where.scheme, evil
+        assert where.path == "/staff/account" or where.path == "/%20/evil", evil
 
 
 def test_wrong_passwords_are_throttled_and_sign_the_session_out(
