@@ -30,6 +30,7 @@ from flask_migrate import upgrade
 from clinic import create_app
 from clinic.extensions import db
 from clinic.models import Booking, Clinic, School, Slot, User, normalise_email
+from clinic.partnership import partnership_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOTS = 40
@@ -39,13 +40,19 @@ PAGES = {"list page": "", "CSV": "/list.csv", "PDF": "/sheet.pdf"}
 def seed(bookings: int) -> tuple[int, int]:
     """A school, its officer and a published clinic with ``bookings`` bookings; their ids."""
     school = School(
+        partnership=partnership_for(db.session, None),
         name="Benchmark Primary School",
         urn="999998",
         postcode="BE1 1CH",
         slug="benchmark-primary",
         contact_email="office@bench.example.org",
     )
-    officer = User(email="pc.bench@example.org", name="PC Bench", role="officer")
+    officer = User(
+        email="pc.bench@example.org",
+        name="PC Bench",
+        role="officer",
+        partnership=school.partnership,
+    )
     officer.schools = [school]
     day = datetime.now(UTC).date() + timedelta(days=7)
     start = datetime(day.year, day.month, day.day, 15, tzinfo=UTC)

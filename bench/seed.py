@@ -17,6 +17,7 @@ from clinic import create_app
 from clinic.auth.service import hash_password
 from clinic.extensions import db
 from clinic.models import Booking, Clinic, School, Slot, User, normalise_email
+from clinic.partnership import partnership_for
 
 from .burst import ROOT
 
@@ -87,6 +88,7 @@ class _Maker:
     def school(self, name: str, town: str = "Benchton") -> School:
         self.n += 1
         school = School(
+            partnership=partnership_for(db.session, None),
             name=name,
             urn=f"{700000 + self.n:06d}",
             address=f"{self.n} Bench Lane",
@@ -106,6 +108,7 @@ class _Maker:
             role="officer",
             password_hash=self.password_hash,
             active=True,
+            partnership=schools[0].partnership if schools else partnership_for(db.session, None),
         )
         user.schools = schools
         db.session.add(user)

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, User
+from .models import AuditEvent, School, User
 
 PERSONAL_KEYS = frozenset(
     {
@@ -48,9 +48,14 @@ def record(
     obj=None,
     *,
     school_id: int | None = None,
+    partnership_id: int | None = None,
     **details,
 ) -> AuditEvent:
-    """Add an audit event to the session (it commits with the change it describes)."""
+    """Add an audit event to the session (it commits with the change it describes).
+
+    It goes in the log of one partnership: the one given, or the record's, the school's,
+    the acting staff member's (in that order); the service owner's own events belong to
+    none."""
     if obj is not None and getattr(obj, "id", 0) is None:
         session.flush()  # give a new record its id
     if isinstance(actor, User):
@@ -61,6 +66,8 @@ def record(
         school_id = getattr(obj, "school_id", None)
         if school_id is None and type(obj).__name__ == "School":
             school_id = obj.id
+    if partnership_id is None:
+        partnership_id = _partnership_of(session, obj, school_id, actor)
     event = AuditEvent(
         actor_id=actor_id,
         actor_label=label,
@@ -68,10 +75,25 @@ def record(
         object_type=type(obj).__name__.lower() if obj is not None else "none",
         object_id=getattr(obj, "id", None),
         school_id=school_id,
+        partnership_id=partnership_id,
         details=details,
     )
     session.add(event)
     return event
+
+
+def _partnership_of(session: Session, obj, school_id: int | None, actor) -> int | None:
+    if type(obj).__name__ == "Partnership":
+        return obj.id
+    if getattr(obj, "partnership_id", None) is not None:
+        return obj.partnership_id
+    if school_id is not None:
+        school = session.get(School, school_id)
+        if school is not None:
+            return school.partnership_id
+    if isinstance(actor, User):
+        return actor.partnership_id
+    return None
 
 
 def recorded_since(session: Session, action: str, obj, since: datetime) -> bool:

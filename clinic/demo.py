@@ -21,6 +21,7 @@ from .extensions import db
 from .followup.service import seed_guidance
 from .localtime import clinic_zone
 from .models import Booking, Clinic, Feedback, School, Slot, User, WalkIn, normalise_email
+from .partnership import partnership_for
 from .workdays import working_day_on_or_after
 
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
@@ -221,8 +222,10 @@ def _still_coming(number: int, outcome: str, starts_at: datetime) -> dict:
 
 def seed(session: Session, today: date | None = None) -> dict[str, str]:
     """Fill an empty database; returns the staff emails with their new passwords."""
+    partnership = partnership_for(session, None)
     schools = [
         School(
+            partnership=partnership,
             name=n,
             urn=u,
             address=a,
@@ -239,7 +242,11 @@ def seed(session: Session, today: date | None = None) -> dict[str, str]:
     for role, name, email, where in STAFF:
         passwords[email] = secrets.token_urlsafe(9)
         user = User(
-            email=email, name=name, role=role, password_hash=hash_password(passwords[email])
+            email=email,
+            name=name,
+            role=role,
+            password_hash=hash_password(passwords[email]),
+            partnership=partnership,
         )
         if role == "officer":
             user.schools = [schools[i] for i in where]

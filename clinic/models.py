@@ -101,7 +101,9 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-ROLES = ("admin", "officer", "school")
+# "owner": the service owner, who makes partnerships and their first coordinator and belongs to
+# none; "admin": a partnership's coordinator.  Everyone but the owner belongs to one partnership.
+ROLES = ("owner", "admin", "officer", "school")
 CLINIC_STATUSES = ("draft", "published", "cancelled")
 # "withdrawn": never to be sent (its person erased their details before it went).
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "withdrawn")
@@ -129,10 +131,37 @@ officer_schools = Table(
 )
 
 
+class Partnership(Model):
+    """The organisation that runs clinics: a Safeguarding Children Partnership, a force, a
+    council.  It owns its schools (and through them their clinics and bookings) and its
+    staff, and is the data controller for the families who book with it.  Migration 0017
+    moved an installation's existing schools and staff into one."""
+
+    __tablename__ = "partnership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(OneLine(200), unique=True)
+    slug: Mapped[str] = mapped_column(OneLine(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("name <> ''", name="name_not_empty"),
+        CheckConstraint("slug <> ''", name="slug_not_empty"),
+    )
+
+    schools: Mapped[list[School]] = relationship(back_populates="partnership")
+
+    def __repr__(self) -> str:
+        return f"<Partnership {self.slug}>"
+
+
 class School(Model):
     __tablename__ = "school"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="RESTRICT"), index=True
+    )
     name: Mapped[str] = mapped_column(OneLine(200))
     urn: Mapped[str] = mapped_column(OneLine(6), unique=True)
     address: Mapped[str] = mapped_column(Lines, default="")
@@ -151,6 +180,7 @@ class School(Model):
         secondary=officer_schools, back_populates="schools", order_by="User.name"
     )
     clinics: Mapped[list[Clinic]] = relationship(back_populates="school")
+    partnership: Mapped[Partnership] = relationship(back_populates="schools")
 
     def __repr__(self) -> str:
         return f"<School {self.slug}>"
@@ -168,6 +198,9 @@ class User(UserMixin, Model):
     role: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="RESTRICT"))
+    partnership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partnership.id", ondelete="RESTRICT"), index=True
+    )
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -178,9 +211,14 @@ class User(UserMixin, Model):
         CheckConstraint(
             "(role = 'school') = (school_id IS NOT NULL)", name="school_staff_have_school"
         ),
+        # The service owner belongs to no partnership; everyone else to exactly one.
+        CheckConstraint(
+            "(role = 'owner') = (partnership_id IS NULL)", name="staff_have_partnership"
+        ),
     )
 
     school: Mapped[School | None] = relationship(foreign_keys=[school_id])
+    partnership: Mapped[Partnership | None] = relationship()
     schools: Mapped[list[School]] = relationship(
         secondary=officer_schools, back_populates="officers", order_by="School.name"
     )
@@ -492,6 +530,10 @@ class AuditEvent(Model):
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[int | None] = mapped_column(Integer)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="SET NULL"))
+    # Whose log it is in: the actor's partnership, or the school's; none for the owner's own.
+    partnership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partnership.id", ondelete="SET NULL"), index=True
+    )
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.auth.service import hash_password
-from clinic.models import Booking, Clinic, School, Slot, User, normalise_email
+from clinic.models import Booking, Clinic, Partnership, School, Slot, User, normalise_email
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -31,8 +32,22 @@ class Factory:
         self.session.commit()
         return obj
 
+    def partnership(self, name: str | None = None, **fields) -> Partnership:
+        """A new partnership (tests of keeping partnerships apart make a second one)."""
+        n = next(_counter)
+        defaults = dict(name=name or f"Partnership {n}", slug=f"partnership-{n}")
+        return self._save(Partnership(**(defaults | fields)))
+
+    def default_partnership(self) -> Partnership:
+        """The partnership every record goes into unless a test says otherwise: the
+        migration's "Default partnership" when the database has it, else the first."""
+        found = self.session.scalar(select(Partnership).order_by(Partnership.id).limit(1))
+        return found or self.partnership("Default partnership", slug="default")
+
     def school(self, name: str = "Oakfield Primary School", **fields) -> School:
         n = next(_counter)
+        if "partnership" not in fields and "partnership_id" not in fields:
+            fields["partnership"] = self.default_partnership()
         defaults = dict(
             name=name,
             urn=f"{100000 + n:06d}",
@@ -53,6 +68,9 @@ class Factory:
             password_hash=_password_hash(),
             active=True,
         )
+        if role != "owner" and "partnership" not in fields and "partnership_id" not in fields:
+            school = fields.get("school") or (schools[0] if schools else None)
+            fields["partnership"] = school.partnership if school else self.default_partnership()
         user = User(**(defaults | fields))
         user.schools = list(schools)
         return self._save(user)

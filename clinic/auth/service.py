@@ -14,8 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit
 from ..errors import RuleError
 from ..links import external_url, signing_keys
-from ..models import ROLES, School, User, normalise_email, utcnow
+from ..models import ROLES, Partnership, School, User, normalise_email, utcnow
 from ..outbox.queue import queue_email
+from ..partnership import PartnershipError, partnership_for
 from . import sessions
 from .notify import notify_account_change
 
@@ -66,8 +67,12 @@ def create_user(
     school: School | None = None,
     password: str | None = None,
     actor: User | str | None = "system",
+    partnership: Partnership | None = None,
 ) -> User:
-    """Add a staff account; without a password the user sets one through an emailed link."""
+    """Add a staff account; without a password the user sets one through an emailed link.
+
+    Everyone but the service owner ("owner") belongs to a partnership: their school's, the
+    one given, the acting coordinator's or the installation's only one."""
     email = normalise_email(email)
     if role not in ROLES:
         raise AccountError(f"Role must be one of {', '.join(ROLES)}", "role")
@@ -78,6 +83,13 @@ def create_user(
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise AccountError("There is already an account with this email address", "email")
     user = User(email=email, name=name.strip(), role=role, school=school, active=True)
+    if role != "owner":
+        if school is not None:
+            partnership = school.partnership
+        try:
+            user.partnership = partnership_for(session, actor, partnership)
+        except PartnershipError as error:
+            raise AccountError(str(error), error.field) from None
     if password:
         check_password_rules(password, user)
         user.password_hash = hash_password(password)

@@ -21,8 +21,9 @@ from ..auth import sessions
 from ..auth.service import AccountError, create_user, password_token
 from ..errors import RuleError
 from ..links import external_url
-from ..models import ROLES, School, User
+from ..models import ROLES, Partnership, School, User
 from ..outbox.queue import queue_email
+from ..partnership import partnership_for
 
 SCHOOL_FIELDS = ("name", "urn", "address", "town", "postcode", "contact_email", "slug")
 SLUG_MAX = 80
@@ -110,12 +111,15 @@ def school_staff(session: Session, school: School) -> list[User]:
     return list(session.scalars(statement))
 
 
-def add_school(session: Session, actor: User | str, **details: str) -> School:
-    """Add a school. ``details`` are the SCHOOL_FIELDS; a blank slug is made from the name."""
+def add_school(
+    session: Session, actor: User | str, partnership: Partnership | None = None, **details: str
+) -> School:
+    """Add a school to ``partnership`` (else the acting coordinator's, else the only one).
+    ``details`` are the SCHOOL_FIELDS; a blank slug is made from the name."""
     values = _clean_school(details)
     values["slug"] = values["slug"] or _free_slug(session, values["name"])
     _check_unique(session, values)
-    school = School()
+    school = School(partnership_id=partnership_for(session, actor, partnership).id)
     _save_school(session, school, values)
     audit.record(session, actor, "school.create", school, urn=school.urn, slug=school.slug)
     return school
