@@ -112,7 +112,7 @@ def school_staff(session: Session, school: School) -> list[User]:
 
 
 def add_school(
-    session: Session, actor: User | str, *, partnership: Partnership | None = None, **details: str
+    session: Session, actor: User | str, partnership: Partnership | None = None, /, **details: str
 ) -> School:
     """Add a school to ``partnership`` (else the acting coordinator's, else the only one).
     ``details`` are the SCHOOL_FIELDS; a blank slug is made from the name."""
