@@ -57,8 +57,9 @@ from .models import utcnow
 
 CHANNEL = "clinic_change"
 # The tables whose changes a public page can show (the school page's and the finder's
-# keys read nothing else; a booking or cancellation changes ``slot.booked``).
-TABLES = ("school", "clinic", "slot")
+# keys read nothing else; a booking or cancellation changes ``slot.booked``; migration
+# 0017 adds ``partnership``, whose name, notice and languages its schools' pages show).
+TABLES = ("partnership", "school", "clinic", "slot")
 HEARTBEAT_SECONDS = 10.0
 BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 APPLICATION_NAME = "clinic-change-listener"

@@ -142,7 +142,25 @@ class Partnership(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(OneLine(200), unique=True)
     slug: Mapped[str] = mapped_column(OneLine(80), unique=True)
+    # Its own settings, set by its coordinator; blank (or None) means the installation's
+    # setting of the same purpose (config.py: DATA_CONTROLLER, LAWFUL_BASIS,
+    # PRIVACY_CONTACT_EMAIL, ACCESSIBILITY_CONTACT_*, MAIL_DEFAULT_SENDER's name,
+    # MAIL_REPLY_TO, PRIVACY_KEEP_DAYS, LANGUAGES, NOTIFY_API_KEY).
+    data_controller: Mapped[str] = mapped_column(OneLine(200), default="", server_default="")
+    lawful_basis: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    privacy_email: Mapped[str] = mapped_column(OneLine(254), default="", server_default="")
+    privacy_phone: Mapped[str] = mapped_column(OneLine(40), default="", server_default="")
+    accessibility_email: Mapped[str] = mapped_column(OneLine(254), default="", server_default="")
+    accessibility_phone: Mapped[str] = mapped_column(OneLine(40), default="", server_default="")
+    sender_name: Mapped[str] = mapped_column(OneLine(100), default="", server_default="")
+    reply_to: Mapped[str] = mapped_column(OneLine(254), default="", server_default="")
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    # Language codes offered to its parents, space-separated ("en cy"); blank: LANGUAGES.
+    languages: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Its GOV.UK Notify API key, encrypted at rest; blank: the installation's NOTIFY_API_KEY.
+    notify_api_key: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)
 
     __table_args__ = (
         CheckConstraint("name <> ''", name="name_not_empty"),

@@ -31,7 +31,19 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("slug", sa.String(length=80), nullable=False),
+        sa.Column("data_controller", sa.String(length=200), server_default="", nullable=False),
+        sa.Column("lawful_basis", sa.String(length=30), server_default="", nullable=False),
+        sa.Column("privacy_email", sa.String(length=254), server_default="", nullable=False),
+        sa.Column("privacy_phone", sa.String(length=40), server_default="", nullable=False),
+        sa.Column("accessibility_email", sa.String(length=254), server_default="", nullable=False),
+        sa.Column("accessibility_phone", sa.String(length=40), server_default="", nullable=False),
+        sa.Column("sender_name", sa.String(length=100), server_default="", nullable=False),
+        sa.Column("reply_to", sa.String(length=254), server_default="", nullable=False),
+        sa.Column("retention_days", sa.Integer(), nullable=True),
+        sa.Column("languages", sa.String(length=100), server_default="", nullable=False),
+        sa.Column("notify_api_key", sa.String(length=1000), server_default="", nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=True),
         sa.CheckConstraint("name <> ''", name=op.f("ck_partnership_name_not_empty")),
         sa.CheckConstraint("slug <> ''", name=op.f("ck_partnership_slug_not_empty")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_partnership")),
@@ -88,8 +100,18 @@ def upgrade():
         )
     op.execute(f"UPDATE audit_event SET partnership_id = {FIRST}")
 
+    if op.get_bind().dialect.name == "postgresql":
+        # A partnership's name, notice and languages are on its schools' public pages: a
+        # change to it is a change those pages' keys must see (0015's change signal).
+        op.execute(
+            "CREATE TRIGGER clinic_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+            'ON "partnership" FOR EACH STATEMENT EXECUTE FUNCTION clinic_notify_change()'
+        )
+
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('DROP TRIGGER IF EXISTS clinic_change ON "partnership"')
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_audit_event_partnership_id_partnership"), type_="foreignkey"
