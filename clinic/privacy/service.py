@@ -74,6 +74,11 @@ class Holdings:
     drafts: list[BookingDraft] = field(default_factory=list)
 
     @property
+    def of_clinics(self) -> list[Booking | WaitlistEntry | Feedback | BookingDraft]:
+        """The records found that belong to a clinic (so to its school's partnership)."""
+        return [*self.bookings, *self.waitlist_entries, *self.feedback, *self.drafts]
+
+    @property
     def count(self) -> int:
         return (
             len(self.bookings)
@@ -384,10 +389,7 @@ def _controller(partnership: Partnership | None) -> dict:
 
 def owners(session: Session, found: Holdings) -> dict[int, Partnership]:
     """The partnership of each clinic the records found are at (one query)."""
-    clinic_ids = {
-        record.clinic_id
-        for record in (*found.bookings, *found.waitlist_entries, *found.feedback, *found.drafts)
-    }
+    clinic_ids = {record.clinic_id for record in found.of_clinics}
     if not clinic_ids:
         return {}
     return {
@@ -522,7 +524,7 @@ def _counts(session: Session, found: Holdings) -> dict[int | None, int]:
     counts: dict[int | None, int] = {}
     if found.partnership is not None:
         counts[found.partnership.id] = 0
-    for record in (*found.bookings, *found.waitlist_entries, *found.feedback, *found.drafts):
+    for record in found.of_clinics:
         partnership_id = owner[record.clinic_id].id
         counts[partnership_id] = counts.get(partnership_id, 0) + 1
     if found.messages:

@@ -311,3 +311,18 @@ def test_the_operator_exports_and_erases_across_partnerships_or_for_one(
         ("privacy.erase", default_id, 1, operator),
         ("privacy.erase", None, 1, operator),
     ]
+
+
+def test_a_parent_deleting_one_booking_is_logged_in_its_partnership(
+    app, session, two_counties, northshire
+):
+    from clinic.links import manage_token
+
+    theirs = two_counties["theirs"]
+    response = post_form(app.test_client(), f"/booking/{manage_token(theirs)}/delete", {})
+    assert response.status_code == 200
+    assert _email_of(session, theirs) is None
+    assert _email_of(session, two_counties["ours"]) == EMAIL  # the other county's stays
+    assert session.scalar(sa.select(OutboxMessage.recipient)) == EMAIL  # may be about it
+    (event,) = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "privacy.erase"))
+    assert event.partnership_id == northshire.id and event.actor_label == "parent"
