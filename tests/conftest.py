@@ -200,6 +200,12 @@ def _truncate_postgres(url: str) -> None:
         conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
         for name, rows in _MIGRATION_ROWS.get(url, {}).items():
             conn.execute(db.metadata.tables[name].insert(), rows)
+            if "id" in db.metadata.tables[name].c:  # rows put back with their ids: the
+                # next id the table's sequence gives is after them (NULL: no sequence)
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                    f'(SELECT max(id) FROM "{name}"))'
+                )
     engine.dispose()
 
 
