@@ -3,7 +3,8 @@
 Every form here is posted by a browser as ``application/x-www-form-urlencoded`` (the
 check-in page's script sends the same form as ``multipart/form-data``).  Anything else —
 a JSON body, XML, a file — is answered 415 before a view sees it; a body that is not
-valid UTF-8 is a 400; one over ``MAX_CONTENT_LENGTH`` a 413 (Werkzeug's limit); a
+valid UTF-8 is a 400; one over ``MAX_CONTENT_LENGTH`` a 413 (Werkzeug's limit; a view
+marked ``@upload_limit`` takes a multipart body up to its own setting instead); a
 CSRF token sent twice a 400.  Repeated values for a single-value field are refused by
 ``clinic.forms.Form`` (only the form knows which fields take several), and text is made
 safe to keep by ``clinic.text`` (forms) and ``clinic.models`` (columns).
@@ -50,7 +51,7 @@ def _raise_limit_for_uploads() -> None:
     is below (before any view's own ``before_request``): so it is set here, per request."""
     view = current_app.view_functions.get(request.endpoint or "")
     setting = getattr(view, "upload_limit_setting", None)
-    if setting is not None:
+    if setting is not None and request.mimetype == FORM_TYPES[1]:  # a file comes multipart
         request.max_content_length = int(current_app.config[setting]) * 1024 * 1024
 
 
