@@ -5,13 +5,14 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from clinic.forms import CSRF_MESSAGE
 from clinic.models import AuditEvent, School
 from clinic.schools import gias, importing
 from clinic.schools.models import GiasImport
 from tests.helpers import csrf_token
 
 from .gias_file import extract, row
-from .pages import error_links
+from .pages import element_ids, error_links
 
 ST_MARYS = "St Mary’s C of E Primary School"
 YSGOL = "Ysgol Gymraeg Pen-y-Groes"
@@ -248,6 +249,38 @@ def test_upload_preview_then_import(admin_client, session, make, admin_user):
     )
     assert again.headers["Location"].endswith(PAGE)
     assert count(session, School) == 3
+
+
+def test_the_preview_page_has_unique_element_ids(admin_client, make):
+    make.school("St Mary's Primary", urn="113001", address="Church Lane", town="Exeter",
+                postcode="EX1 2AB")  # fmt: skip
+    preview_url = upload(admin_client, register()).headers["Location"]
+
+    ids = element_ids(admin_client.get(preview_url).get_data(as_text=True))
+
+    assert len(ids) == len(set(ids))
+
+
+def test_posts_without_a_csrf_token_import_nothing(admin_client, session):
+    preview_url = upload(admin_client, register()).headers["Location"]
+    html = admin_client.get(preview_url).get_data(as_text=True)
+    plan_key = html.split('name="plan_key" type="hidden" value="')[1].split('"')[0]
+
+    pressed = admin_client.post(
+        "/admin/schools/import/preview",
+        data={"import_id": preview_url.split("id=")[1], "plan_key": plan_key},
+    )
+    uploaded = admin_client.post(
+        PAGE,
+        data={**CHOICES, "file": (io.BytesIO(register()), FILENAME)},
+        content_type="multipart/form-data",
+    )
+
+    for response in (pressed, uploaded):
+        assert response.status_code == 200
+        assert CSRF_MESSAGE in response.get_data(as_text=True)
+    assert count(session, School) == 0
+    assert count(session, GiasImport) == 1  # the first upload's preview only
 
 
 def test_a_urn_taken_meanwhile_imports_nothing_and_says_so(admin_client, session, make):
