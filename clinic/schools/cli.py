@@ -6,6 +6,8 @@ reason), then imports it in one transaction unless ``--dry-run``.
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -99,7 +101,7 @@ def import_gias(file, slug, las, phases, dry_run):
             partnership,
             extract.establishments,
             agreed=todo.digest(),
-            source=getattr(file, "name", ""),
+            source=os.path.basename(getattr(file, "name", "")),
         )
     except importing.ImportRefused as exc:
         db.session.rollback()
