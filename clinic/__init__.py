@@ -139,6 +139,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .followup.cli import followup_cli
     from .outbox.cli import outbox_cli
     from .privacy.cli import privacy_cli
+    from .schools.cli import schools_cli
     from .waitlist.cli import waitlist_cli
 
     for command in (
@@ -150,6 +151,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         attendance_cli,
         followup_cli,
         privacy_cli,
+        schools_cli,
     ):
         app.cli.add_command(command)
 
