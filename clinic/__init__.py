@@ -20,6 +20,7 @@ from . import (
     headers,
     i18n,
     migrating,
+    session_cookie,
     sqlite,  # noqa: F401 - SQLite pragmas and how transactions begin
 )
 
@@ -72,6 +73,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
+    app.session_interface = session_cookie.KeptSerializerSessions()
     db.init_app(app)
     migrating.register(app)  # Flask-Migrate loads only where migrations run
     csrf.init_app(app)
