@@ -7,6 +7,7 @@ reason when no server answers; with ``CI=true`` it fails instead.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -22,6 +23,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache, Environment
+from jinja2.bccache import Bucket
 from werkzeug.routing.rules import Rule
 
 from clinic import changes, create_app
@@ -59,6 +62,69 @@ def _compile_builder_once(self: Rule, append_unknown: bool = True):
 
 
 Rule._compile_builder = _compile_builder_once  # type: ignore[method-assign]
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Each template compiled once per run, not once per test: every test's app has its
+    own Jinja environment, and so its own empty template cache, and compiling the layout,
+    the GOV.UK macros and a page's own templates was most of a first request (seconds a
+    test on the shared server). Jinja's bytecode cache is its way to keep compiled
+    templates beyond one environment; it recompiles whenever a template's source changes
+    (the checksum of each bucket). The key also holds every setting of the environment
+    that the compiled code depends on, so an app set up otherwise gets its own."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    @staticmethod
+    def _settings(env: Environment, name: str) -> tuple:
+        autoescape = env.autoescape(name) if callable(env.autoescape) else env.autoescape
+        return (
+            env.block_start_string,
+            env.block_end_string,
+            env.variable_start_string,
+            env.variable_end_string,
+            env.comment_start_string,
+            env.comment_end_string,
+            env.line_statement_prefix,
+            env.line_comment_prefix,
+            env.trim_blocks,
+            env.lstrip_blocks,
+            env.newline_sequence,
+            env.keep_trailing_newline,
+            env.optimized,
+            env.is_async,
+            autoescape,
+            env.finalize is not None,
+            tuple(sorted(env.extensions)),
+            getattr(env, "newstyle_gettext", None),
+            env.policies.get("ext.i18n.trimmed"),
+            env.policies.get("compiler.ascii_str"),
+        )
+
+    def get_bucket(self, environment, name, filename, source):
+        key = repr((self._settings(environment, name), name, filename))
+        bucket = Bucket(
+            environment, hashlib.sha1(key.encode()).hexdigest(), self.get_source_checksum(source)
+        )
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _CompiledTemplates()
+
+
+def share_compiled_templates(app) -> None:
+    """The run's compiled templates for this app (see ``_CompiledTemplates``)."""
+    app.jinja_env.bytecode_cache = _TEMPLATES
 
 
 # --- SMTP: a real server on loopback ----------------------------------------------------
@@ -278,6 +344,7 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture
 def app(database_url, smtp, tmp_path):
     app = create_app(_base_config(database_url, smtp.port, tmp_path))
+    share_compiled_templates(app)
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
