@@ -35,9 +35,10 @@ test: setup lint
 	$(BIN)/pytest -n auto --maxprocesses=4 -m "not serial"
 	$(BIN)/pytest -m serial
 
-## test-fast: the suite without the browser and slow tests, one pytest-xdist worker per core
+## test-fast: the suite without the browser, slow and timing (serial) tests, one
+##            pytest-xdist worker per core
 test-fast: setup
-	$(BIN)/pytest -m "not browser and not slow" -n auto
+	$(BIN)/pytest -m "not browser and not slow and not serial" -n auto
 
 ## lint: ruff, the layers of docs/architecture.md (import-linter) and the types (mypy)
 lint: setup
