@@ -28,13 +28,17 @@ run: setup
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py & server=$$!; \
 	wait $$server
 
-## test: set everything up, then lint and run the whole test suite
+## test: set everything up, then lint and run the whole test suite: one pytest-xdist worker
+##       per core (at most 4: each worker counts rate limits in a Redis database of its own),
+##       then the tests that compare timings (marked serial) in one process, alone
 test: setup lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses=4 -m "not serial"
+	$(BIN)/pytest -m serial
 
-## test-fast: the suite without the browser and slow tests, one pytest-xdist worker per core
+## test-fast: the suite without the browser, slow and timing (serial) tests, one
+##            pytest-xdist worker per core
 test-fast: setup
-	$(BIN)/pytest -m "not browser and not slow" -n auto
+	$(BIN)/pytest -m "not browser and not slow and not serial" -n auto
 
 ## lint: ruff, the layers of docs/architecture.md (import-linter) and the types (mypy)
 lint: setup

@@ -27,6 +27,10 @@ from clinic.models import OutboxMessage
 from clinic.outbox.after_commit import wait_for_the_background
 from tests.helpers import csrf_token
 
+# Medians of pairs stand a busy machine, but not the suite's other pytest-xdist worker
+# timing its own requests beside these: `make test` runs them on their own, after the rest.
+pytestmark = pytest.mark.serial
+
 ROUNDS = 30
 
 

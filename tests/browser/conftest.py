@@ -43,6 +43,7 @@ from werkzeug.serving import make_server
 from clinic import create_app
 from clinic.extensions import db
 from tests.browser.helpers import RESULTS
+from tests.conftest import share_compiled_templates
 from tests.factories import Factory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -135,6 +136,7 @@ def live_server(sqlite_template, smtp, tmp_path):
             "PROPAGATE_EXCEPTIONS": False,
         }
     )
+    share_compiled_templates(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: the OS picks a free one
     host = f"127.0.0.1:{server.server_port}"
     app.config.update(SERVER_NAME=host, BASE_URL=f"http://{host}")

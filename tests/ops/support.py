@@ -124,6 +124,22 @@ def _wait_until_up(server: Server, timeout: float = 60) -> None:
     raise RuntimeError(f"gunicorn did not answer within {timeout} s:\n{server.logs()}")
 
 
+def wait_for_socket(path: Path, timeout: float = 10) -> bool:
+    """True once ``path`` is a Unix socket, False after ``timeout`` seconds without one.
+
+    gunicorn's arbiter opens its control socket only after the first workers are forked,
+    and from a background thread (gunicorn/arbiter.py ``_start_control_server``, the
+    asyncio loop of gunicorn/ctl/server.py): a worker can answer /healthz before the
+    socket is bound, more so on a busy machine."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if path.is_socket():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
 def get(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
     request = urllib.request.Request(url, headers=headers or {})
     try:

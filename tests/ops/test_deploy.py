@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from clinic.ops import doctor
 from tests.conftest import IN_CI
-from tests.ops.support import ROOT, app_env, get, gunicorn
+from tests.ops.support import ROOT, app_env, get, gunicorn, wait_for_socket
 
 DEPLOY = ROOT / "deploy"
 INSTALLED_AT = "/opt/clinics"
@@ -152,7 +152,8 @@ def test_gunicorn_serves_with_the_production_settings_file(app, database_url, tm
         ready = get(server.base_url + "/readyz")
         assert ready[0] == 200 and '"ready"' in ready[2]
         port = server.base_url.rsplit(":", 1)[1]
-        assert (tmp_path / "run" / f"gunicorn-{port}.ctl").exists()
+        control = tmp_path / "run" / f"gunicorn-{port}.ctl"
+        assert wait_for_socket(control), (sorted((tmp_path / "run").iterdir()), server.logs())
     logs = server.err.read_text()
     assert logs.count("Booting worker") == 2
     assert "Using worker: gthread" in logs
@@ -165,10 +166,17 @@ def test_two_servers_side_by_side_each_have_their_own_control_socket(app, databa
         gunicorn(tmp_path, env, workers=1, threads=2, own_control_socket=False) as first,
         gunicorn(tmp_path, env, workers=1, threads=2, own_control_socket=False) as second,
     ):
+        sockets = []
         for server in (first, second):
             assert get(server.base_url + "/healthz")[0] == 200
             port = server.base_url.rsplit(":", 1)[1]
-            assert (tmp_path / "run" / f"gunicorn-{port}.ctl").exists()
+            control = tmp_path / "run" / f"gunicorn-{port}.ctl"
+            assert wait_for_socket(control), (sorted((tmp_path / "run").iterdir()), server.logs())
+            sockets.append(control)
+        # One socket each (both servers were up before either was looked at: neither took,
+        # and so unlinked, the other's), and no third one they share.
+        assert sockets[0] != sockets[1]
+        assert sorted((tmp_path / "run").glob("*.ctl")) == sorted(sockets)
 
 
 def test_make_run_and_the_documented_command_use_the_settings_file():
