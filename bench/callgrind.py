@@ -4,6 +4,7 @@ not move with the load on the machine (valgrind's callgrind counts instructions)
     python -m bench.callgrind                         # SQLite, then PostgreSQL if one answers
     python -m bench.callgrind --engines sqlite --requests 10
     python -m bench.callgrind --quick                 # small data, few requests (the smoke run)
+    python -m bench.callgrind --partnerships 40 --schools 20000   # England's size (issue 21)
 
 The data of ``make bench`` is seeded in this process (bench/seed.py); a second process is
 started under ``valgrind --tool=callgrind`` and asks for each page through Flask's test
@@ -24,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .burst import ROOT
@@ -140,7 +141,7 @@ def format_counts(engine: str, hello: float, counts: list[Count]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .run import DEFAULT_POSTGRES, database, postgres_answers
+    from .run import DEFAULT_POSTGRES, add_scale_options, database, postgres_answers, scale_of
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, help="measured requests a scenario (20, quick 5)")
     parser.add_argument("--quick", action="store_true", help="small data, few requests")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    add_scale_options(parser)
     args = parser.parse_args(argv)
     requests = args.requests or (5 if args.quick else 20)
     if args.child:
@@ -161,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         engines.remove("postgresql")
     for engine in engines:
         with database(engine, args.postgres) as url:
-            hello, counts = measure(url, QUICK if args.quick else Sizes(), requests)
+            sizes = replace(QUICK if args.quick else Sizes(), **scale_of(args))
+            hello, counts = measure(url, sizes, requests)
         print(format_counts(engine, hello, counts), flush=True)
     return 0
 

@@ -5,6 +5,7 @@
     python -m bench.run --worker-class sync --workers 4 --threads 1
     python -m bench.run --engines sqlite --seconds 5 --pairs 3 --json figures.json
     python -m bench.run --engines sqlite --only school_page,home_page   # some rows only
+    python -m bench.run --partnerships 40 --schools 20000   # England's size (issue 21)
 
 For each engine a fresh database is built by the migrations and seeded through the models
 (bench/seed.py), the app is started under gunicorn on a free loopback port, and wrk loads
@@ -504,6 +505,34 @@ def database(engine: str, postgres: str):
             yield url
 
 
+def add_scale_options(parser: argparse.ArgumentParser) -> None:
+    """``--partnerships`` and ``--schools`` (issue 21; bench/seed.py ``spread``)."""
+    parser.add_argument(
+        "--partnerships",
+        type=int,
+        default=1,
+        help="partnerships seeded; the pages measured are the first's (1)",
+    )
+    parser.add_argument(
+        "--schools",
+        type=int,
+        default=0,
+        help="schools in all, spread evenly over the partnerships (0: the bench's own, ~260)",
+    )
+
+
+def scale_of(args: argparse.Namespace) -> dict:
+    return {"partnerships": max(args.partnerships, 1), "schools": max(args.schools, 0)}
+
+
+def scale_line(sizes: Sizes) -> str:
+    schools = f"{sizes.schools:,} schools" if sizes.schools else "the bench's own schools"
+    return (
+        f"{sizes.partnerships} partnership{'s' if sizes.partnerships != 1 else ''}, {schools};"
+        " the pages measured are the first partnership's"
+    )
+
+
 def _revision() -> str:
     result = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -542,10 +571,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--requests", type=int, help="measured requests a scenario under callgrind (20, quick: 3)"
     )
+    add_scale_options(parser)
     args = parser.parse_args(argv)
 
     sizes = QUICK if args.quick else Sizes()
-    sizes = Sizes(**{**asdict(sizes), "burst_capacity": args.capacity})
+    sizes = Sizes(**{**asdict(sizes), "burst_capacity": args.capacity, **scale_of(args)})
     settings = Settings(
         worker_class=args.worker_class,
         workers=args.workers,
@@ -582,6 +612,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{load.wrk_version(wrk)}; {os.cpu_count()} cores, load {load_before[0]:.2f}",
         flush=True,
     )
+    print(scale_line(sizes), flush=True)
     rows: list[Row] = []
     problems: list[str] = []
     with ExitStack() as stack:
