@@ -370,7 +370,7 @@ def spread(session, sizes: Sizes, first_id: int, password_hash: str, soon: list[
             for k in range(1, len(shares))
         ],
     )
-    schools, urn = [], 100000
+    schools, urn = [], 400000  # clear of the bench's own (700001 on) and the tests' (100001 on)
     for k, (partnership_id, share) in enumerate(zip(partnership_ids, shares, strict=True)):
         for j in range(share - own if k == 0 else share):
             place = PLACES[(k * 7 + j) % len(PLACES)]

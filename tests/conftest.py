@@ -199,7 +199,13 @@ def _truncate_postgres(url: str) -> None:
         quoted = ", ".join(f'"{t}"' for t in tables)
         conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
         for name, rows in _MIGRATION_ROWS.get(url, {}).items():
-            conn.execute(db.metadata.tables[name].insert(), rows)
+            table = db.metadata.tables[name]
+            conn.execute(table.insert(), rows)
+            if "id" in table.c:  # the rows keep their ids: the next one made follows them
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), max(id)) "
+                    f'FROM "{name}"'
+                )
     engine.dispose()
 
 
