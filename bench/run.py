@@ -62,6 +62,7 @@ class Scenario:
     connections: int = 16
     threads: int = 2
     longer: int = 1  # heavy pages run this many times as long, for enough requests
+    who: str = "officer"  # whose cookie a staff page is sent with: "officer", "coordinator"
 
     @property
     def against_hello(self) -> bool:
@@ -111,7 +112,37 @@ SCENARIOS = (
         connections=2,
         longer=3,
     ),
+    # The staff dashboard (issue 21: the same with 40 partnerships as with one).
+    Scenario(
+        "dashboard_officer",
+        lambda s: f"staff dashboard, an officer ({officer_clinics(s)} clinics, 3 schools)",
+        lambda d: "/staff/clinics/",
+        "≥ 0.1 × hello",
+        staff=True,
+    ),
+    Scenario(
+        "dashboard_coordinator",
+        lambda s: f"staff dashboard, the coordinator ({coordinator_clinics(s)} clinics)",
+        lambda d: "/staff/clinics/",
+        "≥ 0.01 × hello",
+        staff=True,
+        who="coordinator",
+        connections=2,
+        longer=3,
+    ),
 )
+
+
+def officer_clinics(sizes: Sizes) -> int:
+    """The clinics on the measured officer's dashboard (bench/seed.py)."""
+    return sizes.school_clinics + 1 + 2
+
+
+def coordinator_clinics(sizes: Sizes) -> int:
+    """The clinics on the measured partnership's coordinator's dashboard: every one."""
+    return officer_clinics(sizes) + (sizes.finder_matches + 1) // 2 + 2 + sizes.feed_clinics + 1
+
+
 ROW_KEYS = (
     *(s.key for s in SCENARIOS[:4]),
     "burst",
@@ -328,9 +359,12 @@ def memory_row(app_pid: int, hello_pid: int, settings: Settings, engine: str) ->
     )
 
 
-def queries_row(app_url: str, seeded: Seeded, cookie: str, engine: str) -> tuple[Row, dict]:
-    """Queries per page on the large data and on its small twin: they must be the same."""
-    pages = {
+def queries_row(
+    app_url: str, seeded: Seeded, cookie: str, engine: str, cookies: dict | None = None
+) -> tuple[Row, dict]:
+    """Queries per page on the large data and on its small twin: they must be the same.
+    (A fourth item: the small twin's own cookie, a staff member with less to see.)"""
+    pages: dict[str, tuple] = {
         "school": (f"/schools/{seeded.school_slug}", f"/schools/{seeded.small_school_slug}", None),
         "home": ("/", "/", None),
         "finder": (
@@ -357,7 +391,15 @@ def queries_row(app_url: str, seeded: Seeded, cookie: str, engine: str) -> tuple
         compared with the big page already drawn."""
         return min(load.page_queries(app_url, path, cookie) for _ in range(8))
 
-    counts = {name: (settled(big, c), settled(small, c)) for name, (big, small, c) in pages.items()}
+    if cookies:  # the staff dashboard: an officer with 13 clinics and one with 1
+        dashboard = "/staff/clinics/"
+        pages["officer dashboard"] = (dashboard, dashboard, cookie, cookies["small officer"])
+        coordinator = cookies["coordinator"]
+        pages["coordinator dashboard"] = (dashboard, dashboard, coordinator)
+    counts = {
+        name: (settled(big, c), settled(small, twin[0] if twin else c))
+        for name, (big, small, c, *twin) in pages.items()
+    }
     flow = load.flow_queries(app_url, seeded.flow_slot_ids[0], "probe@bench.example.net")
     constant = all(big == small for big, small in counts.values())
     text = ", ".join(f"{name} {big}/{small}" for name, (big, small) in counts.items())
@@ -389,6 +431,13 @@ def run_engine(
     ) as app_server:
         app_url = app_server.base_url
         cookie = load.sign_in(app_url, seeded.officer_email, seeded.officer_password)
+        cookies = {
+            "officer": cookie,
+            "coordinator": load.sign_in(app_url, seeded.coordinator_email, seeded.officer_password),
+            "small officer": load.sign_in(
+                app_url, seeded.small_officer_email, seeded.officer_password
+            ),
+        }
         for scenario in SCENARIOS:
             if scenario.key not in settings.only:
                 continue
@@ -400,7 +449,7 @@ def run_engine(
                     seeded,
                     app_url,
                     hello.base_url,
-                    cookie,
+                    cookies[scenario.who],
                     settings,
                     sizes,
                     engine,
@@ -412,9 +461,11 @@ def run_engine(
             rows.insert(sum(r.key in ROW_KEYS[:4] for r in rows), burst)
         if "pdf_sheet" in settings.only:
             rows.append(pdf_row(app_url, seeded, cookie, settings, sizes, engine, url))
-        queries, per_page = queries_row(app_url, seeded, cookie, engine)
+        queries, per_page = queries_row(app_url, seeded, cookie, engine, cookies)
         by_key = {"school_page": "school", "home_page": "home", "finder": "finder"}
         by_key |= {"attendance_list": "attendance", "officer_feed": "feed"}
+        by_key |= {"dashboard_officer": "officer dashboard"}
+        by_key |= {"dashboard_coordinator": "coordinator dashboard"}
         for row in rows:
             if row.key in by_key:
                 row.queries = per_page[by_key[row.key]]
