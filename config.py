@@ -180,7 +180,12 @@ class Config:
     # Local time the attendance list goes to the school on the working day before.
     ATTENDANCE_LIST_SEND_AT = os.environ.get("ATTENDANCE_LIST_SEND_AT", "09:00")
 
-    MAX_CONTENT_LENGTH = 1024 * 1024  # forms only; no uploads
+    MAX_CONTENT_LENGTH = 1024 * 1024  # forms; the one upload has its own limit, below
+    # The DfE register's extract (every establishment in England, about 60 MB) uploaded to
+    # "Import from GIAS": its size limit in MB, and how long its preview waits for the
+    # coordinator's "Import these schools" (README, "Importing schools from GIAS").
+    GIAS_MAX_UPLOAD_MB = int(os.environ.get("GIAS_MAX_UPLOAD_MB", "100"))
+    GIAS_PREVIEW_MINUTES = int(os.environ.get("GIAS_PREVIEW_MINUTES", "120"))
     WTF_CSRF_TIME_LIMIT = 4 * 3600  # a parent may take a while to fill a form on a phone
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,8 +11,10 @@ app's test client in this process, so the profile holds the app alone (no gunico
 network).  Templates, connections and caches are warmed first; the figures are for the
 requests after that.  Scenarios: school_page, home_page, finder, finder_drawn and
 school_page_drawn (each drawn anew, as after a change), dashboard_officer,
-dashboard_coordinator (the staff dashboard), booking_form,
-booking_check, confirm, attendance_list, officer_feed.
+dashboard_coordinator (the staff dashboard), booking_form, booking_check, confirm,
+confirm_full, attendance_list, officer_feed (kept: unchanged since built),
+officer_feed_rebuilt (built again, as after a change), and the references of ``make
+bench`` (bench/refs.py): attendance_ref, feed_ref.
 """
 
 from __future__ import annotations
@@ -46,8 +48,13 @@ SCENARIOS = (
     "confirm",
     "confirm_full",
     "attendance_list",
+    "attendance_ref",
     "officer_feed",
+    "officer_feed_rebuilt",
+    "feed_ref",
 )
+# A page and the reference it is held to (bench/refs.py): --cpu prints their ratio.
+REFERENCES = {"attendance_list": "attendance_ref", "officer_feed_rebuilt": "feed_ref"}
 
 
 def _app(database_url: str):
@@ -55,7 +62,9 @@ def _app(database_url: str):
     os.environ.setdefault("CLINIC_CONFIG", "test")
     from clinic import create_app
 
-    return create_app(
+    from . import refs
+
+    app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "OUTBOX_SEND_MODE": "off",
@@ -65,6 +74,8 @@ def _app(database_url: str):
             "BOOKING_LIMIT_PER_SESSION": "1000000 per hour",
         }
     )
+    refs.add_to(app)
+    return app
 
 
 class _Steps:
@@ -121,8 +132,20 @@ class _Steps:
     def attendance_list(self):
         self._get(self.staff, f"/staff/attendance/clinics/{self.seeded.attendance_clinic_id}")
 
+    def attendance_ref(self):
+        self._get(self.staff, f"/bench/ref/attendance/{self.seeded.attendance_clinic_id}")
+
     def officer_feed(self):
         self._get(self.app.test_client(), f"/staff/clinics/feed/{self.seeded.feed_token}.ics")
+
+    def officer_feed_rebuilt(self):
+        self._get(
+            self.app.test_client(),
+            f"/staff/clinics/feed/{self.seeded.feed_token}.ics?bench-rebuild",
+        )
+
+    def feed_ref(self):
+        self._get(self.app.test_client(), f"/bench/ref/feed/{self.seeded.feed_officer_id}")
 
     def _parent(self, upto: str, slot: int | None = None):
         """A new parent taken through the flow; the request named by ``upto`` is returned
@@ -180,11 +203,16 @@ def cpu_times(database_url: str, names: list[str], requests: int, sizes: Sizes):
     hello_client = hello.test_client()
     hello_ms = _cpu_ms(lambda: hello_client.get("/"), requests)
     print(f"\n{'hello (bare Flask)':<20} {hello_ms:7.2f} ms CPU a request")
+    measured: dict[str, float] = {}
     for name in names:
         call = _call_for(steps, seeded, sizes, name, 3 * requests)
         call(), call()  # warm up
-        ms = _cpu_ms(call, requests)
+        ms = measured[name] = _cpu_ms(call, requests)
         print(f"{name:<20} {ms:7.2f} ms CPU a request  ({ms / hello_ms:5.1f} × hello)")
+    for page, reference in REFERENCES.items():
+        if page in measured and reference in measured:
+            ratio = measured[page] / measured[reference]
+            print(f"{page:<20} {ratio:7.2f} × {reference}")
 
 
 def _call_for(steps: _Steps, seeded, sizes: Sizes, name: str, requests: int):

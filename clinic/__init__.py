@@ -20,6 +20,7 @@ from . import (
     headers,
     i18n,
     migrating,
+    session_cookie,
     sqlite,  # noqa: F401 - SQLite pragmas and how transactions begin
 )
 
@@ -72,6 +73,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
+    app.session_interface = session_cookie.KeptSerializerSessions()
     db.init_app(app)
     migrating.register(app)  # Flask-Migrate loads only where migrations run
     csrf.init_app(app)
@@ -139,6 +141,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .followup.cli import followup_cli
     from .outbox.cli import outbox_cli
     from .privacy.cli import privacy_cli
+    from .schools.cli import schools_cli
     from .waitlist.cli import waitlist_cli
 
     for command in (
@@ -150,6 +153,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         attendance_cli,
         followup_cli,
         privacy_cli,
+        schools_cli,
     ):
         app.cli.add_command(command)
 

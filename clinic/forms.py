@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Generic, Literal, TypeVar
 
-from flask import abort, flash, request
-from flask_babel import gettext
+from babel import support
+from flask import abort, current_app, flash, request
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
@@ -20,6 +22,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 
 from .errors import RuleError
@@ -70,6 +73,14 @@ class Form(FlaskForm):
                 options["filters"] = [clean, *unbound_field.kwargs.get("filters", ())]
             return super().bind_field(form, unbound_field, options)
 
+        def get_translations(self, form):
+            """WTForms' own messages in the page's language, from a catalogue read once
+            per language: Flask-WTF's reads and parses it on every request that makes a
+            form (a twentieth of a refused Confirm's time)."""
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_translations(str(get_locale() or "en"))
+
     def validate(self, extra_validators=None) -> bool:
         if self.is_submitted():
             refuse_repeated_values(self)
@@ -78,6 +89,12 @@ class Form(FlaskForm):
             security_event(CSRF_REFUSED, reason="form")
             self.csrf_token.errors = [gettext(CSRF_MESSAGE)]
         return ok
+
+
+@cache
+def _wtforms_translations(locale: str) -> support.NullTranslations:
+    """WTForms' catalogue for ``locale`` (one object per language, read only after)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 # Fields a browser sends several values for: checkboxes, and the day/month/year boxes.

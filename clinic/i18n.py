@@ -159,9 +159,9 @@ def _remember_choice(response: Response) -> Response:
             samesite="Lax",
         )
     if not is_staff_page():
-        # The same address draws another language for another cookie or browser.
-        response.vary.add("Cookie")
-        response.vary.add("Accept-Language")
+        # The same address draws another language for another cookie or browser (one
+        # update: each change to ``vary`` writes the whole header again).
+        response.vary.update(("Cookie", "Accept-Language"))
     return response
 
 

@@ -3,7 +3,8 @@
 Every form here is posted by a browser as ``application/x-www-form-urlencoded`` (the
 check-in page's script sends the same form as ``multipart/form-data``).  Anything else —
 a JSON body, XML, a file — is answered 415 before a view sees it; a body that is not
-valid UTF-8 is a 400; one over ``MAX_CONTENT_LENGTH`` a 413 (Werkzeug's limit); a
+valid UTF-8 is a 400; one over ``MAX_CONTENT_LENGTH`` a 413 (Werkzeug's limit; a view
+marked ``@upload_limit`` takes a multipart body up to its own setting instead); a
 CSRF token sent twice a 400.  Repeated values for a single-value field are refused by
 ``clinic.forms.Form`` (only the form knows which fields take several), and text is made
 safe to keep by ``clinic.text`` (forms) and ``clinic.models`` (columns).
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask import Request as FlaskRequest
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import UnicodeConverter
@@ -34,10 +35,31 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 WITH_BODY = ("POST", "PUT", "PATCH", "DELETE")
 
 
+def upload_limit(setting: str):
+    """Mark a view that takes a file: its body may be up to ``current_app.config[setting]``
+    megabytes, rather than the forms' ``MAX_CONTENT_LENGTH`` (the only way past it)."""
+
+    def mark(view):
+        view.upload_limit_setting = setting
+        return view
+
+    return mark
+
+
+def _raise_limit_for_uploads() -> None:
+    """Werkzeug reads ``request.max_content_length`` when the body is first parsed, which
+    is below (before any view's own ``before_request``): so it is set here, per request."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    setting = getattr(view, "upload_limit_setting", None)
+    if setting is not None and request.mimetype == FORM_TYPES[1]:  # a file comes multipart
+        request.max_content_length = int(current_app.config[setting]) * 1024 * 1024
+
+
 def check_request_body() -> None:
     """``before_request``: refuse a body no browser would send from our pages."""
     if request.method not in WITH_BODY:
         return
+    _raise_limit_for_uploads()
     mimetype = request.mimetype
     if mimetype not in FORM_TYPES:
         if mimetype or request.get_data(cache=True):  # a bare empty POST is harmless

@@ -45,11 +45,21 @@ def external_url(endpoint: str, **values) -> str:
     changes how Flask matches incoming hosts.  Binding the app's URL map to ``BASE_URL``
     gives the same answer in a view, in the worker and in a CLI command.
     """
+    return external_urls(endpoint)(**values)
+
+
+def external_urls(endpoint: str) -> Callable[..., str]:
+    """``external_url`` for many links to one endpoint (a feed's 500 clinics): the URL map
+    is bound to ``BASE_URL`` once, and each call builds one link."""
     app = current_app
     base = urlsplit(app.config["BASE_URL"])
     adapter = app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
-    app.inject_url_defaults(endpoint, values)
-    return adapter.build(endpoint, values, force_external=True)
+
+    def build(**values) -> str:
+        app.inject_url_defaults(endpoint, values)
+        return adapter.build(endpoint, values, force_external=True)
+
+    return build
 
 
 def parent_url(endpoint: str, *, language: str | None = None, **values) -> str:

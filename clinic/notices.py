@@ -63,11 +63,18 @@ def organizer() -> Person:
 
 def place_of(clinic: Clinic) -> Place:
     school = clinic.school
+    return place_at(school.name, clinic.venue, school.address, school.town, school.postcode)
+
+
+def place_at(
+    school_name: str, venue: str | None, address: str | None, town: str | None, postcode: str
+) -> Place:
+    """``place_of`` from the columns themselves (a feed's rows, read without objects)."""
     return Place(
-        school_name=school.name,
-        venue=clinic.venue or "",
-        address=", ".join(p for p in (school.address, school.town) if p),
-        postcode=school.postcode,
+        school_name=school_name,
+        venue=venue or "",
+        address=", ".join(p for p in (address, town) if p),
+        postcode=postcode,
     )
 
 

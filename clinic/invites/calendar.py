@@ -331,23 +331,28 @@ def _vevent(event: CalendarEvent, method: str, stamp: datetime, tz: ZoneInfo) ->
             partstat="NEEDS-ACTION",
             rsvp=False,
         )
-    vevent = Event.new(
-        uid=event.uid,
-        sequence=event.sequence,
-        stamp=stamp,
-        last_modified=(
-            None if event.last_modified is None else _aware(event.last_modified, "last_modified")
-        ),
-        summary=event.summary,
-        description=event.description or None,
-        location=event.location or None,
-        url=event.url,
-        start=_wall_time(event.starts_at, tz),
-        end=_wall_time(event.ends_at, tz),
-        status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
-        organizer=organizer,
-        attendees=[attendee] if attendee is not None else None,
-    )
+    # Each property added as it is (what ``Event.new`` ends in, without setting and
+    # clearing its twenty others: a fifth of a 500-clinic feed's building).
+    vevent = Event()
+    vevent.add("UID", event.uid)
+    vevent.add("SEQUENCE", event.sequence)
+    vevent.add("DTSTAMP", stamp)
+    if event.last_modified is not None:
+        vevent.add("LAST-MODIFIED", _aware(event.last_modified, "last_modified"))
+    vevent.add("SUMMARY", event.summary)
+    if event.description:
+        vevent.add("DESCRIPTION", event.description)
+    if event.location:
+        vevent.add("LOCATION", event.location)
+    if event.url is not None:
+        vevent.add("URL", event.url)
+    vevent.add("DTSTART", _wall_time(event.starts_at, tz))
+    vevent.add("DTEND", _wall_time(event.ends_at, tz))
+    vevent.add("STATUS", STATUS.CANCELLED if cancelled else STATUS.CONFIRMED)
+    if organizer is not None:
+        vevent.add("ORGANIZER", organizer)
+    if attendee is not None:
+        vevent.add("ATTENDEE", attendee)
     if event.language is not None:
         for name in ("SUMMARY", "DESCRIPTION"):
             if name in vevent:

@@ -56,6 +56,9 @@ class BackupInfo:
     revisions: tuple[str, ...]
     behind: bool = False  # older than this code's migrations: run `flask db upgrade` after
     tables: dict[str, int] = field(default_factory=dict)
+    # (slug, schools, clinics, bookings) for each partnership restored (issue 21): every
+    # partnership's records come back, and the operator sees them listed.
+    partnerships: list[tuple[str, int, int, int]] = field(default_factory=list)
 
 
 def engine_of(url: sa.URL) -> str:
@@ -349,6 +352,33 @@ def table_counts(url: sa.URL) -> dict[str, int]:
         engine.dispose()
 
 
+PARTNERSHIP_COUNTS = """
+SELECT p.slug,
+       (SELECT count(*) FROM school s WHERE s.partnership_id = p.id),
+       (SELECT count(*) FROM clinic c JOIN school s ON s.id = c.school_id
+         WHERE s.partnership_id = p.id),
+       (SELECT count(*) FROM booking b JOIN clinic c ON c.id = b.clinic_id
+         JOIN school s ON s.id = c.school_id WHERE s.partnership_id = p.id)
+FROM partnership p ORDER BY p.id
+"""
+
+
+def partnership_counts(url: sa.URL) -> list[tuple[str, int, int, int]]:
+    """Each partnership's slug with its schools, clinics and bookings (none for a copy
+    made before partnerships, migration 0017)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        if not sa.inspect(engine).has_table("partnership"):
+            return []
+        with engine.connect() as conn:
+            return [
+                (slug, schools, clinics, bookings)
+                for slug, schools, clinics, bookings in conn.exec_driver_sql(PARTNERSHIP_COUNTS)
+            ]
+    finally:
+        engine.dispose()
+
+
 def restore_backup(
     path: Path, url: sa.URL, scripts: ScriptDirectory, *, pg_restore: str = "pg_restore"
 ) -> BackupInfo:
@@ -392,4 +422,5 @@ def restore_backup(
             env,
         )
     info.tables = table_counts(url)
+    info.partnerships = partnership_counts(url)
     return info

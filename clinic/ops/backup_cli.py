@@ -72,6 +72,10 @@ def restore(file: Path) -> None:
     click.echo(f"Restored {file.name} (migration {', '.join(info.revisions)}):")
     for table, count in info.tables.items():
         click.echo(f"  {table:24} {count:>8,} rows")
+    if info.partnerships:
+        click.echo(f"Partnerships ({len(info.partnerships)}):")
+    for slug, schools, clinics, bookings in info.partnerships:
+        click.echo(f"  {slug}: {schools:,} schools, {clinics:,} clinics, {bookings:,} bookings")
     if info.behind:
         click.echo("Next: `flask --app wsgi db upgrade` brings it to this release's schema.")
 

@@ -1,14 +1,21 @@
 """`flask privacy purge`: personal data is kept only as long as needed (design rule 7).
 
+Each partnership keeps its families' details for its own retention (``keep_days_for``: its
+``retention_days``, else the installation's ``PRIVACY_KEEP_DAYS``); a run does every
+partnership (or the one ``--partnership`` names), reading each kind of record due in one
+statement for all of them (a CASE on the school's partnership), and says what it did for
+each.  What belongs to no partnership (emails: an outbox message names no clinic; audit
+events of none) follows the installation's settings.
+
 - A clinic's bookings, waiting-list entries, walk-ins and feedback comments are anonymised
-  ``PRIVACY_KEEP_DAYS`` (default 90) days after the clinic's date: names, email
+  its partnership's retention (default 90) days after the clinic's date: names, email
   addresses, phone numbers and the words a parent typed (other topics, access needs,
   comments) are set to NULL; status, school years, topics, scores and the clinic stay, so
   every figure (``clinic.figures``) is the same afterwards.
 - A sent (or failed, or withdrawn) email loses its recipient, bodies, invite and
   attachments ``PRIVACY_KEEP_SENT_EMAIL_DAYS`` (default 30) days after it went (or was
   made); its kind, subject, status and times stay, for the outbox's own record.
-- Audit events older than ``PRIVACY_KEEP_DAYS`` lose the keys ``clinic.audit`` names as
+- Audit events older than their partnership's retention lose the keys ``clinic.audit`` names as
   personal; who did what to which record, and when, stays.
 - Booking drafts (the answers waiting for Confirm) are deleted once they expire.
 
@@ -28,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, Date, case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit, batch
@@ -40,6 +47,9 @@ from ..models import (
     Clinic,
     Feedback,
     OutboxMessage,
+    Partnership,
+    School,
+    UTCDateTime,
     WaitlistEntry,
     WalkIn,
     utcnow,
@@ -72,12 +82,25 @@ FINISHED_MESSAGES = ("sent", "failed", "withdrawn")
 
 @dataclass
 class PurgeCounts:
+    """What a purge did: in all (``counts``, by kind) and for each partnership
+    (``by_holder``: partnership id, None for the installation's own, to counts by kind)."""
+
     run: batch.Run = field(default_factory=lambda: batch.Run("privacy purge"))
     counts: dict[str, int] = field(default_factory=dict)
+    holders: list[Holder] = field(default_factory=list)
+    by_holder: dict[int | None, dict[str, int]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         done = ", ".join(f"{kind} {count}" for kind, count in self.counts.items())
-        return f"Anonymised or removed: {done}."
+        lines = [f"Anonymised or removed: {done}."]
+        for holder in self.holders:
+            counts = {k: n for k, n in self.by_holder.get(holder.id, {}).items() if n}
+            what = ", ".join(f"{kind} {n}" for kind, n in counts.items()) or "nothing due"
+            kept = f"kept {holder.keep_days} days"
+            if holder.id is None:
+                kept += f", sent emails {keep_sent_email_days()} days"
+            lines.append(f"  {holder.label}, {kept}: {what}.")
+        return "\n".join(lines)
 
 
 # --- one record each ----------------------------------------------------------------------
@@ -170,7 +193,16 @@ def delete_draft(session: Session, draft_id: str) -> bool:
 # --- what is due --------------------------------------------------------------------------
 
 
+def keep_days_for(partnership: Partnership | None) -> int:
+    """How many days after its clinic a partnership keeps a family's details (and its audit
+    events their personal keys): its own ``retention_days``, else the installation's
+    ``PRIVACY_KEEP_DAYS``.  None (records of no partnership) gets the installation's."""
+    own = partnership.retention_days if partnership is not None else None
+    return own or current_app.config["PRIVACY_KEEP_DAYS"]
+
+
 def keep_days() -> int:
+    """The installation's retention (what a partnership that set none keeps)."""
     return current_app.config["PRIVACY_KEEP_DAYS"]
 
 
@@ -178,57 +210,125 @@ def keep_sent_email_days() -> int:
     return current_app.config["PRIVACY_KEEP_SENT_EMAIL_DAYS"]
 
 
-def clinics_before(now: datetime):
-    """The clinics whose date is more than ``PRIVACY_KEEP_DAYS`` days back (local date)."""
-    last_kept = local_today(now) - timedelta(days=keep_days())
-    return select(Clinic.id).where(Clinic.date < last_kept)
+@dataclass(frozen=True)
+class Holder:
+    """Whose records a purge counts: a partnership (``id``), or the installation's own
+    (``id`` None: emails, which belong to no partnership, and events of none)."""
+
+    id: int | None
+    label: str
+    keep_days: int
 
 
-def _ids(session: Session, statement) -> list[int]:
-    return list(session.scalars(statement))
+def holders(session: Session, only: Partnership | None = None) -> list[Holder]:
+    """Every partnership (id order), or only ``only``; then, unless a run is limited to one
+    partnership, the installation's own records."""
+    partnerships = (
+        [only]
+        if only is not None
+        else list(session.scalars(select(Partnership).order_by(Partnership.id)))
+    )
+    found = [Holder(p.id, f"{p.name} ({p.slug})", keep_days_for(p)) for p in partnerships]
+    if only is None:
+        found.append(Holder(None, "No partnership (the installation's)", keep_days()))
+    return found
 
 
-def due(session: Session, now: datetime) -> dict[str, list[int]]:
-    """Each kind of record due, with the ids to do."""
-    old_clinics = clinics_before(now)
-    sent_before = now - timedelta(days=keep_sent_email_days())
-    audit_before = now - timedelta(days=keep_days())
-    todo = {
-        kind: _ids(
-            session,
-            select(record.model.id)
-            .where(record.model.anonymised_at.is_(None), record.model.clinic_id.in_(old_clinics))
-            .order_by(record.model.id),
+def _by_holder(column, holders_: list[Holder], value) -> ColumnElement:
+    """``value(days)`` for the holder in ``column`` (a partnership id): one CASE, so one
+    statement reads every partnership's due records however many there are."""
+    default = value(keep_days())
+    own = {h.id: value(h.keep_days) for h in holders_ if h.id is not None}
+    if all(cutoff == default for cutoff in own.values()):
+        return literal(default, _type_of(default))
+    return case(
+        {pid: literal(cutoff, _type_of(cutoff)) for pid, cutoff in own.items()},
+        value=column,
+        else_=literal(default, _type_of(default)),
+    )
+
+
+def _type_of(value):
+    return UTCDateTime() if isinstance(value, datetime) else Date()
+
+
+Due = dict[str, dict[int | None, list]]
+
+
+def _grouped(session: Session, statement) -> dict[int | None, list]:
+    """(id, partnership id) rows as {partnership id: [ids]}."""
+    found: dict[int | None, list] = {}
+    for record_id, partnership_id in session.execute(statement):
+        found.setdefault(partnership_id, []).append(record_id)
+    return found
+
+
+def due(session: Session, now: datetime, holders_: list[Holder] | None = None) -> Due:
+    """Each kind of record due, with the ids to do for each partnership (None: records of
+    no partnership).  One statement per kind, whatever the number of partnerships."""
+    holders_ = holders(session) if holders_ is None else holders_
+    limited = [h.id for h in holders_ if h.id is not None]
+    every = any(h.id is None for h in holders_)
+    today = local_today(now)
+    last_kept = _by_holder(
+        School.partnership_id, holders_, lambda days: today - timedelta(days=days)
+    )
+
+    def of_clinic(model, *conditions):
+        statement = (
+            select(model.id, School.partnership_id)
+            .join(Clinic, Clinic.id == model.clinic_id)
+            .join(School, School.id == Clinic.school_id)
+            .where(*conditions)
+            .order_by(model.id)
         )
+        if not every:
+            statement = statement.where(School.partnership_id.in_(limited))
+        return _grouped(session, statement)
+
+    todo: Due = {
+        kind: of_clinic(record.model, record.model.anonymised_at.is_(None), Clinic.date < last_kept)
         for kind, record in CLINIC_RECORDS.items()
     }
-    return todo | {
-        "email": _ids(
-            session,
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.purged_at.is_(None),
-                OutboxMessage.status.in_(FINISHED_MESSAGES),
-                func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < sent_before,
+    # Emails belong to no partnership (an outbox message names no clinic): the
+    # installation's PRIVACY_KEEP_SENT_EMAIL_DAYS, in a run over every partnership.
+    sent_before = now - timedelta(days=keep_sent_email_days())
+    todo["email"] = (
+        {
+            None: _ids(
+                session,
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.purged_at.is_(None),
+                    OutboxMessage.status.in_(FINISHED_MESSAGES),
+                    func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < sent_before,
+                )
+                .order_by(OutboxMessage.id),
             )
-            .order_by(OutboxMessage.id),
-        ),
-        # Events whose details hold anything are read in Python: which keys a JSON
-        # object has is asked differently on each engine.
-        "audit event": [
-            event_id
-            for event_id, details in session.execute(
-                select(AuditEvent.id, AuditEvent.details)
-                .where(AuditEvent.at < audit_before)
-                .order_by(AuditEvent.id)
-            )
-            if audit.has_personal(details)
-        ],
-        "booking draft": _ids(
-            session,
-            select(BookingDraft.id).where(BookingDraft.expires_at < now).order_by(BookingDraft.id),
-        ),
-    }
+        }
+        if every
+        else {}
+    )
+    # Events whose details hold anything are read in Python: which keys a JSON object has
+    # is asked differently on each engine.
+    audit_before = _by_holder(
+        AuditEvent.partnership_id, holders_, lambda days: now - timedelta(days=days)
+    )
+    events = select(AuditEvent.id, AuditEvent.partnership_id, AuditEvent.details).where(
+        AuditEvent.at < audit_before
+    )
+    if not every:
+        events = events.where(AuditEvent.partnership_id.in_(limited))
+    todo["audit event"] = {}
+    for event_id, partnership_id, details in session.execute(events.order_by(AuditEvent.id)):
+        if audit.has_personal(details):
+            todo["audit event"].setdefault(partnership_id, []).append(event_id)
+    todo["booking draft"] = of_clinic(BookingDraft, BookingDraft.expires_at < now)
+    return todo
+
+
+def _ids(session: Session, statement) -> list:
+    return list(session.scalars(statement))
 
 
 class Step(Protocol):
@@ -245,15 +345,25 @@ STEPS: dict[str, Step] = {
 }
 
 
-def purge(session: Session, *, now: datetime | None = None) -> PurgeCounts:
-    """Anonymise or remove everything whose time is up; see the module's docstring."""
+def purge(
+    session: Session, *, now: datetime | None = None, partnership: Partnership | None = None
+) -> PurgeCounts:
+    """Anonymise or remove everything whose time is up, one partnership after another
+    (each by its own retention), then what belongs to none; only ``partnership``'s when
+    given.  See the module's docstring."""
     now = now or utcnow()
-    result = PurgeCounts()
-    todo = due(session, now)
+    result = PurgeCounts(holders=holders(session, partnership))
+    todo = due(session, now, result.holders)
     session.rollback()  # end the reading transaction: each step has its own
-    for kind, ids in todo.items():
-        before = result.run.done
-        step = functools.partial(STEPS[kind], now=now)
-        result.run.each(session, kind, ids, step)
-        result.counts[kind] = result.run.done - before
+    result.counts = dict.fromkeys(STEPS, 0)
+    for holder in result.holders:
+        counted = result.by_holder.setdefault(holder.id, {})
+        for kind, step in STEPS.items():
+            ids = todo[kind].get(holder.id, [])
+            if not ids:
+                continue
+            before = result.run.done
+            result.run.each(session, kind, ids, functools.partial(step, now=now))
+            counted[kind] = result.run.done - before
+            result.counts[kind] += counted[kind]
     return result

@@ -13,12 +13,16 @@
   still has another booking or waiting-list place, whose emails they may be.  The
   cancellation email itself still goes (it was queued after the withdrawal) and is
   blanked by the purge once sent and past its retention.
-- **An admin answers a request** for an email address: ``holdings`` finds everything kept
-  for it, ``export`` makes it a plain dict (JSON, and the readable page), and
-  ``erase_subject`` erases all of it.
+- **A coordinator answers a request** for an email address: ``holdings`` finds everything
+  their partnership keeps for it, ``export`` makes it a plain dict (JSON, and the readable
+  page) naming each record's partnership and data controller, and ``erase_subject``
+  erases all of it.  A family who booked with two partnerships is two controllers'
+  records: each coordinator sees and erases only their own.  The installation operator's
+  ``flask privacy export|erase`` work across every partnership (or ``--partnership``).
 
 Every action is audited (``privacy.erase``, ``privacy.access``) with counts only: never
-the address or any value erased.  The caller commits; on an error it rolls back and
+the address or any value erased; each in the log of the partnership whose records it
+touched.  The caller commits; on an error it rolls back and
 nothing is half-done.
 """
 
@@ -28,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -37,8 +42,11 @@ from ..manage import service as manage
 from ..models import (
     Booking,
     BookingDraft,
+    Clinic,
     Feedback,
     OutboxMessage,
+    Partnership,
+    School,
     User,
     WaitlistEntry,
     normalise_email,
@@ -54,14 +62,21 @@ ACCESSED = "privacy.access"
 
 @dataclass
 class Holdings:
-    """Everything kept about one email address."""
+    """Everything kept about one email address: by one partnership (``partnership``), or
+    by every partnership (None: the installation operator's command)."""
 
     email: str
+    partnership: Partnership | None = None
     bookings: list[Booking] = field(default_factory=list)
     waitlist_entries: list[WaitlistEntry] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
     messages: list[OutboxMessage] = field(default_factory=list)
     drafts: list[BookingDraft] = field(default_factory=list)
+
+    @property
+    def of_clinics(self) -> list[Booking | WaitlistEntry | Feedback | BookingDraft]:
+        """The records found that belong to a clinic (so to its school's partnership)."""
+        return [*self.bookings, *self.waitlist_entries, *self.feedback, *self.drafts]
 
     @property
     def count(self) -> int:
@@ -189,18 +204,62 @@ def _has_other_records(
     )
 
 
-def _phones(session: Session, email: str | None) -> list[str]:
-    """The phone numbers this address's records hold (texts went to them, if ticked)."""
+def _phones(
+    session: Session, email: str | None, partnership: Partnership | None = None
+) -> list[str]:
+    """The phone numbers this address's records hold (texts went to them, if ticked): its
+    records with ``partnership`` when given."""
     if not email:
         return []
     found: set[str] = set()
     for model in (Booking, WaitlistEntry):
         found.update(
             session.scalars(
-                select(model.phone).where(model.email_normalised == email, model.phone.is_not(None))
+                select(model.phone).where(
+                    model.email_normalised == email,
+                    model.phone.is_not(None),
+                    *_of_partnership(model, partnership),
+                )
             )
         )
     return sorted(found)
+
+
+def _of_partnership(model, partnership: Partnership | None) -> list:
+    """The conditions keeping ``model`` (a record of a clinic) to ``partnership``'s
+    schools' clinics; none for every partnership."""
+    if partnership is None:
+        return []
+    return [model.clinic_id.in_(_clinics_of(partnership.id))]
+
+
+def _clinics_of(partnership_id: int):
+    return (
+        select(Clinic.id)
+        .join(School, School.id == Clinic.school_id)
+        .where(School.partnership_id == partnership_id)
+    )
+
+
+def held_elsewhere(session: Session, email: str, partnership: Partnership | None) -> bool:
+    """Whether another partnership than ``partnership`` still holds a booking or
+    waiting-list place for this address.  Emails and texts name no partnership, so one
+    partnership's request reaches them only when the address is its alone: it never
+    shows or blanks what another partnership sent."""
+    if partnership is None or not email:
+        return False
+    return any(
+        session.scalar(
+            select(model.id)
+            .where(
+                model.email_normalised == email,
+                model.clinic_id.not_in(_clinics_of(partnership.id)),
+            )
+            .limit(1)
+        )
+        is not None
+        for model in (Booking, WaitlistEntry)
+    )
 
 
 def _to(email: str, phones: Sequence[str] = ()):
@@ -247,21 +306,27 @@ def blank_sent(session: Session, email: str, *, now: datetime, phones: Sequence[
 # --- an admin answering a request -----------------------------------------------------------
 
 
-def holdings(session: Session, email: str) -> Holdings:
-    """Everything kept for this email address (a subject access request)."""
+def holdings(session: Session, email: str, partnership: Partnership | None = None) -> Holdings:
+    """Everything kept for this email address (a subject access request): by
+    ``partnership`` (a coordinator's request, or ``--partnership``), or by every one."""
     wanted = normalise_email(email)
-    found = Holdings(email=wanted)
+    found = Holdings(email=wanted, partnership=partnership)
     if not wanted:
         return found
     found.bookings = list(
         session.scalars(
-            select(Booking).where(Booking.email_normalised == wanted).order_by(Booking.id)
+            select(Booking)
+            .where(Booking.email_normalised == wanted, *_of_partnership(Booking, partnership))
+            .order_by(Booking.id)
         )
     )
     found.waitlist_entries = list(
         session.scalars(
             select(WaitlistEntry)
-            .where(WaitlistEntry.email_normalised == wanted)
+            .where(
+                WaitlistEntry.email_normalised == wanted,
+                *_of_partnership(WaitlistEntry, partnership),
+            )
             .order_by(WaitlistEntry.id)
         )
     )
@@ -273,16 +338,24 @@ def holdings(session: Session, email: str) -> Holdings:
             .order_by(Feedback.id)
         )
     )
-    found.messages = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(_to(wanted, _phones(session, wanted)), OutboxMessage.purged_at.is_(None))
-            .order_by(OutboxMessage.id)
+    if not held_elsewhere(session, wanted, partnership):
+        found.messages = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(
+                    _to(wanted, _phones(session, wanted, partnership)),
+                    OutboxMessage.purged_at.is_(None),
+                )
+                .order_by(OutboxMessage.id)
+            )
         )
-    )
     found.drafts = [
         draft
-        for draft in session.scalars(select(BookingDraft).order_by(BookingDraft.created_at))
+        for draft in session.scalars(
+            select(BookingDraft)
+            .where(*_of_partnership(BookingDraft, partnership))
+            .order_by(BookingDraft.created_at)
+        )
         if normalise_email(str((draft.answers or {}).get("email") or "")) == wanted
     ]
     return found
@@ -303,8 +376,36 @@ def _interpreter(household) -> dict:
     }
 
 
+def _controller(partnership: Partnership | None) -> dict:
+    """Which partnership a record belongs to, and who is its data controller (the
+    partnership's own, else the installation's DATA_CONTROLLER)."""
+    config = current_app.config
+    return {
+        "partnership": partnership.name if partnership is not None else None,
+        "data_controller": (partnership.data_controller if partnership is not None else "")
+        or str(config["DATA_CONTROLLER"]),
+    }
+
+
+def owners(session: Session, found: Holdings) -> dict[int, Partnership]:
+    """The partnership of each clinic the records found are at (one query)."""
+    clinic_ids = {record.clinic_id for record in found.of_clinics}
+    if not clinic_ids:
+        return {}
+    return {
+        clinic_id: partnership
+        for clinic_id, partnership in session.execute(
+            select(Clinic.id, Partnership)
+            .join(School, School.id == Clinic.school_id)
+            .join(Partnership, Partnership.id == School.partnership_id)
+            .where(Clinic.id.in_(clinic_ids))
+        )
+    }
+
+
 def export(session: Session, found: Holdings) -> dict:
-    """What is held, as plain values (the JSON download and the readable page)."""
+    """What is held, as plain values (the JSON download and the readable page); each
+    record says which partnership holds it and who is its data controller."""
     household = (
         "parent_name",
         "email",
@@ -314,10 +415,18 @@ def export(session: Session, found: Holdings) -> dict:
         "topics",
         "other_topic",
     )
+    # Emails and texts name no partnership: those of a partnership's own request are its
+    # (``holdings`` leaves them out when another partnership holds the address too).
+    sender = _controller(found.partnership)
+    owner = owners(session, found)
+    controllers = {_controller(p)["partnership"]: _controller(p) for p in owner.values()}
     return {
         "email": found.email,
+        "partnership": found.partnership.name if found.partnership is not None else None,
+        "controllers": sorted(controllers.values(), key=lambda c: str(c["partnership"])),
         "bookings": [
             {
+                **_controller(owner[b.clinic_id]),
                 "reference": b.reference,
                 "school": b.clinic.school.name,
                 "clinic": b.clinic.title,
@@ -339,6 +448,7 @@ def export(session: Session, found: Holdings) -> dict:
         ],
         "waiting_lists": [
             {
+                **_controller(owner[e.clinic_id]),
                 "school": e.clinic.school.name,
                 "clinic": e.clinic.title,
                 "clinic_date": e.clinic.date.isoformat(),
@@ -353,11 +463,17 @@ def export(session: Session, found: Holdings) -> dict:
             if e.anonymised_at is None
         ],
         "feedback": [
-            {"useful": f.useful, "comments": f.comments, "given_at": _when(f.created_at)}
+            {
+                **_controller(owner[f.clinic_id]),
+                "useful": f.useful,
+                "comments": f.comments,
+                "given_at": _when(f.created_at),
+            }
             for f in found.feedback
         ],
         "emails": [
             {
+                **sender,
                 "subject": m.subject,
                 "status": m.status,
                 "queued_at": _when(m.created_at),
@@ -369,6 +485,7 @@ def export(session: Session, found: Holdings) -> dict:
         ],
         "text_messages": [
             {
+                **sender,
                 "to": m.recipient,
                 "status": m.status,
                 "queued_at": _when(m.created_at),
@@ -379,41 +496,96 @@ def export(session: Session, found: Holdings) -> dict:
             if m.channel == "sms"
         ],
         "unfinished_booking_forms": [
-            {"answers": d.answers, "started_at": _when(d.created_at)} for d in found.drafts
+            {
+                **_controller(owner[d.clinic_id]),
+                "answers": d.answers,
+                "started_at": _when(d.created_at),
+            }
+            for d in found.drafts
         ],
     }
 
 
-def record_access(session: Session, actor: User, found: Holdings) -> None:
-    audit.record(session, actor, ACCESSED, None, records=found.count)
+def _audit(
+    session: Session, actor: User | str, action: str, records: dict[int | None, int]
+) -> None:
+    """One event in each partnership's log, with its count only (never the address);
+    what belongs to none (emails, in a request over every partnership) goes in the
+    actor's (the operator's: none)."""
+    for partnership_id, count in (records or {None: 0}).items():
+        if partnership_id is None and count == 0 and len(records) > 1:
+            continue
+        audit.record(session, actor, action, None, partnership_id=partnership_id, records=count)
 
 
-def erase_subject(session: Session, email: str, *, actor: User, now: datetime | None = None) -> int:
-    """Erase everything held for this address; returns how many records were erased.
-    Live bookings are cancelled first (the parent gets the usual cancellation)."""
+def _counts(session: Session, found: Holdings) -> dict[int | None, int]:
+    """How many of the records found each partnership holds."""
+    owner = owners(session, found)
+    counts: dict[int | None, int] = {}
+    if found.partnership is not None:
+        counts[found.partnership.id] = 0
+    for record in found.of_clinics:
+        partnership_id = owner[record.clinic_id].id
+        counts[partnership_id] = counts.get(partnership_id, 0) + 1
+    if found.messages:
+        holder = found.partnership.id if found.partnership is not None else None
+        counts[holder] = counts.get(holder, 0) + len(found.messages)
+    return counts
+
+
+def record_access(session: Session, actor: User | str, found: Holdings) -> None:
+    """Audit a search or download: in the log of each partnership whose records it showed
+    (a coordinator's: their own)."""
+    _audit(session, actor, ACCESSED, _counts(session, found))
+
+
+def erase_subject(
+    session: Session,
+    email: str,
+    *,
+    actor: User | str,
+    partnership: Partnership | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Erase everything ``partnership`` (None: every partnership) holds for this address;
+    returns how many records were erased.  Live bookings are cancelled first (the parent
+    gets the usual cancellation).  Another partnership's records of the same family stay,
+    and so do the emails and texts to the address while another partnership holds it
+    (they name no partnership; the purge blanks them in time).  Each partnership's log
+    gets an event with its own count."""
     now = now or utcnow()
-    found = holdings(session, email)
+    found = holdings(session, email, partnership)
+    owner = owners(session, found)
     wanted = found.email
-    phones = _phones(session, wanted)
-    erased = 0
-    if wanted:
+    reach_messages = bool(wanted) and not held_elsewhere(session, wanted, partnership)
+    phones = _phones(session, wanted, partnership)
+    erased: dict[int | None, int] = {partnership.id: 0} if partnership is not None else {}
+
+    def count(partnership_id: int | None, records: int) -> None:
+        erased[partnership_id] = erased.get(partnership_id, 0) + records
+
+    if reach_messages:
         withdraw_unsent(session, wanted, now=now, phones=phones)
     for booking in found.bookings:
         if booking.anonymised_at is None:
             _cancel_if_live(session, booking, actor, now)
-            erased += _erase_booking_records(session, booking.id, now=now)
+            count(owner[booking.clinic_id].id, _erase_booking_records(session, booking.id, now=now))
     for entry in found.waitlist_entries:
         session.refresh(entry)
         if entry.anonymised_at is None:
             _leave_if_live(session, entry, actor, now)
-            erased += purge.anonymise_waitlist_entry(session, entry.id, now=now)
+            count(
+                owner[entry.clinic_id].id,
+                purge.anonymise_waitlist_entry(session, entry.id, now=now),
+            )
     for draft in found.drafts:
-        erased += purge.delete_draft(session, draft.id)
-    if wanted:
-        erased += blank_sent(session, wanted, now=now, phones=phones)
-    audit.record(session, actor, ERASED, None, records=erased)
+        count(owner[draft.clinic_id].id, purge.delete_draft(session, draft.id))
+    if reach_messages:
+        holder = partnership.id if partnership is not None else None
+        count(holder, blank_sent(session, wanted, now=now, phones=phones))
+    _audit(session, actor, ERASED, erased)
     session.expire_all()
-    return erased
+    return sum(erased.values())
 
 
 def is_erased(record) -> bool:

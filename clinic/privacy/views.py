@@ -1,5 +1,6 @@
 """A parent deleting their own details (from their booking's or waiting-list link), and
-the admin's page for a subject access or erasure request (/admin/privacy).
+the coordinator's page for a subject access or erasure request (/admin/privacy): it finds,
+exports and erases only their own partnership's records.
 
 Opening a page never changes anything (rule 5): deleting is a button on a confirmation
 page.  The admin's search is a POST too: it is audited, and keeps the address out of URLs.
@@ -91,6 +92,11 @@ def _requests_page(**_) -> str:
     return url_for("privacy_admin.index")
 
 
+def _holdings(email: str) -> privacy.Holdings:
+    """What the coordinator's own partnership holds for the address (never another's)."""
+    return privacy.holdings(db.session, email, current_staff().partnership)
+
+
 @admin_bp.route("", methods=["GET", "POST"])
 @roles_required("admin")
 @recent_auth_required
@@ -99,10 +105,10 @@ def index():
     form = SubjectForm()
     found = None
     if form.validate_on_submit():
-        found = privacy.holdings(db.session, form.email.data)
+        found = _holdings(form.email.data)
         privacy.record_access(db.session, current_staff(), found)
         db.session.commit()
-        found = privacy.holdings(db.session, form.email.data)
+        found = _holdings(form.email.data)
     return render_template(
         "privacy/admin.html",
         form=form,
@@ -120,10 +126,10 @@ def download(kind: str):
     form = SubjectForm()
     if kind not in ("json", "html") or not form.validate_on_submit():
         return index()
-    found = privacy.holdings(db.session, form.email.data)
+    found = _holdings(form.email.data)
     privacy.record_access(db.session, current_staff(), found)
     db.session.commit()
-    held = privacy.export(db.session, privacy.holdings(db.session, form.email.data))
+    held = privacy.export(db.session, _holdings(form.email.data))
     name = f"personal-data-{utcnow():%Y%m%d}"
     if kind == "json":
         body = json.dumps(held, indent=2, ensure_ascii=False)
@@ -150,12 +156,13 @@ def erase():
     if not form.validate_on_submit():
         return index()
     if request.form.get("confirm") == "yes":
+        staff = current_staff()
         erased = privacy.erase_subject(
-            db.session, form.email.data, actor=current_staff(), now=utcnow()
+            db.session, form.email.data, actor=staff, partnership=staff.partnership, now=utcnow()
         )
         db.session.commit()
         return render_template("privacy/admin_erased.html", erased=erased)
-    found = privacy.holdings(db.session, form.email.data)
+    found = _holdings(form.email.data)
     return render_template(
         "privacy/admin_erase.html", form=form, held=privacy.export(db.session, found)
     )

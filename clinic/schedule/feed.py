@@ -11,15 +11,15 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from .. import audit, pagecache
 from ..invites.calendar import build_feed
 from ..invites.events import officer_clinic_event
-from ..links import external_url
+from ..links import external_urls
 from ..localtime import local_today, zone_name
-from ..models import Clinic, User, utcnow
-from ..notices import place_of
+from ..models import Clinic, School, User, utcnow
+from ..notices import place_at
 from .service import display_status, slot_totals
 
 HISTORY = timedelta(days=30)
@@ -57,31 +57,52 @@ def officer_feed(session: Session, officer: User, now: datetime | None = None) -
     cancelled, so a calendar that already holds them removes them.
     """
     now = now or utcnow()
+    today = local_today(now)
     totals = slot_totals()
+    clinics, schools = Clinic.__table__, School.__table__
+    clinic, school = clinics.c, schools.c
+    # Plain rows of the columns the events show (no ORM objects), and the link to each
+    # clinic's page built from one binding of the URL map.
     statement = (
-        select(Clinic, totals)
-        .join(totals, totals.c.clinic_id == Clinic.id)
-        .join(Clinic.school)
-        .options(contains_eager(Clinic.school))
-        .where(
-            Clinic.officer_id == officer.id,
-            Clinic.status != "draft",
-            Clinic.date >= local_today(now - HISTORY),
+        select(
+            clinic.id,
+            clinic.uid,
+            clinic.sequence,
+            clinic.title,
+            clinic.venue,
+            clinic.status,
+            clinic.date,
+            school.name.label("school_name"),
+            school.address,
+            school.town,
+            school.postcode,
+            totals.c.starts_at,
+            totals.c.ends_at,
+            totals.c.booked,
+            totals.c.capacity,
         )
-        .order_by(totals.c.starts_at, Clinic.id)
+        .join(totals, totals.c.clinic_id == clinic.id)
+        .join(schools, school.id == clinic.school_id)
+        .where(
+            clinic.officer_id == officer.id,
+            clinic.status != "draft",
+            clinic.date >= local_today(now - HISTORY),
+        )
+        .order_by(totals.c.starts_at, clinic.id)
     )
+    clinic_url = external_urls("schedule.show_clinic")
     events = [
         officer_clinic_event(
-            uid=row.Clinic.uid,
-            sequence=row.Clinic.sequence,
-            title=row.Clinic.title,
-            place=place_of(row.Clinic),
+            uid=row.uid,
+            sequence=row.sequence,
+            title=row.title,
+            place=place_at(row.school_name, row.venue, row.address, row.town, row.postcode),
             starts_at=row.starts_at,
             ends_at=row.ends_at,
             booked=row.booked or 0,
             capacity=row.capacity or 0,
-            status=display_status(row.Clinic, local_today(now)),
-            url=external_url("schedule.show_clinic", clinic_id=row.Clinic.id),
+            status=display_status(row, today),
+            url=clinic_url(clinic_id=row.id),
         )
         for row in session.execute(statement)
     ]

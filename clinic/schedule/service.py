@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
@@ -171,7 +172,17 @@ def _waiting_totals(clinic_ids):
     )
 
 
-def display_status(clinic: Clinic, today: date) -> str:
+class Dated(Protocol):
+    """What ``display_status`` reads: a ``Clinic``, or a row of its columns."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def date(self) -> date: ...
+
+
+def display_status(clinic: Dated, today: date) -> str:
     """draft, published or cancelled as stored; "past" once the day has gone."""
     if clinic.status != "cancelled" and clinic.date < today:
         return "past"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -14,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     EmailField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -26,7 +29,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from ..forms import Form, GovEmailInput, ServiceRule, record_id, strip_filter
 from ..models import School
-from . import service
+from . import gias, service
 
 ROLE_LABELS = {
     "admin": "Coordinator",
@@ -214,3 +217,53 @@ class OfficerSchoolsForm(Form):
     def __init__(self, all_schools: Iterable[School], *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.schools.choices = _checkbox_choices(all_schools)
+
+
+class GiasImportForm(Form):
+    """Upload the register's extract, and say which of its schools are the partnership's."""
+
+    file = FileField(
+        "GIAS establishment file",
+        widget=GovFileInput(),
+        description="The CSV file of all establishments from Get Information about Schools "
+        "(“Download data”, “Establishment fields”), named like edubasealldata20261207.csv. "
+        "Choose it as downloaded: do not open and save it in a spreadsheet first.",
+        validators=[
+            FileRequired("Choose the GIAS establishment file"),
+            FileAllowed(["csv"], "The file must be a CSV file, like edubasealldata20261207.csv"),
+        ],
+    )
+    las = StringField(
+        "Local authorities",
+        widget=GovTextInput(),
+        description="Names or 3-digit codes as GIAS writes them, separated by commas, like "
+        "Devon, Torbay or 878, 880",
+        filters=[strip_filter],
+        validators=[DataRequired("Enter at least one local authority"), Length(max=1000)],
+    )
+    phases = SelectMultipleField(
+        "Phases of education",
+        widget=GovCheckboxesInput(),
+        choices=[SelectChoice(phase, phase) for phase in gias.PHASES],
+        default=list(gias.SCHOOL_PHASES),
+        description="Select all that apply",
+        validators=[DataRequired("Select at least one phase of education")],
+        invalid_choice_message="Choose phases from the list",
+        invalid_value_message="Choose phases from the list",
+    )
+    submit = SubmitField("Preview the import", widget=GovSubmitInput())
+
+    def validate_las(self, field):
+        if not gias.split_las(field.data or ""):
+            raise ValidationError("Enter at least one local authority")
+
+    def chosen_las(self) -> list[str]:
+        return gias.split_las(self.las.data or "")
+
+
+class GiasApplyForm(Form):
+    """The preview's button; the hidden id names the preview the coordinator saw."""
+
+    import_id = HiddenField()
+    plan_key = HiddenField()  # Plan.digest() of the preview shown
+    submit = SubmitField("Import these schools", widget=GovSubmitInput())

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,9 +19,19 @@ from ..auth.access import current_staff, roles_required
 from ..auth.reauth import recent_auth_required
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, run_step
-from ..models import School, User
-from . import service
-from .forms import ROLE_HINTS, ROLE_LABELS, InviteForm, OfficerSchoolsForm, RoleForm, SchoolForm
+from ..inputs import upload_limit
+from ..models import Partnership, School, User
+from . import importing, service
+from .forms import (
+    ROLE_HINTS,
+    ROLE_LABELS,
+    GiasApplyForm,
+    GiasImportForm,
+    InviteForm,
+    OfficerSchoolsForm,
+    RoleForm,
+    SchoolForm,
+)
 
 bp = Blueprint("schools", __name__, url_prefix="/admin")
 SEARCH_MAX = 100
@@ -80,6 +99,110 @@ def edit_school(school_id: int):
         flash(f"{school.name} has been updated.", "success")
         return redirect(url_for(".show_school", school_id=school_id))
     return render_template("schools/school_form.html", form=form, school=school)
+
+
+# --- importing from GIAS (the DfE register) -------------------------------------------------
+
+
+def _keep_minutes() -> int:
+    return current_app.config["GIAS_PREVIEW_MINUTES"]
+
+
+@bp.route("/schools/import", methods=["GET", "POST"])
+@upload_limit("GIAS_MAX_UPLOAD_MB")
+@form_view
+def import_schools():
+    """Upload the extract and choose local authorities and phases; nothing is saved but
+    the preview (``importing.read_upload``), which the next page shows."""
+    form = GiasImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        read = run_step(
+            form,
+            lambda: importing.read_upload(
+                db.session,
+                current_staff(),
+                upload.stream,
+                filename=upload.filename or "",
+                las=form.chosen_las(),
+                phases=form.phases.data,
+                keep_minutes=_keep_minutes(),
+            ),
+        )
+        if read:
+            return redirect(url_for(".import_preview", id=read.result.id))
+    return render_template(
+        "schools/import.html", form=form, limit_mb=current_app.config["GIAS_MAX_UPLOAD_MB"]
+    )
+
+
+def _render_preview(pending, form: GiasApplyForm | None = None):
+    partnership = db.session.get_one(Partnership, pending.partnership_id)
+    todo = importing.plan(db.session, partnership, importing.establishments_of(pending))
+    form = form or GiasApplyForm(import_id=pending.id)
+    form.plan_key.data = todo.digest()  # the plan this page shows is the one agreed to
+    skipped = importing.skipped_of(pending) + todo.held_elsewhere
+    return render_template(
+        "schools/import_preview.html",
+        form=form,
+        pending=pending,
+        plan=todo,
+        skipped=sorted(skipped, key=lambda row: row.line),
+        labels=importing.FIELD_LABELS,
+    )
+
+
+def _pending_or_back(import_id: str):
+    pending = importing.pending_import(db.session, current_staff(), import_id, _keep_minutes())
+    if pending is None:
+        flash("That preview has expired or was already imported. Upload the file again.")
+    return pending
+
+
+@bp.get("/schools/import/preview")
+def import_preview():
+    pending = _pending_or_back(request.args.get("id", ""))
+    if pending is None:
+        return redirect(url_for(".import_schools"))
+    return _render_preview(pending)
+
+
+@bp.post("/schools/import/preview")
+@form_view
+def apply_import():
+    """Import what the preview showed, in one transaction, or nothing."""
+    form = GiasApplyForm()
+    pending = _pending_or_back(form.import_id.data or "")
+    if pending is None:
+        return redirect(url_for(".import_schools"))
+    if not form.validate_on_submit():
+        return _render_preview(pending, form)
+    partnership = db.session.get_one(Partnership, pending.partnership_id)
+    establishments = importing.establishments_of(pending)
+
+    def step():
+        done = importing.apply(
+            db.session,
+            current_staff(),
+            partnership,
+            establishments,
+            agreed=form.plan_key.data or "",
+            source=pending.filename,
+        )
+        db.session.delete(pending)
+        return done
+
+    imported = run_step(form, step)
+    if not imported:
+        return _render_preview(pending, form)
+    done = imported.result
+    flash(
+        f"{len(done.add)} {'school' if len(done.add) == 1 else 'schools'} added and "
+        f"{len(done.change)} changed from GIAS."
+        + (" Add each new school's contact email: GIAS does not publish one." if done.add else ""),
+        "success",
+    )
+    return redirect(url_for(".list_schools"))
 
 
 # --- staff ----------------------------------------------------------------------------------

@@ -91,3 +91,22 @@ def test_cancelling_without_telling_sends_nothing(session, smtp, clinic, booking
     session.commit()
     assert snapshot(session)["outbox"] == before
     assert smtp.messages == []
+
+
+@pytest.mark.parametrize("contact_email", ["office@oakfield.example.org", ""])
+def test_the_cancellation_names_the_schools_address_only_when_it_has_one(
+    session, smtp, clinic, booking, contact_email
+):
+    """A school imported from GIAS has no contact email until its coordinator adds one
+    (clinic/schools/importing.py): the email then has no "contact the school at ." line."""
+    clinic.school.contact_email = contact_email
+    session.commit()
+
+    manage.cancel_booking(session, booking, actor="parent")
+    session.commit()
+
+    (cancelled,) = smtp.to(booking.email)
+    for part in ("plain", "html"):
+        body = cancelled.get_body((part,)).get_content()
+        assert ("If you did not cancel this, contact" in body) == bool(contact_email)
+        assert " at ." not in body

@@ -434,6 +434,13 @@ TARGETS = [
     ),
     # admin
     Target("schools.add_school", "admin", lambda w: "/admin/schools/new"),
+    Target("schools.import_schools", "admin", lambda w: "/admin/schools/import"),
+    Target(
+        "schools.apply_import",
+        "admin",
+        lambda w: "/admin/schools/import/preview",
+        lambda w: "/admin/schools/import",
+    ),
     Target("privacy_admin.index", "admin", lambda w: "/admin/privacy"),
     Target(
         "privacy_admin.download",
