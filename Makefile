@@ -53,6 +53,7 @@ format: setup
 
 ## bench: every hot path through gunicorn against its reference, one table (README.md)
 ##        `make bench BENCH=--quick` is the seconds-long smoke run; wrk is installed if missing
+##        `make bench BENCH="--partnerships 40 --schools 20000"`: England's size (docs/scaling.md)
 bench: setup
 	$(BIN)/python -m bench.run $(BENCH)
 

@@ -2,6 +2,7 @@
 
     python -m bench.pair                        # 2 × (2 workers × 4 threads), 5 s runs
     python -m bench.pair --seconds 10 --parents 400
+    python -m bench.pair --partnerships 40 --schools 20000   # England's size (issue 21)
 
 Both servers run the real app under gunicorn on loopback, on one PostgreSQL database
 (made for the run and dropped after, seeded as ``make bench`` seeds it).  For the school
@@ -35,7 +36,7 @@ from clinic.changes import CHANNEL
 from . import load
 from .attendance import postgres_database
 from .burst import Parent, fire, gunicorn
-from .run import DEFAULT_POSTGRES, SCENARIOS
+from .run import DEFAULT_POSTGRES, SCENARIOS, add_scale_options, scale_line, scale_of
 from .seed import Sizes, capacity_problems, live_bookings, seed
 
 ROWS = ("school_page", "booking_flow")
@@ -233,13 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--parents", type=int, default=200)
     parser.add_argument("--capacity", type=int, default=10)
+    add_scale_options(parser)
     args = parser.parse_args(argv)
 
     wrk = load.ensure_wrk()
     scenarios = [s for s in SCENARIOS if s.key in ROWS]
     lines, errors = [], 0
     with postgres_database(args.postgres) as url:
-        seeded = seed(url, Sizes(burst_capacity=args.capacity))
+        sizes = Sizes(burst_capacity=args.capacity, **scale_of(args))
+        seeded = seed(url, sizes)
         settings = dict(workers=args.workers, threads=args.threads, worker_class="gthread")
         # Server B loads the app before forking its workers (gunicorn's preload_app):
         # each worker still makes its own listener, after the fork.
@@ -273,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\nTwo app servers ({args.workers} workers × {args.threads} threads each) on one "
         f"PostgreSQL; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}\n"
     )
+    print(scale_line(sizes) + "\n")
     print("A booking through server A, then server B's very next school page:")
     for number, r in enumerate(rounds, 1):
         print(

@@ -9,10 +9,12 @@
 Seeds the same data as ``make bench`` (bench/seed.py) and asks for each page through the
 app's test client in this process, so the profile holds the app alone (no gunicorn, no
 network).  Templates, connections and caches are warmed first; the figures are for the
-requests after that.  Scenarios: school_page, home_page, finder, booking_form,
-booking_check, confirm, confirm_full, attendance_list, officer_feed (kept: unchanged
-since built), officer_feed_rebuilt (built again, as after a change), and the references
-of ``make bench`` (bench/refs.py): attendance_ref, feed_ref.
+requests after that.  Scenarios: school_page, home_page, finder, finder_drawn and
+school_page_drawn (each drawn anew, as after a change), dashboard_officer,
+dashboard_coordinator (the staff dashboard), booking_form, booking_check, confirm,
+confirm_full, attendance_list, officer_feed (kept: unchanged since built),
+officer_feed_rebuilt (built again, as after a change), and the references of ``make
+bench`` (bench/refs.py): attendance_ref, feed_ref.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from pathlib import Path
 
 from pyinstrument import Profiler
 
+from clinic import pagecache
+
 from .attendance import postgres_database
 from .seed import PASSWORD, Sizes, seed
 
@@ -35,6 +39,10 @@ SCENARIOS = (
     "school_page",
     "home_page",
     "finder",
+    "finder_drawn",
+    "school_page_drawn",
+    "dashboard_officer",
+    "dashboard_coordinator",
     "booking_form",
     "booking_check",
     "confirm",
@@ -75,16 +83,17 @@ class _Steps:
 
     def __init__(self, app, seeded):
         self.app, self.seeded, self.n = app, seeded, 0
-        self.staff = app.test_client()
-        page = self.staff.get("/staff/sign-in").get_data(as_text=True)
-        self.staff.post(
+        self.staff = self._signed_in(seeded.officer_email)
+        self.coordinator = self._signed_in(seeded.coordinator_email)
+
+    def _signed_in(self, email: str):
+        client = self.app.test_client()
+        page = client.get("/staff/sign-in").get_data(as_text=True)
+        client.post(
             "/staff/sign-in",
-            data={
-                "csrf_token": _CSRF.search(page).group(1),
-                "email": seeded.officer_email,
-                "password": PASSWORD,
-            },
+            data={"csrf_token": _CSRF.search(page).group(1), "email": email, "password": PASSWORD},
         )
+        return client
 
     def _get(self, client, path, status=200):
         response = client.get(path)
@@ -99,6 +108,26 @@ class _Steps:
 
     def finder(self):
         self._get(self.app.test_client(), f"/schools?q={self.seeded.finder_query}")
+
+    def _forget_pages(self):
+        """As after a change: the next request reads the page's key and draws it."""
+        with self.app.app_context():
+            pagecache.pages().clear()
+            pagecache.store("unchanged pages").clear()
+
+    def finder_drawn(self):
+        self._forget_pages()
+        self.finder()
+
+    def school_page_drawn(self):
+        self._forget_pages()
+        self.school_page()
+
+    def dashboard_officer(self):
+        self._get(self.staff, "/staff/clinics/")
+
+    def dashboard_coordinator(self):
+        self._get(self.coordinator, "/staff/clinics/")
 
     def attendance_list(self):
         self._get(self.staff, f"/staff/attendance/clinics/{self.seeded.attendance_clinic_id}")

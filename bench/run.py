@@ -5,6 +5,7 @@
     python -m bench.run --worker-class sync --workers 4 --threads 1
     python -m bench.run --engines sqlite --seconds 5 --pairs 3 --json figures.json
     python -m bench.run --engines sqlite --only school_page,home_page   # some rows only
+    python -m bench.run --partnerships 40 --schools 20000   # England's size (issue 21)
 
 For each engine a fresh database is built by the migrations and seeded through the models
 (bench/seed.py), the app is started under gunicorn on a free loopback port, and wrk loads
@@ -62,6 +63,7 @@ class Scenario:
     connections: int = 16
     threads: int = 2
     longer: int = 1  # heavy pages run this many times as long, for enough requests
+    who: str = "officer"  # whose cookie a staff page is sent with: "officer", "coordinator"
 
     @property
     def against_hello(self) -> bool:
@@ -121,7 +123,37 @@ SCENARIOS = (
         connections=2,
         longer=3,
     ),
+    # The staff dashboard (issue 21: the same with 40 partnerships as with one).
+    Scenario(
+        "dashboard_officer",
+        lambda s: f"staff dashboard, an officer ({officer_clinics(s)} clinics, 3 schools)",
+        lambda d: "/staff/clinics/",
+        "≥ 0.1 × hello",
+        staff=True,
+    ),
+    Scenario(
+        "dashboard_coordinator",
+        lambda s: f"staff dashboard, the coordinator ({coordinator_clinics(s)} clinics)",
+        lambda d: "/staff/clinics/",
+        "≥ 0.01 × hello",
+        staff=True,
+        who="coordinator",
+        connections=2,
+        longer=3,
+    ),
 )
+
+
+def officer_clinics(sizes: Sizes) -> int:
+    """The clinics on the measured officer's dashboard (bench/seed.py)."""
+    return sizes.school_clinics + 1 + 2
+
+
+def coordinator_clinics(sizes: Sizes) -> int:
+    """The clinics on the measured partnership's coordinator's dashboard: every one."""
+    return officer_clinics(sizes) + (sizes.finder_matches + 1) // 2 + 2 + sizes.feed_clinics + 1
+
+
 ROW_KEYS = (
     *(s.key for s in SCENARIOS[:4]),
     "burst",
@@ -338,9 +370,12 @@ def memory_row(app_pid: int, hello_pid: int, settings: Settings, engine: str) ->
     )
 
 
-def queries_row(app_url: str, seeded: Seeded, cookie: str, engine: str) -> tuple[Row, dict]:
-    """Queries per page on the large data and on its small twin: they must be the same."""
-    pages = {
+def queries_row(
+    app_url: str, seeded: Seeded, cookie: str, engine: str, cookies: dict | None = None
+) -> tuple[Row, dict]:
+    """Queries per page on the large data and on its small twin: they must be the same.
+    (A fourth item: the small twin's own cookie, a staff member with less to see.)"""
+    pages: dict[str, tuple] = {
         "school": (f"/schools/{seeded.school_slug}", f"/schools/{seeded.small_school_slug}", None),
         "home": ("/", "/", None),
         "finder": (
@@ -367,7 +402,15 @@ def queries_row(app_url: str, seeded: Seeded, cookie: str, engine: str) -> tuple
         compared with the big page already drawn."""
         return min(load.page_queries(app_url, path, cookie) for _ in range(8))
 
-    counts = {name: (settled(big, c), settled(small, c)) for name, (big, small, c) in pages.items()}
+    if cookies:  # the staff dashboard: an officer with 13 clinics and one with 1
+        dashboard = "/staff/clinics/"
+        pages["officer dashboard"] = (dashboard, dashboard, cookie, cookies["small officer"])
+        coordinator = cookies["coordinator"]
+        pages["coordinator dashboard"] = (dashboard, dashboard, coordinator)
+    counts = {
+        name: (settled(big, c), settled(small, twin[0] if twin else c))
+        for name, (big, small, c, *twin) in pages.items()
+    }
     flow = load.flow_queries(app_url, seeded.flow_slot_ids[0], "probe@bench.example.net")
     constant = all(big == small for big, small in counts.values())
     text = ", ".join(f"{name} {big}/{small}" for name, (big, small) in counts.items())
@@ -399,6 +442,13 @@ def run_engine(
     ) as app_server:
         app_url = app_server.base_url
         cookie = load.sign_in(app_url, seeded.officer_email, seeded.officer_password)
+        cookies = {
+            "officer": cookie,
+            "coordinator": load.sign_in(app_url, seeded.coordinator_email, seeded.officer_password),
+            "small officer": load.sign_in(
+                app_url, seeded.small_officer_email, seeded.officer_password
+            ),
+        }
         for scenario in SCENARIOS:
             if scenario.key not in settings.only:
                 continue
@@ -410,7 +460,7 @@ def run_engine(
                     seeded,
                     app_url,
                     hello.base_url,
-                    cookie,
+                    cookies[scenario.who],
                     settings,
                     sizes,
                     engine,
@@ -422,10 +472,12 @@ def run_engine(
             rows.insert(sum(r.key in ROW_KEYS[:4] for r in rows), burst)
         if "pdf_sheet" in settings.only:
             rows.append(pdf_row(app_url, seeded, cookie, settings, sizes, engine, url))
-        queries, per_page = queries_row(app_url, seeded, cookie, engine)
+        queries, per_page = queries_row(app_url, seeded, cookie, engine, cookies)
         by_key = {"school_page": "school", "home_page": "home", "finder": "finder"}
         by_key |= {"attendance_list": "attendance", "officer_feed": "feed"}
         by_key |= {"officer_feed_kept": "feed"}
+        by_key |= {"dashboard_officer": "officer dashboard"}
+        by_key |= {"dashboard_coordinator": "coordinator dashboard"}
         for row in rows:
             if row.key in by_key:
                 row.queries = per_page[by_key[row.key]]
@@ -516,6 +568,34 @@ def database(engine: str, postgres: str):
             yield url
 
 
+def add_scale_options(parser: argparse.ArgumentParser) -> None:
+    """``--partnerships`` and ``--schools`` (issue 21; bench/seed.py ``spread``)."""
+    parser.add_argument(
+        "--partnerships",
+        type=int,
+        default=1,
+        help="partnerships seeded; the pages measured are the first's (1)",
+    )
+    parser.add_argument(
+        "--schools",
+        type=int,
+        default=0,
+        help="schools in all, spread evenly over the partnerships (0: the bench's own, ~260)",
+    )
+
+
+def scale_of(args: argparse.Namespace) -> dict:
+    return {"partnerships": max(args.partnerships, 1), "schools": max(args.schools, 0)}
+
+
+def scale_line(sizes: Sizes) -> str:
+    schools = f"{sizes.schools:,} schools" if sizes.schools else "the bench's own schools"
+    return (
+        f"{sizes.partnerships} partnership{'s' if sizes.partnerships != 1 else ''}, {schools};"
+        " the pages measured are the first partnership's"
+    )
+
+
 def _revision() -> str:
     result = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -554,10 +634,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--requests", type=int, help="measured requests a scenario under callgrind (20, quick: 3)"
     )
+    add_scale_options(parser)
     args = parser.parse_args(argv)
 
     sizes = QUICK if args.quick else Sizes()
-    sizes = Sizes(**{**asdict(sizes), "burst_capacity": args.capacity})
+    sizes = Sizes(**{**asdict(sizes), "burst_capacity": args.capacity, **scale_of(args)})
     settings = Settings(
         worker_class=args.worker_class,
         workers=args.workers,
@@ -594,6 +675,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{load.wrk_version(wrk)}; {os.cpu_count()} cores, load {load_before[0]:.2f}",
         flush=True,
     )
+    print(scale_line(sizes), flush=True)
     rows: list[Row] = []
     problems: list[str] = []
     with ExitStack() as stack:

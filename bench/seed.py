@@ -16,7 +16,16 @@ from flask_migrate import upgrade
 from clinic import create_app
 from clinic.auth.service import hash_password
 from clinic.extensions import db
-from clinic.models import Booking, Clinic, School, Slot, User, normalise_email
+from clinic.models import (
+    Booking,
+    Clinic,
+    Partnership,
+    School,
+    Slot,
+    User,
+    normalise_email,
+    officer_schools,
+)
 from clinic.partnership import partnership_for
 
 from .burst import ROOT
@@ -37,6 +46,10 @@ class Sizes:
     attendance_bookings: int = 1000
     attendance_slots: int = 40
     feed_clinics: int = 500
+    # Issue 21: partnerships and schools in all (``spread``); the measured pages are the
+    # first partnership's.  0 schools: the bench's own only.
+    partnerships: int = 1
+    schools: int = 0
 
 
 QUICK = Sizes(
@@ -64,6 +77,8 @@ class Seeded:
     feed_officer_id: int
     feed_token: str
     small_feed_token: str  # an officer with one clinic
+    coordinator_email: str  # the measured partnership's coordinator (staff dashboard)
+    small_officer_email: str  # an officer with one clinic (the dashboard's small twin)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -84,11 +99,12 @@ class _Maker:
         self.n = 0
         self.now = datetime.now(UTC)
         self.password_hash = hash_password(PASSWORD)
+        self.partnership = partnership_for(db.session, None)  # the measured one
 
     def school(self, name: str, town: str = "Benchton") -> School:
         self.n += 1
         school = School(
-            partnership=partnership_for(db.session, None),
+            partnership=self.partnership,
             name=name,
             urn=f"{700000 + self.n:06d}",
             address=f"{self.n} Bench Lane",
@@ -108,9 +124,22 @@ class _Maker:
             role="officer",
             password_hash=self.password_hash,
             active=True,
-            partnership=schools[0].partnership if schools else partnership_for(db.session, None),
+            partnership=self.partnership,
         )
         user.schools = schools
+        db.session.add(user)
+        return user
+
+    def coordinator(self, name: str) -> User:
+        self.n += 1
+        user = User(
+            email=f"coordinator{self.n}@bench.example.org",
+            name=name,
+            role="admin",
+            password_hash=self.password_hash,
+            active=True,
+            partnership=self.partnership,
+        )
         db.session.add(user)
         return user
 
@@ -230,7 +259,10 @@ def seed(database_url: str, sizes: Sizes) -> Seeded:
         lone_officer = make.officer("PC Lone", [lone])
         lone_officer.calendar_token = secrets.token_urlsafe(32)
         make.clinic(lone, lone_officer, soon[0], slots=1, capacity=8)
+        coordinator = make.coordinator("Bench Coordinator")
 
+        db.session.flush()
+        spread(db.session, sizes, make.partnership.id, make.password_hash, soon)
         db.session.commit()
         seeded = Seeded(
             school_slug=school.slug,
@@ -246,9 +278,207 @@ def seed(database_url: str, sizes: Sizes) -> Seeded:
             feed_officer_id=feed_officer.id,
             feed_token=feed_officer.calendar_token,
             small_feed_token=lone_officer.calendar_token,
+            coordinator_email=coordinator.email,
+            small_officer_email=lone_officer.email,
         )
         db.engine.dispose()
     return seeded
+
+
+# --- many partnerships (issue 21) ---------------------------------------------------------
+
+PLACES = (
+    "Ashcombe",
+    "Brackley",
+    "Carrow",
+    "Dunmere",
+    "Eastleigh",
+    "Farnworth",
+    "Greyfield",
+    "Holbrook",
+    "Ingleby",
+    "Kelvedon",
+    "Langport",
+    "Marston",
+    "Northam",
+    "Oakridge",
+    "Penrith",
+    "Radstock",
+    "Selby",
+    "Thornbury",
+    "Upton",
+    "Wexcombe",
+)  # invented or common English place names: none holds a finder word of the bench
+KINDS = (
+    "Primary School",
+    "Infant School",
+    "Junior School",
+    "CofE Primary School",
+    "Academy",
+    "High School",
+    "Community College",
+    "St Mary's Catholic Primary School",
+)
+OFFICERS_PER_PARTNERSHIP = 4  # each covers a quarter of its partnership's schools
+CLINICS_PER_PARTNERSHIP = 12  # at a few of its schools, over the coming weeks
+BOOKINGS_PER_CLINIC = 5
+
+
+def school_shares(sizes: Sizes) -> list[int]:
+    """How many schools each partnership holds: ``sizes.schools`` spread evenly (the first
+    partnership, whose pages are measured, at least its own bench schools)."""
+    count = max(sizes.partnerships, 1)
+    share, extra = divmod(sizes.schools, count)
+    return [share + (1 if k < extra else 0) for k in range(count)]
+
+
+def _insert(connection, model, rows: list[dict]) -> list[int]:
+    """One executemany INSERT of ``rows`` (Core, no ORM objects); the new ids, in order."""
+    if not rows:
+        return []
+    table = model.__table__ if hasattr(model, "__table__") else model
+    if "id" not in table.c:
+        connection.execute(table.insert(), rows)
+        return []
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(connection.execute(statement, rows).scalars())
+
+
+def spread(session, sizes: Sizes, first_id: int, password_hash: str, soon: list[date]) -> None:
+    """Fill the installation out to ``sizes.partnerships`` partnerships and
+    ``sizes.schools`` schools in all, in bulk: the measured partnership (``first_id``)
+    gets filler schools up to its share; every other one its share of schools, a
+    coordinator, officers covering its schools, and a few published clinics with slots
+    and bookings.  Nothing here is on the measured pages, except through the queries
+    that must not read it."""
+    shares = school_shares(sizes)
+    connection = session.connection()
+    now = datetime.now(UTC)
+    own = session.scalar(
+        db.select(db.func.count(School.id)).where(School.partnership_id == first_id)
+    )
+    partnership_ids = [first_id] + _insert(
+        connection,
+        Partnership,
+        [
+            {
+                "name": f"{PLACES[k % len(PLACES)]} Safeguarding Children Partnership {k:02d}",
+                "slug": f"bench-partnership-{k:02d}",
+                "data_controller": f"{PLACES[k % len(PLACES)]} Council {k:02d}",
+                "created_at": now,
+            }
+            for k in range(1, len(shares))
+        ],
+    )
+    schools, urn = [], 400000  # clear of the bench's own (700001 on) and the tests' (100001 on)
+    for k, (partnership_id, share) in enumerate(zip(partnership_ids, shares, strict=True)):
+        for j in range(share - own if k == 0 else share):
+            place = PLACES[(k * 7 + j) % len(PLACES)]
+            urn += 1
+            schools.append(
+                {
+                    "partnership_id": partnership_id,
+                    "name": f"{place} {KINDS[j % len(KINDS)]} {j + 1}",
+                    "urn": f"{urn:06d}",
+                    "address": f"{j + 1} School Road",
+                    "town": place,
+                    "postcode": f"ZZ{k % 99 + 1} {j % 10}{chr(65 + j % 26)}{chr(65 + k % 26)}",
+                    "slug": f"p{k:02d}-school-{j + 1}",
+                    "contact_email": f"office{urn}@school.bench.example.org",
+                    "created_at": now,
+                }
+            )
+    school_ids = _insert(connection, School, schools)
+    by_partnership: dict[int, list[int]] = {}
+    for row, school_id in zip(schools, school_ids, strict=True):
+        by_partnership.setdefault(row["partnership_id"], []).append(school_id)
+
+    # Every other partnership: its staff, and clinics at a few of its schools.
+    others = partnership_ids[1:]
+    team = 1 + OFFICERS_PER_PARTNERSHIP  # a coordinator, then its officers
+    staff = [
+        {
+            "role": "officer" if i else "admin",
+            "email": f"officer{k:02d}-{i}@bench.example.org"
+            if i
+            else f"coordinator{k:02d}@bench.example.org",
+            "name": f"PC Officer {k:02d}-{i}" if i else f"Coordinator {k:02d}",
+            "partnership_id": pid,
+            "password_hash": password_hash,
+            "active": True,
+            "created_at": now,
+        }
+        for k, pid in enumerate(others, 1)
+        for i in range(team)
+    ]
+    staff_ids = _insert(connection, User, staff)
+    covers, clinics, officer_of = [], [], {}
+    for pid, first in zip(others, range(0, len(staff_ids), team), strict=True):
+        officers = staff_ids[first + 1 : first + 1 + OFFICERS_PER_PARTNERSHIP]
+        own_schools = by_partnership.get(pid, [])
+        for j, school_id in enumerate(own_schools):
+            officer = officers[j % len(officers)]
+            covers.append({"user_id": officer, "school_id": school_id})
+            officer_of[school_id] = officer
+        for c, school_id in enumerate(own_schools[:: max(len(own_schools) // 6, 1)][:6]):
+            for week in range(CLINICS_PER_PARTNERSHIP // 6):
+                day = soon[(c + week * 3) % len(soon)]
+                first_at = _local(day, time(15, 0))
+                clinics.append(
+                    {
+                        "school_id": school_id,
+                        "officer_id": officer_of[school_id],
+                        "title": "Parental controls clinic",
+                        "description": "Bring your child's devices and the passwords.",
+                        "venue": "School hall",
+                        "date": day,
+                        "status": "published",
+                        "booking_opens_at": now - timedelta(days=1),
+                        "booking_closes_at": first_at - timedelta(hours=2),
+                        "uid": f"clinic-bench-{pid}-{school_id}-{week}@clinics.safer-schools",
+                        "created_at": now,
+                        "updated_at": now,
+                        "first_at": first_at,
+                    }
+                )
+    _insert(connection, officer_schools, covers)
+    starts = [row.pop("first_at") for row in clinics]
+    clinic_ids = _insert(connection, Clinic, clinics)
+    slots = [
+        {
+            "clinic_id": clinic_id,
+            "starts_at": first_at + timedelta(minutes=15 * i),
+            "ends_at": first_at + timedelta(minutes=15 * (i + 1)),
+            "capacity": 2,
+            "booked": 1 if i < BOOKINGS_PER_CLINIC else 0,
+        }
+        for clinic_id, first_at in zip(clinic_ids, starts, strict=True)
+        for i in range(8)
+    ]
+    slot_ids = _insert(connection, Slot, slots)
+    bookings = []
+    for row, slot_id in zip(slots, slot_ids, strict=True):
+        if row["booked"]:
+            n = len(bookings)
+            email = f"family{n}@bench.example.net"
+            bookings.append(
+                {
+                    "reference": f"S{n:07d}",
+                    "clinic_id": row["clinic_id"],
+                    "slot_id": slot_id,
+                    "parent_name": f"Parent {n:05d} Spread",
+                    "email": email,
+                    "email_normalised": normalise_email(email),
+                    "child_years": ["Year 4"],
+                    "topics": ["roblox"],
+                    "consent_at": now,
+                    "consent_version": "bench",
+                    "uid": f"booking-bench-{n}@clinics.safer-schools",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    _insert(connection, Booking, bookings)
 
 
 def capacity_problems(database_url: str) -> list[str]:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..auth.access import current_staff, roles_required
+from ..auth.scope import scoped_school_filter
 from ..booking import interpreters, still_coming
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, record_id
@@ -21,8 +22,9 @@ from .forms import VersionForm
 
 
 def _filter_schools() -> list[School]:
-    if current_user.role == "admin":
-        return list(db.session.scalars(select(School).order_by(School.name)))
+    if current_user.role == "admin":  # every school of their partnership
+        in_scope = scoped_school_filter(current_staff(), School.id)
+        return list(db.session.scalars(select(School).where(in_scope).order_by(School.name)))
     if current_user.role == "officer":
         return list(current_user.schools)
     return []

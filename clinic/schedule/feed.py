@@ -58,7 +58,7 @@ def officer_feed(session: Session, officer: User, now: datetime | None = None) -
     """
     now = now or utcnow()
     today = local_today(now)
-    totals = slot_totals()
+    totals = slot_totals(select(Clinic.id).where(Clinic.officer_id == officer.id))
     clinics, schools = Clinic.__table__, School.__table__
     clinic, school = clinics.c, schools.c
     # Plain rows of the columns the events show (no ORM objects), and the link to each

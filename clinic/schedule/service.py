@@ -146,26 +146,27 @@ class ClinicRow:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def slot_totals():
-    """Per clinic: number of slots, places, places booked, first start and last end."""
-    return (
-        select(
-            Slot.clinic_id,
-            func.count(Slot.id).label("slots"),
-            func.sum(Slot.capacity).label("capacity"),
-            func.sum(Slot.booked).label("booked"),
-            func.min(Slot.starts_at).label("starts_at"),
-            func.max(Slot.ends_at).label("ends_at"),
-        )
-        .group_by(Slot.clinic_id)
-        .subquery()
+def slot_totals(clinic_ids=None):
+    """Per clinic: number of slots, places, places booked, first start and last end.
+    ``clinic_ids`` (a select of clinic ids) limits the sums to those clinics, so a page
+    that shows some clinics does not add up the whole installation's slots."""
+    statement = select(
+        Slot.clinic_id,
+        func.count(Slot.id).label("slots"),
+        func.sum(Slot.capacity).label("capacity"),
+        func.sum(Slot.booked).label("booked"),
+        func.min(Slot.starts_at).label("starts_at"),
+        func.max(Slot.ends_at).label("ends_at"),
     )
+    if clinic_ids is not None:
+        statement = statement.where(Slot.clinic_id.in_(clinic_ids))
+    return statement.group_by(Slot.clinic_id).subquery()
 
 
-def _waiting_totals():
+def _waiting_totals(clinic_ids):
     return (
         select(WaitlistEntry.clinic_id, func.count(WaitlistEntry.id).label("waiting"))
-        .where(WaitlistEntry.is_live)
+        .where(WaitlistEntry.is_live, WaitlistEntry.clinic_id.in_(clinic_ids))
         .group_by(WaitlistEntry.clinic_id)
         .subquery()
     )
@@ -212,7 +213,9 @@ def dashboard_rows(
     today = local_today(now)
     # The publish route's rule: officers and admins, at the schools they see (these rows).
     may_publish = user.role in ("officer", "admin")
-    totals, waiting = slot_totals(), _waiting_totals()
+    # Sums for the user's clinics only (issue 21: not every partnership's slots).
+    seen = select(Clinic.id).where(scoped_school_filter(user, Clinic.school_id))
+    totals, waiting = slot_totals(seen), _waiting_totals(seen)
     upcoming = Clinic.date >= today
     statement = (
         select(Clinic, totals, waiting.c.waiting)
@@ -300,7 +303,7 @@ def find_overlaps(
     exclude_clinic_id: int | None = None,
 ) -> list[Clinic]:
     """The officer's other clinics (not cancelled) that run during any of this time."""
-    totals = slot_totals()
+    totals = slot_totals(select(Clinic.id).where(Clinic.officer_id == officer_id))
     statement = (
         select(Clinic)
         .join(totals, totals.c.clinic_id == Clinic.id)
