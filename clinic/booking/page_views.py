@@ -3,16 +3,18 @@ poster.  The booking itself is ``flow_views.py``."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from .. import changes, pagecache
 from ..auth.scope import may_access_school
 from ..extensions import db
 from ..links import external_url
 from ..localtime import local_today
-from ..models import School, utcnow
+from ..models import Partnership, School, utcnow
+from ..partnership import page_settings, settings_for, use_on_page
 from ..qr import qr_svg
 from . import finder
 from .blueprint import STAFF_ROLES, bp
@@ -29,7 +31,12 @@ def find_school():
 
 def _find_school(query: str, seen):
     now = utcnow()
-    matches = finder.find_schools(db.session, query, today=local_today(now))
+    matches = finder.find_schools(
+        db.session,
+        query,
+        today=local_today(now),
+        partnership=current_app.config.get("FINDER_PARTNERSHIP") or None,
+    )
 
     def draw() -> str:
         return render_template("booking/find_school.html", query=query, matches=matches)
@@ -58,7 +65,28 @@ def school_page(slug: str):
     """The school's clinics and places left; drawn once per worker while nothing on it
     changes (``clinic.pagecache``).  Its key is read, in one query, only when the
     database may have changed since (``clinic.changes``)."""
+    use_school_partnership(slug)
     return changes.served(("school", slug), lambda seen: _school_page(slug, seen))
+
+
+def use_school_partnership(slug: str) -> None:
+    """Draw this school's page in its partnership's name, notice and languages (issue 21).
+
+    Kept per worker like the page itself: read again only when the change signal says
+    the database may have changed (a partnership's settings signal its schools), and the
+    read's transaction is ended at once, so the page's own cache check still trusts it."""
+    kept = pagecache.store("school partnership")
+    seen = changes.token()
+    entry = kept.get(slug)
+    if entry is not None and seen is not None and entry[0] == seen:
+        use_on_page(entry[1], school_slug=slug)
+        return
+    partnership = db.session.scalar(select(Partnership).join(School).where(School.slug == slug))
+    settings = settings_for(partnership)
+    db.session.rollback()  # a read only: no transaction left open
+    if seen is not None:
+        kept.put(slug, (seen, settings))
+    use_on_page(settings, school_slug=slug if partnership is not None else None)
 
 
 def _school_page(slug: str, seen):
@@ -80,7 +108,9 @@ def _school_page(slug: str, seen):
             staff_may_book=_staff_may_book(school.id),
         )
 
-    page = pagecache.cached_page(lambda: pagecache.key_of("school", shown.values), draw)
+    page = pagecache.cached_page(
+        lambda: pagecache.key_of("school", shown.values, page_settings().page_key()), draw
+    )
     return changes.remember(("school", slug), seen, until, page)
 
 
