@@ -20,6 +20,7 @@ from wtforms import (
     EmailField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -103,7 +104,7 @@ class SettingsForm(Form):
         "Lawful basis for parents' details",
         widget=GovRadioInput(),
         description="Your data protection officer chooses it (UK GDPR Article 6).",
-        choices=[(value, LAWFUL_BASIS_LABELS[value]) for value in ("", *LAWFUL_BASES)],
+        choices=[SelectChoice(value, LAWFUL_BASIS_LABELS[value]) for value in ("", *LAWFUL_BASES)],
         default="",
         validate_choice=False,  # checked below, with a message a person can act on
     )
@@ -180,7 +181,7 @@ class SettingsForm(Form):
             f"{current_app.config['PRIVACY_KEEP_DAYS']} days."
         )
         self.languages.choices = [
-            (code, name_of(code)) for code in shipped_languages() if code != "en"
+            SelectChoice(code, name_of(code)) for code in shipped_languages() if code != "en"
         ]
 
     def days(self) -> int | None:

@@ -97,7 +97,7 @@ def check_phone(value: str, field: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise PartnershipRuleError(
-            "Enter a phone number, like 01632 960 001 or +44 808 157 0192", field
+            "Enter a phone number, like 020 7946 0000 or +44 808 157 0192", field
         )
     form = (
         phonenumbers.PhoneNumberFormat.NATIONAL
