@@ -26,17 +26,14 @@ def find_school():
     the search is run again only when the database may have changed or the day has
     (``clinic.changes``)."""
     query = request.args.get("q", "").strip()[:100]
-    return changes.served(("finder", query), lambda seen: _find_school(query, seen))
+    # Every partnership's schools, or the one partnership's the installation names.
+    only = current_app.config.get("FINDER_PARTNERSHIP") or None
+    return changes.served(("finder", only, query), lambda seen: _find_school(query, only, seen))
 
 
-def _find_school(query: str, seen):
+def _find_school(query: str, only: str | None, seen):
     now = utcnow()
-    matches = finder.find_schools(
-        db.session,
-        query,
-        today=local_today(now),
-        partnership=current_app.config.get("FINDER_PARTNERSHIP") or None,
-    )
+    matches = finder.find_schools(db.session, query, today=local_today(now), partnership=only)
 
     def draw() -> str:
         return render_template("booking/find_school.html", query=query, matches=matches)
@@ -50,7 +47,7 @@ def _find_school(query: str, seen):
     # Kept only when schools match, so the words kept are part of public school names,
     # towns or postcodes; the key holds everything the page shows.
     page = pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
-    return changes.remember(("finder", query), seen, changes.next_midnight(now), page)
+    return changes.remember(("finder", only, query), seen, changes.next_midnight(now), page)
 
 
 def _school_or_404(slug: str):
