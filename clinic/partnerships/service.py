@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -356,7 +357,7 @@ def update_settings(
     for field, (_, value) in changed.items():
         setattr(partnership, field, value)
     if changed or key_action:
-        details: dict[str, object] = {
+        details: dict[str, Any] = {
             field: {"old": old, "new": new} for field, (old, new) in changed.items()
         }
         if key_action:
