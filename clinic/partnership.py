@@ -231,3 +231,10 @@ def page_settings() -> PartnershipSettings:
     """The partnership settings this page was drawn for, else the installation's."""
     found = g.get("partnership_settings")
     return found if found is not None else settings_for(None)
+
+
+def use_for_school(school) -> None:
+    """Draw this page for the school's partnership (``use_on_page``): a booking form, a
+    parent's booking or waiting-list page."""
+    if school is not None:
+        use_on_page(settings_for(school.partnership), school_slug=school.slug)

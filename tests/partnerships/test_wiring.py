@@ -185,3 +185,20 @@ def test_the_finder_searches_every_partnership_unless_one_is_set(
     app.config["FINDER_PARTNERSHIP"] = "south"
     found = page(client, "/schools?q=primary")
     assert "Southside Primary" in found and "Northfield Primary" not in found
+
+
+def test_the_booking_form_and_a_parents_pages_are_the_partnerships(
+    client, session, make, officer_user, north_school
+):
+    from clinic.links import manage_token
+
+    clinic = make.clinic(north_school, officer_user, slots=1, capacity=3)
+    form = page(client, f"/book/{clinic.slots[0].id}")
+    assert "North Shire Safeguarding Children Partnership" in form
+    assert "/privacy?school=northfield" in form
+    assert "lang=cy" in form and "lang=pl" not in form
+
+    booking = book(session, clinic, email="nora@example.net")
+    manage = page(client, f"/booking/{manage_token(booking)}")
+    assert "/privacy?school=northfield" in manage
+    assert "North Shire Safeguarding Children Partnership" in manage
