@@ -157,6 +157,8 @@ class SchoolPageKey:
 
     school_id: int
     values: tuple  # the school's row, and everything its page shows, as plain values
+    # Its partnership, as a detached ``Partnership`` of the values the page shows.
+    partnership: Partnership | None
     # The first time still to come whose passing changes the page (a slot starting, a
     # booking window opening or closing); None: none listed (``clinic.changes``).
     changes_at: datetime | None = None
@@ -206,11 +208,26 @@ def _school_page_statement(dialect: str):
         .correlate(School)
         .scalar_subquery()
     )
-    return select(
-        *School.__table__.columns,
-        listing.label("listing"),
-        *(_next_after_now(column, now, today) for column in _TIMES_SHOWN),
-    ).where(School.slug == bindparam("slug"))
+    return (
+        select(
+            *School.__table__.columns,
+            listing.label("listing"),
+            *(column.label(f"p__{column.name}") for column in _PARTNERSHIP_SHOWN),
+            *(_next_after_now(column, now, today) for column in _TIMES_SHOWN),
+        )
+        .join(Partnership, Partnership.id == School.partnership_id)
+        .where(School.slug == bindparam("slug"))
+    )
+
+
+# What the page shows of the school's partnership (issue 21): its name, notice details and
+# languages (never its Notify key), read with the school so a change to them draws the
+# page again and needs no query of its own.
+_PARTNERSHIP_SHOWN = tuple(
+    column
+    for column in Partnership.__table__.columns
+    if column.name not in ("notify_api_key", "created_at", "updated_at")
+)
 
 
 # The times whose passing changes what the school page shows (``slot_state``).
@@ -257,7 +274,10 @@ def school_page_key(
         return None
     *values, starts, opens, closes = row
     changes_at = min((t for t in (starts, opens, closes) if t is not None), default=None)
-    return SchoolPageKey(row.id, (today, tuple(values)), changes_at)
+    partnership = Partnership(
+        **{column.name: row._mapping[f"p__{column.name}"] for column in _PARTNERSHIP_SHOWN}
+    )
+    return SchoolPageKey(row.id, (today, tuple(values)), partnership, changes_at)
 
 
 def school_by_slug(session: Session, slug: str) -> School | None:

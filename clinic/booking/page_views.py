@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import changes, pagecache
 from ..auth.scope import may_access_school
 from ..extensions import db
 from ..links import external_url
 from ..localtime import local_today
-from ..models import Partnership, School, utcnow
-from ..partnership import page_settings, settings_for, use_on_page
+from ..models import School, utcnow
+from ..partnership import settings_for, use_on_page
 from ..qr import qr_svg
 from . import finder
 from .blueprint import STAFF_ROLES, bp
@@ -61,29 +61,21 @@ def _school_or_404(slug: str):
 def school_page(slug: str):
     """The school's clinics and places left; drawn once per worker while nothing on it
     changes (``clinic.pagecache``).  Its key is read, in one query, only when the
-    database may have changed since (``clinic.changes``)."""
-    use_school_partnership(slug)
+    database may have changed since (``clinic.changes``).
+
+    It is drawn for the school's partnership (issue 21: its name, notice and languages),
+    known before the page's language is chosen: kept per worker beside the page, and
+    read with the page's key otherwise."""
+    kept = _partnership_kept().get(slug)
+    if kept is None:
+        # Not known yet: the key (which reads it) is read whatever is kept.
+        return _school_page(slug, changes.token() if pagecache.shareable() else None)
+    use_on_page(kept, school_slug=slug)
     return changes.served(("school", slug), lambda seen: _school_page(slug, seen))
 
 
-def use_school_partnership(slug: str) -> None:
-    """Draw this school's page in its partnership's name, notice and languages (issue 21).
-
-    Kept per worker like the page itself: read again only when the change signal says
-    the database may have changed (a partnership's settings signal its schools), and the
-    read's transaction is ended at once, so the page's own cache check still trusts it."""
-    kept = pagecache.store("school partnership")
-    seen = changes.token()
-    entry = kept.get(slug)
-    if entry is not None and seen is not None and entry[0] == seen:
-        use_on_page(entry[1], school_slug=slug)
-        return
-    partnership = db.session.scalar(select(Partnership).join(School).where(School.slug == slug))
-    settings = settings_for(partnership)
-    db.session.rollback()  # a read only: no transaction left open
-    if seen is not None:
-        kept.put(slug, (seen, settings))
-    use_on_page(settings, school_slug=slug if partnership is not None else None)
+def _partnership_kept() -> pagecache.PageStore:
+    return pagecache.store("school partnership")
 
 
 def _school_page(slug: str, seen):
@@ -91,6 +83,10 @@ def _school_page(slug: str, seen):
     shown = finder.school_page_key(db.session, slug, now=now, today=today)
     if shown is None:
         abort(404)
+    settings = settings_for(shown.partnership)
+    use_on_page(settings, school_slug=slug)
+    refresh()  # the page's language is chosen again, among the partnership's
+    _partnership_kept().put(slug, settings)
     until = changes.next_midnight(now)
     if shown.changes_at is not None:
         until = min(until, shown.changes_at)
@@ -105,9 +101,7 @@ def _school_page(slug: str, seen):
             staff_may_book=_staff_may_book(school.id),
         )
 
-    page = pagecache.cached_page(
-        lambda: pagecache.key_of("school", shown.values, page_settings().page_key()), draw
-    )
+    page = pagecache.cached_page(lambda: pagecache.key_of("school", shown.values), draw)
     return changes.remember(("school", slug), seen, until, page)
 
 
