@@ -165,8 +165,8 @@ def _fernet_key(secret: str) -> bytes:
 
 def _fernet() -> MultiFernet:
     """Encrypts with SECRET_KEY; decrypts with it or any of SECRET_KEY_FALLBACKS, so a
-    value written before the key was rotated is still read (``rotate_secrets`` rewrites
-    it under the new one)."""
+    value written before the key was rotated is still read (saving the settings page
+    with a new key writes it under the current one)."""
     config = current_app.config
     keys = [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ())]
     return MultiFernet([Fernet(_fernet_key(key)) for key in keys if key])

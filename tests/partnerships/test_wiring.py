@@ -138,6 +138,9 @@ def test_emails_go_out_under_the_schools_partnership(
     assert north_email["Reply-To"] == "team@north.example.org"
     html = north_email.get_body(("html",)).get_content()
     assert "/privacy?school=northfield" in unescape(html)
+    # The name shown on its emails is the partnership's.
+    text = north_email.get_body(("plain",)).get_content()
+    assert "North Shire Safeguarding Children Partnership" in text
 
     # South set no sender or Reply-To: the installation's.
     (south_email,) = smtp.to("sid@example.net")
@@ -145,6 +148,7 @@ def test_emails_go_out_under_the_schools_partnership(
     assert south_email["Reply-To"] == "Installation team <team@example.org>"
     (default_email,) = smtp.to("dee@example.net")
     assert default_email["From"] == app.config["MAIL_DEFAULT_SENDER"]
+    assert app.config["SERVICE_NAME"] in default_email.get_body(("plain",)).get_content()
 
     kept = {
         m.recipient: m.partnership_id
