@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import formataddr, parseaddr
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -86,6 +86,9 @@ class PartnershipSettings:
     retention_days: int
     languages: list[str]
     notify_api_key: str | None
+    # Whether its privacy notice or accessibility statement says anything the
+    # installation's does not: only then do its pages link to its own (``?school=``).
+    own_notice: bool = False
 
     def page_key(self) -> tuple:
         """What a page drawn for it shows of it (a page cache's key; never the key)."""
@@ -111,8 +114,30 @@ def shipped_languages() -> list[str]:
     return list(SHIPPED_LANGUAGES)
 
 
+_NOTICE_FIELDS = (
+    "name",
+    "data_controller",
+    "lawful_basis",
+    "privacy_email",
+    "privacy_phone",
+    "accessibility_email",
+    "accessibility_phone",
+    "reply_to",
+    "retention_days",
+)
+
+
 def settings_for(partnership: Partnership | None) -> PartnershipSettings:
     """The settings in force for ``partnership`` (None: the installation's own)."""
+    settings = _settings_for(partnership)
+    if partnership is None:
+        return settings
+    installation = _settings_for(None)
+    own = any(getattr(settings, f) != getattr(installation, f) for f in _NOTICE_FIELDS)
+    return replace(settings, own_notice=own)
+
+
+def _settings_for(partnership: Partnership | None) -> PartnershipSettings:
     config = current_app.config
     p = partnership
     sender_name, sender_address = parseaddr(config["MAIL_DEFAULT_SENDER"])
@@ -202,7 +227,8 @@ def use_on_page(
     statement going to the school's partnership's (``notice_args``).  Call it before
     anything on the page is translated."""
     g.partnership_settings = settings
-    g.notice_school = school_slug
+    # A partnership whose notice is the installation's links to the installation's.
+    g.notice_school = school_slug if settings.own_notice else None
     g.offered_languages = settings.languages
     g.setting_overrides = settings.overrides()
     return settings

@@ -109,6 +109,8 @@ def test_the_default_partnership_looks_as_before(app, client, school):
     school_page = page(client, f"/schools/{school.slug}")
     assert app.config["SERVICE_NAME"] in school_page
     assert "Default partnership" not in school_page
+    # Its notice is the installation's: the link is the one it always was.
+    assert 'href="/privacy"' in school_page and "/privacy?school=" not in school_page
 
 
 def book(session, clinic, **changes):
