@@ -133,6 +133,12 @@ class Config:
     # recipient, bodies and invite this many days after they went.
     PRIVACY_KEEP_DAYS = int(os.environ.get("PRIVACY_KEEP_DAYS", "90"))
     PRIVACY_KEEP_SENT_EMAIL_DAYS = int(os.environ.get("PRIVACY_KEEP_SENT_EMAIL_DAYS", "30"))
+    # The shortest and longest a partnership's coordinator may set its own retention to
+    # (its "Partnership settings" page; issue 21): the service owner's limits, so no
+    # partnership deletes families' details sooner than a clinic's follow-up needs, nor
+    # keeps them past what the service's DPIA (docs/dpia.md) allows.
+    PARTNERSHIP_RETENTION_MIN_DAYS = int(os.environ.get("PARTNERSHIP_RETENTION_MIN_DAYS", "30"))
+    PARTNERSHIP_RETENTION_MAX_DAYS = int(os.environ.get("PARTNERSHIP_RETENTION_MAX_DAYS", "730"))
     # Who holds parents' details (the data controller), and where to ask about them;
     # shown on the privacy notice.
     DATA_CONTROLLER = os.environ.get(
@@ -163,6 +169,9 @@ class Config:
     ACCESSIBILITY_REVIEWED_ON = os.environ.get("ACCESSIBILITY_REVIEWED_ON", "2026-12-07")
     # The answers typed into the booking form wait for Confirm on the server this long.
     BOOKING_DRAFT_HOURS = int(os.environ.get("BOOKING_DRAFT_HOURS", "4"))
+    # The school finder (/schools) searches every partnership's schools; an installation
+    # run for one partnership names its slug here to search only its schools (issue 21).
+    FINDER_PARTNERSHIP = os.environ.get("FINDER_PARTNERSHIP", "").strip()
     WAITLIST_LIMIT_PER_ADDRESS = os.environ.get("WAITLIST_LIMIT_PER_ADDRESS", "500 per hour")
     WAITLIST_LIMIT_PER_SESSION = os.environ.get("WAITLIST_LIMIT_PER_SESSION", "10 per hour")
     WAITLIST_LIMIT_PER_EMAIL = os.environ.get("WAITLIST_LIMIT_PER_EMAIL", "5 per hour")

@@ -85,7 +85,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
 
     # attendance, booking and schedule each keep one blueprint (so their endpoints keep
     # their names) with its pages in several modules: importing a module adds its routes.
-    from . import core, error_pages, filters, inputs, outbox
+    from . import core, error_pages, filters, inputs, outbox, partnership
     from .attendance import checkin_views, list_views  # noqa: F401
     from .attendance import pdf as attendance_pdf
     from .attendance import sending as attendance_sending
@@ -100,6 +100,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .manage import views as manage_views
     from .outbox import views as outbox_views
     from .outbox.cli import add_worker_job
+    from .partnerships import views as partnerships_views
     from .privacy import views as privacy_views
     from .schedule import dashboard_views, editing_views, feed_views  # noqa: F401
     from .schedule.blueprint import bp as schedule_bp
@@ -108,6 +109,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
 
     filters.register(app)
     inputs.register(app)
+    app.add_template_global(partnership.notice_args)
     error_pages.register(app)
     for blueprint in (
         core.bp,
@@ -128,6 +130,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         privacy_views.bp,
         privacy_views.admin_bp,
         audit_log_views.bp,
+        partnerships_views.bp,
     ):
         app.register_blueprint(blueprint)
     outbox.register(app)
@@ -140,6 +143,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from .demo import demo_cli
     from .followup.cli import followup_cli
     from .outbox.cli import outbox_cli
+    from .partnerships.cli import partnerships_cli
     from .privacy.cli import privacy_cli
     from .schools.cli import schools_cli
     from .waitlist.cli import waitlist_cli
@@ -154,8 +158,11 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         followup_cli,
         privacy_cli,
         schools_cli,
+        partnerships_cli,
     ):
         app.cli.add_command(command)
+
+    _seed_new_partnerships()
 
     from . import ops
 
@@ -177,3 +184,23 @@ def _new_connections_after_fork(app: Flask) -> None:
                     engine.dispose(close=False)
 
     os.register_at_fork(after_in_child=forget)
+
+
+def _seed_new_partnerships() -> None:
+    """A new partnership starts with the guidance links a new installation gets
+    (``clinic.signals.partnership_created``), once guidance is kept per partnership: the
+    guidance seed that takes a partnership (issue 21).  Until then guidance is shared and
+    there is nothing to add.  Connected once per process (blinker keeps one of each)."""
+    from .signals import partnership_created
+
+    partnership_created.connect(_add_guidance, weak=False)
+
+
+def _add_guidance(session, partnership) -> None:
+    import inspect
+
+    from .followup import service as followup_service
+
+    seed = followup_service.seed_guidance
+    if "partnership" in inspect.signature(seed).parameters:
+        seed(session, partnership=partnership)  # type: ignore[call-arg]

@@ -6,11 +6,13 @@ What a visitor sees when something fails is ``clinic.error_pages``.
 
 from datetime import date
 
-from flask import Blueprint, current_app, render_template
-from sqlalchemy import text
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select, text
 
 from . import pagecache
 from .extensions import db
+from .models import School
+from .partnership import PartnershipSettings, only_partnership, settings_for, use_on_page
 
 bp = Blueprint("core", __name__)
 
@@ -42,18 +44,31 @@ def _check_settings(state) -> None:
             raise ValueError(f"{name} must be a date like 2026-12-07") from exc
 
 
+def _notice_settings() -> PartnershipSettings:
+    """The partnership whose notice this is: the school's in ``?school=<slug>`` (a school's
+    pages and emails link to it so), else the installation's own; the page is drawn in
+    that partnership's name and languages."""
+    slug = request.args.get("school", "").strip()
+    school = db.session.scalar(select(School).where(School.slug == slug)) if slug else None
+    if school is None:
+        return use_on_page(settings_for(only_partnership(db.session)))
+    return use_on_page(settings_for(school.partnership), school_slug=school.slug)
+
+
 @bp.get("/privacy")
 def privacy():
-    return render_template("core/privacy.html")
+    return render_template("core/privacy.html", notice=_notice_settings())
 
 
 @bp.get("/accessibility")
 def accessibility():
     config = current_app.config
+    notice = _notice_settings()
     return render_template(
         "core/accessibility.html",
-        contact_email=config["ACCESSIBILITY_CONTACT_EMAIL"] or config["PRIVACY_CONTACT_EMAIL"],
-        contact_phone=config["ACCESSIBILITY_CONTACT_PHONE"],
+        notice=notice,
+        contact_email=notice.accessibility_email,
+        contact_phone=notice.accessibility_phone,
         tested_on=date.fromisoformat(config["ACCESSIBILITY_TESTED_ON"]),
         prepared_on=date.fromisoformat(config["ACCESSIBILITY_PREPARED_ON"]),
         reviewed_on=date.fromisoformat(config["ACCESSIBILITY_REVIEWED_ON"]),

@@ -42,6 +42,7 @@ STAFF_BLUEPRINTS = frozenset(
         "figures",
         "privacy_admin",
         "audit_log",
+        "partnerships",
         "ops",
     }
 )
@@ -67,9 +68,20 @@ DEFAULT_DATA_CONTROLLER = _l("the police force that runs the Safer Schools clini
 
 
 def offered() -> list[str]:
-    """The languages this service offers (``LANGUAGES``), English first."""
+    """The languages this page offers, English first: its school's partnership's (set by
+    ``clinic.partnership.use_on_page``), else the service's (``LANGUAGES``)."""
+    own = g.get("offered_languages") if g else None
+    return list(own if own is not None else current_app.config["LANGUAGES"])
 
-    return list(current_app.config["LANGUAGES"])
+
+def _setting(name: str) -> str:
+    """A setting as this page draws it: its partnership's own value where the page has
+    one (``g.setting_overrides``, set by ``clinic.partnership.use_on_page``), else the
+    installation's."""
+    overrides = g.get("setting_overrides") if g else None
+    if overrides and name in overrides:
+        return overrides[name]
+    return current_app.config[name]
 
 
 def known(code: str | None) -> str | None:
@@ -132,14 +144,14 @@ def name_of(code: str) -> str:
 def translated_service_name() -> str:
     """``SERVICE_NAME`` in the language being drawn, where a catalogue has it."""
 
-    return gettext(current_app.config["SERVICE_NAME"])
+    return gettext(_setting("SERVICE_NAME"))
 
 
 def setting_text(name: str) -> Markup | str:
     """A setting's text (``DATA_CONTROLLER``) in the language being drawn where a catalogue
     has it (the shipped default); else as the partnership typed it, marked ``lang="en"``
     on a page in another language."""
-    value = current_app.config[name]
+    value = _setting(name)
     translated = gettext(value)
     if translated != value or current_language() == DEFAULT:
         return translated

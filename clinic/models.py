@@ -528,6 +528,11 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When `flask privacy purge` (or an erasure) blanked its recipient, bodies and invite.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The partnership it is sent for (its sender name, Reply-To and Notify key); none: the
+    # installation's own (issue 21).
+    partnership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partnership.id", ondelete="SET NULL"), index=True
+    )
 
     __table_args__ = (
         CheckConstraint(_in("status", OUTBOX_STATUSES), name="status_known"),

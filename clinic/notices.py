@@ -35,8 +35,9 @@ from .invites.events import Place, Wording, booking_event
 from .invites.links import CalendarLinks, calendar_links
 from .links import manage_token, parent_url
 from .localtime import zone_name
-from .models import Booking, Clinic, OutboxMessage, WaitlistEntry
+from .models import Booking, Clinic, OutboxMessage, School, WaitlistEntry
 from .outbox.queue import Subject, queue_email, queue_text
+from .partnership import settings_for
 
 
 class NoAddress(LookupError):
@@ -55,9 +56,15 @@ def address_of(household: Booking | WaitlistEntry) -> str:
     return household.email
 
 
-def organizer() -> Person:
-    """The service's own address organises every invite (replies reach the team)."""
-    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+def organizer(school: School | None = None) -> Person:
+    """The service's own address organises every invite (replies reach the team), under
+    the sender name of the school's partnership (``clinic.partnership.settings_for``)."""
+    sender = (
+        settings_for(school.partnership).sender
+        if school is not None
+        else current_app.config["MAIL_DEFAULT_SENDER"]
+    )
+    name, address = parseaddr(sender)
     return Person(email=address, name=name or None)
 
 
@@ -152,7 +159,7 @@ def _booking_ics(booking: Booking, method: str) -> bytes:
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         parent=Person(email=address_of(booking), name=booking.parent_name),
-        organizer=organizer(),
+        organizer=organizer(clinic.school),
         manage_url=manage_url(booking),
         reference=booking.reference,
         bring=() if method == "CANCEL" else bring_for(_session_of(booking), booking),

@@ -23,6 +23,11 @@ from .errors import RuleError
 _signals = Namespace()
 booking_made = _signals.signal("booking-made")
 booking_refused = _signals.signal("booking-refused")
+# Sent (session as sender, ``partnership=``) when the service owner adds a partnership, in
+# its transaction: what a new partnership starts with (its guidance) is added by whoever
+# owns it (``clinic/__init__.py`` connects the guidance seed), without the partnerships
+# feature knowing the others.
+partnership_created = _signals.signal("partnership-created")
 
 _PENDING = "booking_signals_made"
 # A double click that raced its own first click: the booking exists, nothing was refused.

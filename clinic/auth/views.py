@@ -142,9 +142,12 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    """Officers and school staff land on their clinics; coordinators on the schools."""
+    """Officers and school staff land on their clinics; coordinators on the schools; the
+    service owner on the partnerships."""
     if user.role == "admin":
         return url_for("schools.list_schools")
+    if user.role == "owner":
+        return url_for("partnerships.index")
     return url_for("schedule.dashboard")
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Clinic, School, Slot, UTCDateTime
+from ..models import Clinic, Partnership, School, Slot, UTCDateTime
 from .service import FULL, OPEN, slot_state
 
 MAX_RESULTS = 50
@@ -50,10 +50,12 @@ def _holds(column, pattern, dialect: str):
 
 
 @functools.cache
-def _finder_statement(dialect: str):
+def _finder_statement(dialect: str, one_partnership: bool = False):
     """Built once per database kind (the finder runs on every search): schools whose
     name, town or postcode (its spaces taken out, so "ex1 4ab" finds "EX1 4AB") holds
-    the words, with the date of each one's next published clinic."""
+    the words, with the date of each one's next published clinic; with
+    ``one_partnership``, only the schools of the partnership whose slug is given as
+    ``partnership`` (``FINDER_PARTNERSHIP``)."""
     next_clinic = (
         select(func.min(Clinic.date))
         .where(
@@ -73,6 +75,10 @@ def _finder_statement(dialect: str):
         | _holds(School.town, words, dialect)
         | _holds(func.replace(School.postcode, " ", ""), squashed, dialect)
     )
+    if one_partnership:
+        matches = matches & School.partnership_id.in_(
+            select(Partnership.id).where(Partnership.slug == bindparam("partnership"))
+        )
     return (
         select(School.id, School.slug, School.name, School.town, School.postcode, next_clinic)
         .where(matches)
@@ -81,16 +87,21 @@ def _finder_statement(dialect: str):
     )
 
 
-def find_schools(session: Session, query: str, *, today: date) -> list[SchoolMatch]:
+def find_schools(
+    session: Session, query: str, *, today: date, partnership: str | None = None
+) -> list[SchoolMatch]:
     """Schools whose name or town contains ``query``, or whose postcode does (ignoring
-    spaces and case); those with a clinic coming up first, then by name."""
+    spaces and case); those with a clinic coming up first, then by name.  Every
+    partnership's schools, or only those of the partnership whose slug is ``partnership``
+    (an installation serving one: ``FINDER_PARTNERSHIP``)."""
     text = " ".join(query.split()).lower()
     if not text:
         return []
     connection = session.connection()  # Core: plain values, none of the ORM's work
     rows = connection.execute(
-        _finder_statement(connection.dialect.name),
+        _finder_statement(connection.dialect.name, bool(partnership)),
         {
+            "partnership": partnership,
             "today": today,
             "words": _like_pattern(text),
             "squashed": _like_pattern(text.replace(" ", "")),
@@ -146,6 +157,8 @@ class SchoolPageKey:
 
     school_id: int
     values: tuple  # the school's row, and everything its page shows, as plain values
+    # Its partnership, as a detached ``Partnership`` of the values the page shows.
+    partnership: Partnership | None
     # The first time still to come whose passing changes the page (a slot starting, a
     # booking window opening or closing); None: none listed (``clinic.changes``).
     changes_at: datetime | None = None
@@ -195,11 +208,26 @@ def _school_page_statement(dialect: str):
         .correlate(School)
         .scalar_subquery()
     )
-    return select(
-        *School.__table__.columns,
-        listing.label("listing"),
-        *(_next_after_now(column, now, today) for column in _TIMES_SHOWN),
-    ).where(School.slug == bindparam("slug"))
+    return (
+        select(
+            *School.__table__.columns,
+            listing.label("listing"),
+            *(column.label(f"p__{column.name}") for column in _PARTNERSHIP_SHOWN),
+            *(_next_after_now(column, now, today) for column in _TIMES_SHOWN),
+        )
+        .join(Partnership, Partnership.id == School.partnership_id)
+        .where(School.slug == bindparam("slug"))
+    )
+
+
+# What the page shows of the school's partnership (issue 21): its name, notice details and
+# languages (never its Notify key), read with the school so a change to them draws the
+# page again and needs no query of its own.
+_PARTNERSHIP_SHOWN = tuple(
+    column
+    for column in Partnership.__table__.columns
+    if column.name not in ("notify_api_key", "created_at", "updated_at")
+)
 
 
 # The times whose passing changes what the school page shows (``slot_state``).
@@ -246,7 +274,10 @@ def school_page_key(
         return None
     *values, starts, opens, closes = row
     changes_at = min((t for t in (starts, opens, closes) if t is not None), default=None)
-    return SchoolPageKey(row.id, (today, tuple(values)), changes_at)
+    partnership = Partnership(
+        **{column.name: row._mapping[f"p__{column.name}"] for column in _PARTNERSHIP_SHOWN}
+    )
+    return SchoolPageKey(row.id, (today, tuple(values)), partnership, changes_at)
 
 
 def school_by_slug(session: Session, slug: str) -> School | None:

@@ -54,6 +54,7 @@ from ..i18n import current_language
 from ..invites.bring import bring_for, bring_in
 from ..links import keep_private
 from ..models import Booking, Slot, utcnow
+from ..partnership import use_for_school
 from . import drafts, limits, service
 from .blueprint import STAFF_ROLES, bp
 from .choices import SCHOOL_YEAR_LABELS, TOPIC_LABELS, interpreter_label
@@ -388,9 +389,11 @@ def _booking_made_page(booking: Booking, slot: Slot):
 def _slot_or_404(slot_id: int) -> Slot:
     """The slot, or 404 when it is unknown or a draft clinic's."""
     try:
-        return service.bookable_slot(db.session, slot_id)
+        slot = service.bookable_slot(db.session, slot_id)
     except service.ClinicNotFound:
         abort(404)
+    use_for_school(slot.clinic.school)  # its partnership's name, notice and languages
+    return slot
 
 
 def _staff_slot_or_404(slot_id: int) -> Slot:

@@ -3,8 +3,9 @@ poster.  The booking itself is ``flow_views.py``."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
 
 from .. import changes, pagecache
@@ -13,6 +14,7 @@ from ..extensions import db
 from ..links import external_url
 from ..localtime import local_today
 from ..models import School, utcnow
+from ..partnership import settings_for, use_on_page
 from ..qr import qr_svg
 from . import finder
 from .blueprint import STAFF_ROLES, bp
@@ -24,12 +26,14 @@ def find_school():
     the search is run again only when the database may have changed or the day has
     (``clinic.changes``)."""
     query = request.args.get("q", "").strip()[:100]
-    return changes.served(("finder", query), lambda seen: _find_school(query, seen))
+    # Every partnership's schools, or the one partnership's the installation names.
+    only = current_app.config.get("FINDER_PARTNERSHIP") or None
+    return changes.served(("finder", only, query), lambda seen: _find_school(query, only, seen))
 
 
-def _find_school(query: str, seen):
+def _find_school(query: str, only: str | None, seen):
     now = utcnow()
-    matches = finder.find_schools(db.session, query, today=local_today(now))
+    matches = finder.find_schools(db.session, query, today=local_today(now), partnership=only)
 
     def draw() -> str:
         return render_template("booking/find_school.html", query=query, matches=matches)
@@ -43,7 +47,7 @@ def _find_school(query: str, seen):
     # Kept only when schools match, so the words kept are part of public school names,
     # towns or postcodes; the key holds everything the page shows.
     page = pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
-    return changes.remember(("finder", query), seen, changes.next_midnight(now), page)
+    return changes.remember(("finder", only, query), seen, changes.next_midnight(now), page)
 
 
 def _school_or_404(slug: str):
@@ -57,8 +61,21 @@ def _school_or_404(slug: str):
 def school_page(slug: str):
     """The school's clinics and places left; drawn once per worker while nothing on it
     changes (``clinic.pagecache``).  Its key is read, in one query, only when the
-    database may have changed since (``clinic.changes``)."""
+    database may have changed since (``clinic.changes``).
+
+    It is drawn for the school's partnership (issue 21: its name, notice and languages),
+    known before the page's language is chosen: kept per worker beside the page, and
+    read with the page's key otherwise."""
+    kept = _partnership_kept().get(slug)
+    if kept is None:
+        # Not known yet: the key (which reads it) is read whatever is kept.
+        return _school_page(slug, changes.token() if pagecache.shareable() else None)
+    use_on_page(kept, school_slug=slug)
     return changes.served(("school", slug), lambda seen: _school_page(slug, seen))
+
+
+def _partnership_kept() -> pagecache.PageStore:
+    return pagecache.store("school partnership")
 
 
 def _school_page(slug: str, seen):
@@ -66,6 +83,10 @@ def _school_page(slug: str, seen):
     shown = finder.school_page_key(db.session, slug, now=now, today=today)
     if shown is None:
         abort(404)
+    settings = settings_for(shown.partnership)
+    use_on_page(settings, school_slug=slug)
+    refresh()  # the page's language is chosen again, among the partnership's
+    _partnership_kept().put(slug, settings)
     until = changes.next_midnight(now)
     if shown.changes_at is not None:
         until = min(until, shown.changes_at)

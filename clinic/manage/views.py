@@ -26,6 +26,7 @@ from ..links import (
 )
 from ..models import ROLES, Booking, utcnow
 from ..notices import add_to_calendar, booking_ics
+from ..partnership import use_for_school
 from . import service as manage
 from .forms import MoveForm, StaffCancelForm, StillComingForm
 
@@ -39,9 +40,11 @@ bp.after_request(keep_private)
 def _booking_for(token: str) -> Booking | None:
     """The booking a parent's link names, or None for a tampered or unknown link."""
     try:
-        return booking_for_token(db.session, token)
+        booking = booking_for_token(db.session, token)
     except InvalidLink:
         return None
+    use_for_school(booking.clinic.school)  # its partnership's name, notice and languages
+    return booking
 
 
 def _show(booking: Booking, token: str, *, refused: str | None = None, status: int = 200):

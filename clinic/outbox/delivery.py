@@ -30,10 +30,11 @@ from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session
 
 from .. import batch
-from ..models import OutboxMessage, utcnow
+from ..models import OutboxMessage, Partnership, utcnow
+from ..partnership import PartnershipSettings, settings_for
 from ..rows import changed
 from .sender import MailServerUnavailable, build_email, open_transport
-from .sms import Text, TextRefused, open_sms_transport
+from .sms import Text, TextRefused, TextTransports
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ def _deliver(session: Session, ids: list[int], worker_id: str) -> SendCounts:
     counts = SendCounts()
     run = batch.Run("outbox")
     config = current_app.config
-    with open_transport(config) as transport, open_sms_transport(config) as texts:
+    with open_transport(config) as transport, TextTransports(config) as texts:
 
         def send(session: Session, message_id: int) -> bool:
             if not _send_one(session, (transport, texts), message_id, worker_id):
@@ -204,17 +205,25 @@ def _send_one(session: Session, transports, message_id: int, worker_id: str) -> 
     transport, texts = transports
     if message.channel == "sms":
         text = Text(message.id, message.recipient, message.text_body)
+        api_key = _settings_of(session, message).notify_api_key
         session.commit()  # no transaction stays open while Notify answers
-        texts.send(text)
+        texts.send(text, api_key)
         return True
-    config = current_app.config
-    email = build_email(
-        message, config["MAIL_DEFAULT_SENDER"], reply_to=config.get("MAIL_REPLY_TO") or None
-    )
+    # Its partnership's sender name (the address stays the installation's, so SPF and
+    # DKIM still pass) and Reply-To; the installation's for its own mail.
+    settings = _settings_of(session, message)
+    email = build_email(message, settings.sender, reply_to=settings.reply_to)
     # No transaction stays open (on SQLite: no write lock held) while the mail server talks.
     session.commit()
     transport.send(email, message_id)
     return True
+
+
+def _settings_of(session: Session, message: OutboxMessage) -> PartnershipSettings:
+    partnership = (
+        session.get(Partnership, message.partnership_id) if message.partnership_id else None
+    )
+    return settings_for(partnership)
 
 
 def _record_failure(

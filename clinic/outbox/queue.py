@@ -17,7 +17,8 @@ from flask_babel import LazyString, force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy.orm import Session
 
-from ..models import OutboxMessage, utcnow
+from ..models import OutboxMessage, Partnership, School, User, utcnow
+from ..partnership import settings_for, written_for
 from ..text import has_control, one_line
 
 
@@ -46,6 +47,7 @@ def queue_email(
     calendar: tuple[str, bytes] | None = None,
     attachments: Sequence[Attachment] = (),
     language: str = "en",
+    partnership_id: int | None = None,
 ) -> OutboxMessage:
     """Add an email to the session; it is sent once the caller commits (never before).
 
@@ -59,8 +61,14 @@ def queue_email(
     ``force_locale(language)``, so their sentences and dates are in it.  A subject that
     holds a translated sentence or a date is given as a lazy string or a function of no
     arguments, so it too is written in that language.
+
+    ``partnership_id`` is the partnership the email is sent for (found from the context's
+    ``school``, ``clinic`` or staff ``user`` when not given): its name is the one the
+    bodies show, and it is sent with its sender name and Reply-To (``clinic.partnership``).
     """
-    with force_locale(language):
+    partnership_id = partnership_id or partnership_of(context)
+    settings = settings_for(session.get(Partnership, partnership_id) if partnership_id else None)
+    with force_locale(language), written_for(settings):
         # A subject is built from what staff typed (a clinic title, a school name): it is
         # made one line here, whatever was stored, so a line break can never add a header
         # nor stop the email.  An address cannot be mended that way: one that is not a
@@ -71,7 +79,7 @@ def queue_email(
         _check_header("subject", line)
         if "," in to or ";" in to:
             raise ValueError("an email goes to one recipient only")
-        context = {**context, "subject": line}
+        context = {**context, "subject": line, "partnership_settings": settings}
         text_body = render_template(f"email/{template}.txt", **context)
         html_body = _render_optional(f"email/{template}.html", context)
     message = OutboxMessage(
@@ -83,6 +91,7 @@ def queue_email(
         calendar_method=calendar[0].upper() if calendar else None,
         calendar_body=calendar[1].decode() if calendar else None,
         attachments=[_stored(item) for item in attachments],
+        partnership_id=partnership_id,
         status="pending",
         attempts=0,
         next_attempt_at=utcnow(),
@@ -103,6 +112,7 @@ def queue_text(
     context: dict,
     kind: str,
     language: str = "en",
+    partnership_id: int | None = None,
 ) -> OutboxMessage:
     """Add a text message to the session; it is sent once the caller commits, like email.
 
@@ -111,7 +121,9 @@ def queue_text(
     lines at either end and spaces at line ends go, so a template may be laid out freely.
     """
     _check_header("to", to)
-    with force_locale(language):
+    partnership_id = partnership_id or partnership_of(context)
+    settings = settings_for(session.get(Partnership, partnership_id) if partnership_id else None)
+    with force_locale(language), written_for(settings):
         body = render_template(f"sms/{template}.txt", **context)
     body = "\n".join(line.rstrip() for line in body.strip().splitlines())
     if not body or len(body) > TEXT_LIMIT:
@@ -125,12 +137,28 @@ def queue_text(
         text_body=body,
         html_body=None,
         attachments=[],
+        partnership_id=partnership_id,
         status="pending",
         attempts=0,
         next_attempt_at=utcnow(),
     )
     session.add(message)
     return message
+
+
+def partnership_of(context: dict) -> int | None:
+    """The partnership an email is about, from what its template is given: the school
+    (or the clinic's school, or the waiting-list place's), else the staff member's."""
+    school = context.get("school")
+    if not isinstance(school, School):
+        clinic = context.get("clinic")
+        school = getattr(clinic, "school", None)
+    if isinstance(school, School):
+        return school.partnership_id
+    user = context.get("user")
+    if isinstance(user, User):
+        return user.partnership_id
+    return None
 
 
 def _check_header(name: str, value: str) -> None:

@@ -117,3 +117,27 @@ def open_sms_transport(config) -> NotifyTransport | SmsFileTransport:
     if config.get("NOTIFY_API_KEY"):
         return NotifyTransport(config)
     return SmsFileTransport(Path(config["SMS_FILE_DIR"]))
+
+
+class TextTransports:
+    """A batch's ways of sending texts: one Notify client per API key in use (the
+    installation's, or a partnership's own: issue 21), else the folder."""
+
+    def __init__(self, config):
+        self.config = config
+        self.open: dict[str | None, NotifyTransport | SmsFileTransport] = {}
+
+    def __enter__(self) -> TextTransports:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for transport in self.open.values():
+            transport.__exit__(*exc_info)
+
+    def send(self, text: Text, api_key: str | None = None) -> None:
+        """Through Notify with ``api_key`` (None: the installation's NOTIFY_API_KEY)."""
+        key = api_key or self.config.get("NOTIFY_API_KEY") or None
+        if key not in self.open:
+            config = {**self.config, "NOTIFY_API_KEY": key}
+            self.open[key] = open_sms_transport(config).__enter__()
+        self.open[key].send(text)

@@ -272,6 +272,7 @@ def _queue_password_link(session: Session, actor: User | str, user: User, *, inv
             "new_link": not invite,
         },
         kind="staff_invite" if invite else "staff_password_link",
+        partnership_id=user.partnership_id,
     )
     audit.record(session, actor, "user.invite" if invite else "user.send_password_link", user)
 

@@ -37,6 +37,7 @@ from ..links import (
 )
 from ..models import ROLES, Booking, Clinic, Slot, WaitlistEntry, utcnow
 from ..notices import place_of
+from ..partnership import use_for_school
 from . import service as waitlist
 
 bp = Blueprint("waitlist", __name__, url_prefix="/booking")
@@ -48,6 +49,7 @@ def _public_clinic_or_404(clinic_id: int) -> Clinic:
     clinic = db.session.get(Clinic, clinic_id)
     if clinic is None or clinic.status == "draft":
         abort(404)
+    use_for_school(clinic.school)  # its partnership's name, notice and languages
     return clinic
 
 
@@ -101,9 +103,11 @@ def joined(clinic_id: int):
 def _entry_for(token: str) -> WaitlistEntry | None:
     """The waiting-list entry a household's link names, or None for a bad link."""
     try:
-        return waitlist_entry_for_token(db.session, token)
+        entry = waitlist_entry_for_token(db.session, token)
     except InvalidLink:
         return None
+    use_for_school(entry.clinic.school)  # its partnership's name, notice and languages
+    return entry
 
 
 def _show_entry(entry: WaitlistEntry, token: str, *, refused: str | None = None, status=200):

@@ -125,6 +125,8 @@ ASSIGNED_OFFICER = _rule("ASSIGNED_OFFICER", OFFICER)
 BOOKS_FOR_SCHOOL = _rule("BOOKS_FOR_SCHOOL", SCHOOL, OFFICER)
 BOOKING_STAFF = _rule("BOOKING_STAFF", OTHER_SCHOOL, OTHER_OFFICER, SCHOOL, OFFICER)
 ADMIN_ONLY = _rule("ADMIN_ONLY", ADMIN)
+# The service owner's pages (issue 21): no actor here is the owner, so every one is refused.
+OWNER_ONLY = _rule("OWNER_ONLY")
 
 ROUTES: dict[str, Rule] = {
     # pages anyone may open
@@ -226,6 +228,9 @@ ROUTES: dict[str, Rule] = {
     "schedule.remove_slot": OFFICER_OF_SCHOOL,
     # admins
     "schools.list_schools": ADMIN_ONLY,
+    "partnerships.settings": ADMIN_ONLY,
+    "partnerships.index": OWNER_ONLY,
+    "partnerships.add": OWNER_ONLY,
     "privacy_admin.index": ADMIN_ONLY,
     "privacy_admin.download": ADMIN_ONLY,
     "privacy_admin.erase": ADMIN_ONLY,

@@ -40,6 +40,7 @@ STAFF_TEMPLATES = {
             "auth",
             "figures",
             "outbox",
+            "partnerships",
             "schedule",
             "schools",
         )
