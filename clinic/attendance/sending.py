@@ -133,6 +133,7 @@ def send_list(
             },
             kind="attendance_list",
             attachments=attachments,
+            partnership_id=clinic.school.partnership_id,
         )
     audit.record(
         session,

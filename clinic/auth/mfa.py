@@ -276,4 +276,5 @@ def _tell(session: Session, user: User, *, removed_by: User | None) -> None:
             "required": required_for(user),
         },
         kind="staff_mfa_removed",
+        partnership_id=user.partnership_id,
     )

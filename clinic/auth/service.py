@@ -225,6 +225,7 @@ def request_password_reset(session: Session, email: str) -> None:
             "link": external_url("auth.set_password", token=password_token(user, reset=True)),
             "valid_for": _lifetime_words(current_app.config["PASSWORD_RESET_MAX_AGE"]),
         },
+        partnership_id=user.partnership_id,
         kind="staff_password_reset",
     )
     audit.record(session, "sign-in page", "user.request_password_reset", user)
@@ -247,6 +248,7 @@ def request_sign_in_link(session: Session, email: str) -> None:
             "valid_for": _lifetime_words(current_app.config["SIGN_IN_LINK_MAX_AGE"]),
         },
         kind="staff_sign_in_link",
+        partnership_id=user.partnership_id,
     )
     audit.record(session, "sign-in page", "user.request_sign_in_link", user)
 

@@ -142,10 +142,39 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    """Officers and school staff land on their clinics; coordinators on the schools."""
+    """Officers and school staff land on their clinics; coordinators on the schools; the
+    service owner on the partnerships (``owner_home_url``)."""
     if user.role == "admin":
         return url_for("schools.list_schools")
+    if user.role == "owner":
+        return owner_home_url()
     return url_for("schedule.dashboard")
+
+
+OWNER_PARTNERSHIPS = "partnerships.index"  # the owner's list of partnerships (issue 21)
+
+
+def owner_home_url() -> str:
+    """The service owner's first page: the partnerships, once that page is installed; until
+    then a page saying there is no family's data for them to see."""
+    if OWNER_PARTNERSHIPS in current_app.view_functions:
+        return url_for(OWNER_PARTNERSHIPS)
+    return url_for("auth.owner_home")
+
+
+@bp.app_context_processor
+def _owner_links():
+    return {"owner_home_url": owner_home_url}
+
+
+@bp.get("/owner")
+@login_required
+def owner_home():
+    """The service owner's landing page: they make partnerships and see no family's data;
+    everyone else goes to their own first page."""
+    if current_user.role != "owner":
+        return redirect(home_for(current_user))
+    return render_template("auth/owner_home.html", partnerships_url=owner_home_url())
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -46,6 +46,7 @@ def queue_email(
     calendar: tuple[str, bytes] | None = None,
     attachments: Sequence[Attachment] = (),
     language: str = "en",
+    partnership_id: int | None = None,
 ) -> OutboxMessage:
     """Add an email to the session; it is sent once the caller commits (never before).
 
@@ -59,6 +60,9 @@ def queue_email(
     ``force_locale(language)``, so their sentences and dates are in it.  A subject that
     holds a translated sentence or a date is given as a lazy string or a function of no
     arguments, so it too is written in that language.
+
+    ``partnership_id`` is the partnership the email is about (its coordinators see it if
+    it cannot be sent).
     """
     with force_locale(language):
         # A subject is built from what staff typed (a clinic title, a school name): it is
@@ -86,6 +90,7 @@ def queue_email(
         status="pending",
         attempts=0,
         next_attempt_at=utcnow(),
+        partnership_id=partnership_id,
     )
     session.add(message)
     return message
@@ -103,6 +108,7 @@ def queue_text(
     context: dict,
     kind: str,
     language: str = "en",
+    partnership_id: int | None = None,
 ) -> OutboxMessage:
     """Add a text message to the session; it is sent once the caller commits, like email.
 
@@ -128,6 +134,7 @@ def queue_text(
         status="pending",
         attempts=0,
         next_attempt_at=utcnow(),
+        partnership_id=partnership_id,
     )
     session.add(message)
     return message

@@ -5,15 +5,16 @@ from __future__ import annotations
 from itertools import groupby
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import current_staff, roles_required
+from ..auth.scope import scoped_school_filter
 from ..booking import interpreters, still_coming
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, record_id
 from ..localtime import local_today
-from ..models import ROLES, Booking, School, Slot
+from ..models import PARTNERSHIP_ROLES, Booking, School, Slot
 from ..waitlist import service as waitlist
 from . import service
 from .blueprint import bp, clinic_or_404
@@ -21,15 +22,16 @@ from .forms import VersionForm
 
 
 def _filter_schools() -> list[School]:
-    if current_user.role == "admin":
-        return list(db.session.scalars(select(School).order_by(School.name)))
+    if current_user.role == "admin":  # every school of their partnership
+        in_scope = scoped_school_filter(current_staff(), School.id)
+        return list(db.session.scalars(select(School).where(in_scope).order_by(School.name)))
     if current_user.role == "officer":
         return list(current_user.schools)
     return []
 
 
 @bp.get("/")
-@login_required
+@roles_required(*PARTNERSHIP_ROLES)
 def dashboard():
     status = request.args.get("status", "")
     status = status if status in service.STATUSES else ""
@@ -52,7 +54,7 @@ def dashboard():
 
 
 @bp.get("/<int:clinic_id>")
-@login_required
+@roles_required(*PARTNERSHIP_ROLES)
 def show_clinic(clinic_id: int):
     clinic = clinic_or_404(clinic_id)
     return render_template(
@@ -89,7 +91,7 @@ def _interpreter_bookings(clinic_id: int) -> list[Booking]:
 
 
 @bp.post("/<int:clinic_id>/bookings/<int:booking_id>/interpreter")
-@roles_required(*ROLES)
+@roles_required(*PARTNERSHIP_ROLES)
 @form_view
 def mark_interpreter(clinic_id: int, booking_id: int):
     """Mark a booking's interpreter arranged (``arranged=1``) or not arranged yet."""
