@@ -18,7 +18,7 @@ from ..invites.calendar import build_feed
 from ..invites.events import officer_clinic_event
 from ..links import external_url
 from ..localtime import local_today, zone_name
-from ..models import Clinic, User, utcnow
+from ..models import Clinic, School, User, utcnow
 from ..notices import place_of
 from .service import display_status, slot_totals
 
@@ -65,6 +65,8 @@ def officer_feed(session: Session, officer: User, now: datetime | None = None) -
         .options(contains_eager(Clinic.school))
         .where(
             Clinic.officer_id == officer.id,
+            # only their own partnership's schools, whatever a stale row says (issue 21)
+            School.partnership_id == officer.partnership_id,
             Clinic.status != "draft",
             Clinic.date >= local_today(now - HISTORY),
         )

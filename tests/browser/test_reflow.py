@@ -134,6 +134,7 @@ def world(make, session):
         status="failed",
         attempts=8,
         next_attempt_at=datetime.now(UTC),
+        partnership_id=session.scalar(select(Partnership.id).order_by(Partnership.id).limit(1)),
     )
     passkey = Passkey(
         user_id=officer.id, credential_id="cGFzc2tleQ", public_key=b"-", name="Laptop"

@@ -242,6 +242,7 @@ class World:
             status="failed",
             attempts=8,
             next_attempt_at=utcnow(),
+            partnership_id=self.school.partnership_id,
         )
         session.add_all([self.walk_in, self.link, self.failed])
         session.commit()
