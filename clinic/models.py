@@ -104,6 +104,9 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 # "owner": the service owner, who makes partnerships and their first coordinator and belongs to
 # none; "admin": a partnership's coordinator.  Everyone but the owner belongs to one partnership.
 ROLES = ("owner", "admin", "officer", "school")
+# The roles of a partnership's staff: every staff page that shows a family's data is theirs
+# alone (the owner sees none).
+PARTNERSHIP_ROLES = ("admin", "officer", "school")
 CLINIC_STATUSES = ("draft", "published", "cancelled")
 # "withdrawn": never to be sent (its person erased their details before it went).
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "withdrawn")
@@ -528,8 +531,9 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When `flask privacy purge` (or an erasure) blanked its recipient, bodies and invite.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The partnership it is sent for (its sender name, Reply-To and Notify key); none: the
-    # installation's own (issue 21).
+    # Whose it is: the partnership of the school, clinic or staff account it is about (its
+    # sender name, Reply-To and Notify key; its coordinators see it on "Email problems");
+    # none: the installation's own, or the service owner's (issue 21).
     partnership_id: Mapped[int | None] = mapped_column(
         ForeignKey("partnership.id", ondelete="SET NULL"), index=True
     )
@@ -624,6 +628,10 @@ class GuidanceLink(Model):
     __tablename__ = "guidance_link"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Each partnership has its own links (its coordinators edit them; issue 21).
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), index=True
+    )
     topic: Mapped[str] = mapped_column(String(60), index=True)  # as in the booking form
     language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     title: Mapped[str] = mapped_column(OneLine(200))
@@ -650,11 +658,15 @@ class BringAdvice(Model):
     """What a parent who asked about one topic brings to the clinic: the accounts and
     passwords that device or app needs, one thing per line.  Edited by coordinators on
     the guidance pages; the defaults come with the migrations (0006 English, 0010 the
-    other shipped languages).  One row per topic and language: a language with no row
+    other shipped languages).  One row per partnership, topic and language: a language with no row
     (or an empty text) for a topic falls back to English (``invites.bring``)."""
 
     __tablename__ = "bring_advice"
 
+    # Each partnership has its own texts (its coordinators edit them; issue 21).
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True
+    )
     topic: Mapped[str] = mapped_column(String(60), primary_key=True)  # as in the booking form
     language: Mapped[str] = mapped_column(
         String(10), primary_key=True, default="en", server_default="en"

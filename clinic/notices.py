@@ -221,6 +221,7 @@ def send_booking_email(
         },
         calendar=(method, booking_ics(booking, method=method)) if with_invite else None,
         language=booking.language,
+        partnership_id=clinic.school.partnership_id,
     )
 
 
@@ -253,6 +254,7 @@ def send_household_text(
         kind=kind,
         context=context,
         language=household.language,
+        partnership_id=household.clinic.school.partnership_id,
     )
 
 

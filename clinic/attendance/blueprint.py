@@ -12,14 +12,14 @@ from flask import Blueprint, abort
 
 from ..auth.access import require_school_access, roles_required
 from ..extensions import db
-from ..models import ROLES, Clinic
+from ..models import PARTNERSHIP_ROLES, Clinic
 from . import service
 
 bp = Blueprint("attendance", __name__, url_prefix="/staff/attendance")
 
 
 @bp.before_request
-@roles_required(*ROLES)
+@roles_required(*PARTNERSHIP_ROLES)
 def staff_only():
     """Signed-in staff only; which clinics each may see is checked per clinic."""
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import AuditEvent
+from ..auth.scope import scoped_partnership_filter
+from ..models import AuditEvent, User
 
 PER_PAGE = 50
 
@@ -59,10 +60,18 @@ def _where(filters: Filters, zone: ZoneInfo) -> list[ColumnElement[bool]]:
     return where
 
 
-def search(session: Session, filters: Filters, *, page: int, zone: ZoneInfo) -> Page:
+def search(
+    session: Session,
+    filters: Filters,
+    *,
+    page: int,
+    zone: ZoneInfo,
+    user: User | None = None,
+) -> Page:
     """One page of the events matching ``filters``, newest first; dates are the clinic's
-    (``zone``) calendar days."""
-    where = _where(filters, zone)
+    (``zone``) calendar days.  For a coordinator (``user``), their partnership's events
+    only; without one (a command), every partnership's."""
+    where = _where(filters, zone) + _within(user)
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
     pages = max(1, -(-total // PER_PAGE))
     number = min(max(page, 1), pages)
@@ -77,11 +86,15 @@ def search(session: Session, filters: Filters, *, page: int, zone: ZoneInfo) -> 
     return Page(list(events), number, pages, total)
 
 
-def actions(session: Session) -> list[str]:
-    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+def _within(user: User | None) -> list[ColumnElement[bool]]:
+    return [] if user is None else [scoped_partnership_filter(user, AuditEvent.partnership_id)]
 
 
-def object_types(session: Session) -> list[str]:
-    return list(
-        session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type))
-    )
+def actions(session: Session, user: User | None = None) -> list[str]:
+    statement = select(AuditEvent.action).where(*_within(user)).distinct()
+    return list(session.scalars(statement.order_by(AuditEvent.action)))
+
+
+def object_types(session: Session, user: User | None = None) -> list[str]:
+    statement = select(AuditEvent.object_type).where(*_within(user)).distinct()
+    return list(session.scalars(statement.order_by(AuditEvent.object_type)))

@@ -53,6 +53,28 @@ def require_school_access(school_id: int | None) -> None:
         abort(404)
 
 
+def current_partnership_id() -> int:
+    """The signed-in staff member's partnership (404 for the service owner, who has none);
+    only for views behind ``roles_required``."""
+    partnership_id = current_staff().partnership_id
+    if partnership_id is None:
+        abort(404)
+    return partnership_id
+
+
+def require_partnership(partnership_id: int | None) -> None:
+    """404 (never 403) unless the record (a staff account, a guidance link, an email in the
+    outbox...) belongs to the signed-in user's own partnership.  The service owner belongs
+    to none, so is refused every partnership's records."""
+    mine = current_user.partnership_id if current_user.is_authenticated else None
+    if partnership_id is None or mine is None or partnership_id != mine:
+        if current_user.is_authenticated:
+            security_event(
+                SCOPE_REFUSED, user_id=current_user.id, role=current_user.role, reason="partnership"
+            )
+        abort(404)
+
+
 def roles_required(*roles: str) -> Callable[[View], View]:
     """Signed-in staff with one of ``roles``; anyone else gets the not-found page."""
 

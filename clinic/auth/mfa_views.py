@@ -32,7 +32,7 @@ from ..models import User, utcnow
 from ..qr import qr_svg
 from ..security_events import SECOND_FACTOR_FAILED, security_event
 from . import mfa, passkeys
-from .access import current_staff, roles_required
+from .access import current_staff, require_partnership, roles_required
 from .mfa_forms import CodeForm, PasskeyForm, PasskeySignInForm, TurnOffForm
 from .notify import notify_account_change
 from .views import MFA_AT, MFA_PENDING, _demo_accounts, _safe_next, home_for
@@ -381,6 +381,7 @@ def turn_off():
 @form_view
 def reset(user_id: int):
     user = db.get_or_404(User, user_id)
+    require_partnership(user.partnership_id)  # another partnership's: not found
     if not ConfirmForm().validate_on_submit():
         flash(CSRF_MESSAGE)
         return redirect(url_for("schools.show_staff", user_id=user_id))

@@ -62,4 +62,5 @@ def notify_account_change(session: Session, user: User, what: str, *, to: str | 
             "reset_link": external_url("auth.forgotten_password"),
         },
         kind=f"staff_account_{what}"[:40],
+        partnership_id=user.partnership_id,
     )

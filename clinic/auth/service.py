@@ -225,8 +225,8 @@ def request_password_reset(session: Session, email: str) -> None:
             "link": external_url("auth.set_password", token=password_token(user, reset=True)),
             "valid_for": _lifetime_words(current_app.config["PASSWORD_RESET_MAX_AGE"]),
         },
-        kind="staff_password_reset",
         partnership_id=user.partnership_id,
+        kind="staff_password_reset",
     )
     audit.record(session, "sign-in page", "user.request_password_reset", user)
 

@@ -258,7 +258,10 @@ def _check_your_email_page(slot: Slot, told: dict, *, again: bool = False):
         email=told.get("email"),
         again=again,
         bring=bring_in(
-            db.session, topics if isinstance(topics, list) else None, current_language()
+            db.session,
+            slot.clinic.school.partnership_id,
+            topics if isinstance(topics, list) else None,
+            current_language(),
         ),
     )
 

@@ -84,6 +84,7 @@ def tell_officer(
             template="interpreter_needed",
             context=context,
             kind="interpreter_needed",
+            partnership_id=clinic.school.partnership_id,
         )
     return True
 

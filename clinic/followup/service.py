@@ -5,6 +5,10 @@ Plain functions taking a session; they raise named errors and never commit, exce
 
 - **Guidance links** are content, kept in the ``guidance_link`` table and edited by
   coordinators; ``seed_guidance`` loads the starting set from ``guidance_seed.json``.
+- **Partnerships**: each partnership has its own links and "what to bring" texts; its
+  coordinators edit them and its households get them.  A new partnership starts with the
+  shipped defaults (``seed_guidance(session, partnership)``; the "what to bring" texts
+  from ``bring_seed.json``, the same as migrations 0006 and 0010 wrote).
 - **Languages**: each link and each "what to bring" text is in one language.  A household
   gets, topic by topic, its own language's links (or text), and the English ones where its
   language has none for that topic; each ``Guide`` and ``BringItem`` says which language it
@@ -42,8 +46,19 @@ from ..errors import RuleError
 from ..i18n import NAMES, name_of, offered
 from ..invites.bring import ENGLISH, advice_by_topic
 from ..links import InvalidLink, booking_for_feedback_token, feedback_token, parent_url
-from ..models import Booking, BringAdvice, Clinic, Feedback, GuidanceLink, User, utcnow
+from ..models import (
+    Booking,
+    BringAdvice,
+    Clinic,
+    Feedback,
+    GuidanceLink,
+    Partnership,
+    School,
+    User,
+    utcnow,
+)
 from ..notices import send_booking_email
+from ..partnership import partnership_for
 from ..rows import changed
 
 GENERAL = "general"
@@ -51,6 +66,7 @@ GENERAL = "general"
 GUIDANCE_TOPICS = [(GENERAL, _l("General advice for every family")), *TOPICS]
 GUIDANCE_TOPIC_LABELS = dict(GUIDANCE_TOPICS)
 SEED_FILE = Path(__file__).with_name("guidance_seed.json")
+BRING_SEED_FILE = Path(__file__).with_name("bring_seed.json")
 TITLE_MAX = 200
 URL_MAX = 500
 COMMENTS_MAX = 1000
@@ -174,10 +190,12 @@ def _topic_order(link: GuidanceLink) -> tuple:
     return (index, link.topic, link.position, link.title.lower(), link.id)
 
 
-def list_guidance(session: Session, language: str | None = None) -> list[GuidanceLink]:
-    """The guidance links (of one language, if given), grouped by topic in the booking
-    form's order."""
-    statement = select(GuidanceLink)
+def list_guidance(
+    session: Session, partnership_id: int, language: str | None = None
+) -> list[GuidanceLink]:
+    """One partnership's guidance links (of one language, if given), grouped by topic in
+    the booking form's order."""
+    statement = select(GuidanceLink).where(GuidanceLink.partnership_id == partnership_id)
     if language is not None:
         statement = statement.where(GuidanceLink.language == language)
     return sorted(session.scalars(statement), key=_topic_order)
@@ -192,8 +210,11 @@ def add_guidance(
     url: str,
     position: int | None,
     language: str = ENGLISH,
+    partnership: Partnership | None = None,
 ) -> GuidanceLink:
+    """Add a link to ``partnership`` (else the acting coordinator's, else the only one)."""
     link = GuidanceLink(**_clean_guidance(topic, title, url, position, language))
+    link.partnership_id = partnership_for(session, actor, partnership).id
     session.add(link)
     audit.record(
         session,
@@ -239,34 +260,73 @@ def delete_guidance(session: Session, actor: User | str, link: GuidanceLink) -> 
     session.delete(link)
 
 
-def seed_guidance(session: Session, actor: User | str = "cli", path: Path = SEED_FILE) -> int:
-    """Load the starting links of each language that has none; returns how many were added.
+def seed_guidance(
+    session: Session,
+    partnership: Partnership | None = None,
+    actor: User | str = "cli",
+    path: Path = SEED_FILE,
+) -> int:
+    """Load the starting links of each language that has none, for ``partnership`` (every
+    partnership when None); returns how many links were added.
 
     The file holds each shipped language's links (an entry without ``language`` is
     English).  Only a language with no link at all is filled, so running it again never
     brings back links that coordinators deleted or changed in a language they keep, and
-    a database seeded before links had languages gets the other languages' links."""
-    have = set(session.scalars(select(GuidanceLink.language).distinct()))
+    a database seeded before links had languages gets the other languages' links.  A
+    partnership with no "what to bring" text at all (a new one) gets the shipped texts
+    too; one that has some keeps them as its coordinators left them."""
+    if partnership is None:
+        everyone = session.scalars(select(Partnership).order_by(Partnership.id)).all()
+        return sum(seed_guidance(session, each, actor, path) for each in everyone)
+    have = set(
+        session.scalars(
+            select(GuidanceLink.language)
+            .where(GuidanceLink.partnership_id == partnership.id)
+            .distinct()
+        )
+    )
     entries = [
         entry
         for entry in json.loads(path.read_text(encoding="utf-8"))
         if entry.get("language", ENGLISH) not in have
     ]
-    if not entries:
-        return 0
     for entry in entries:
-        session.add(GuidanceLink(**_clean_guidance(**entry)))
+        link = GuidanceLink(**_clean_guidance(**entry))
+        link.partnership_id = partnership.id
+        session.add(link)
+    brought = _seed_bring_advice(session, partnership)
+    if not entries and not brought:
+        return 0
     languages = sorted({entry.get("language", ENGLISH) for entry in entries})
     audit.record(
         session,
         actor,
         "guidance.seed",
         None,
+        partnership_id=partnership.id,
         count=len(entries),
         source=path.name,
         languages=languages,
+        bring=brought,
     )
     return len(entries)
+
+
+def _seed_bring_advice(session: Session, partnership: Partnership) -> int:
+    """The shipped "what to bring" texts, for a partnership that has none; how many."""
+    has_some = session.scalar(
+        select(BringAdvice.topic).where(BringAdvice.partnership_id == partnership.id).limit(1)
+    )
+    if has_some is not None:
+        return 0
+    shipped = json.loads(BRING_SEED_FILE.read_text(encoding="utf-8"))
+    rows = [
+        BringAdvice(partnership_id=partnership.id, topic=topic, language=language, text=text)
+        for language, texts in shipped.items()
+        for topic, text in texts.items()
+    ]
+    session.add_all(rows)
+    return len(rows)
 
 
 # --- what to bring (shown with the guidance links; read by invites.bring) ------------------
@@ -293,11 +353,17 @@ def bring_label(topic: str) -> str:
     return "Every family" if topic == GENERAL else GUIDANCE_TOPIC_LABELS[topic]
 
 
-def list_bring_advice(session: Session, language: str = ENGLISH) -> list[BringTopic]:
-    """What to bring for every topic in ``language``, in the booking form's order (blank:
-    nothing extra in English, the English text in another language)."""
-    english = advice_by_topic(session)
-    texts = english if language == ENGLISH else advice_by_topic(session, language)
+def list_bring_advice(
+    session: Session, partnership_id: int, language: str = ENGLISH
+) -> list[BringTopic]:
+    """One partnership's "what to bring" for every topic in ``language``, in the booking
+    form's order (blank: nothing extra in English, the English text in another language)."""
+    english = advice_by_topic(session, partnership_id=partnership_id)
+    texts = (
+        english
+        if language == ENGLISH
+        else advice_by_topic(session, language, partnership_id=partnership_id)
+    )
     return [
         BringTopic(
             topic=topic,
@@ -310,15 +376,22 @@ def list_bring_advice(session: Session, language: str = ENGLISH) -> list[BringTo
     ]
 
 
-def bring_text(session: Session, topic: str, language: str = ENGLISH) -> str:
-    advice = session.get(BringAdvice, (topic, language))
+def bring_text(session: Session, partnership_id: int, topic: str, language: str = ENGLISH) -> str:
+    advice = session.get(BringAdvice, (partnership_id, topic, language))
     return advice.text if advice is not None else ""
 
 
 def update_bring_advice(
-    session: Session, actor: User | str, *, topic: str, text: str, language: str = ENGLISH
+    session: Session,
+    actor: User | str,
+    *,
+    topic: str,
+    text: str,
+    language: str = ENGLISH,
+    partnership: Partnership | None = None,
 ) -> None:
-    """Save what parents who ask about ``topic`` bring, in ``language``: one thing a line.
+    """Save what parents who ask about ``topic`` bring, in ``language``: one thing a line,
+    for ``partnership`` (else the acting coordinator's, else the only one).
 
     Blank means nothing extra in English; in another language it removes that language's
     text, so its parents get the English one (never nothing, which would drop what the
@@ -329,30 +402,46 @@ def update_bring_advice(
     text = "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
     if len(text) > BRING_MAX:
         raise GuidanceError(f"Keep this to {BRING_MAX} characters or fewer", "text")
-    advice = session.get(BringAdvice, (topic, language))
+    owner = partnership_for(session, actor, partnership)
+    advice = session.get(BringAdvice, (owner.id, topic, language))
     if language != ENGLISH and not text:
         if advice is not None:
             session.delete(advice)
             audit.record(
-                session, actor, "guidance.bring", None, topic=topic, language=language, cleared=True
+                session,
+                actor,
+                "guidance.bring",
+                None,
+                topic=topic,
+                language=language,
+                cleared=True,
+                partnership_id=owner.id,
             )
         return
     if advice is None:
-        advice = BringAdvice(topic=topic, language=language, text="")
+        advice = BringAdvice(partnership_id=owner.id, topic=topic, language=language, text="")
         session.add(advice)
     if advice.text != text:
         advice.text = text
-        audit.record(session, actor, "guidance.bring", None, topic=topic, language=language)
+        audit.record(
+            session,
+            actor,
+            "guidance.bring",
+            None,
+            topic=topic,
+            language=language,
+            partnership_id=owner.id,
+        )
 
 
 # Links by language, then topic: what one run of the follow-up reads once.
 GuidesByLanguage = dict[str, dict[str, tuple[Guide, ...]]]
 
 
-def guides_by_topic(session: Session) -> GuidesByLanguage:
-    """Every link as plain values by language and topic, in order."""
+def guides_by_topic(session: Session, partnership_id: int) -> GuidesByLanguage:
+    """One partnership's links as plain values by language and topic, in order."""
     grouped: dict[str, dict[str, list[Guide]]] = defaultdict(lambda: defaultdict(list))
-    for link in list_guidance(session):
+    for link in list_guidance(session, partnership_id):
         guide = Guide(title=link.title, url=link.url, language=link.language)
         grouped[link.language][link.topic].append(guide)
     return {
@@ -463,7 +552,10 @@ def _claim(session: Session, booking_id: int, now: datetime) -> bool:
     return changed(result) == 1
 
 
-def _queue_follow_up(session: Session, booking: Booking, guides: GuidesByLanguage) -> None:
+def _queue_follow_up(
+    session: Session, booking: Booking, guides_of: dict[int, GuidesByLanguage]
+) -> None:
+    guides = guides_of.get(booking.clinic.school.partnership_id, {})
     send_booking_email(
         session,
         booking,
@@ -488,7 +580,9 @@ def send_follow_ups(session: Session, *, now: datetime | None = None) -> batch.R
     rest for the next; a booking whose email fails is logged and skipped (``run.failed``)."""
     now = now or utcnow()
     booking_ids = list(session.scalars(_due_follow_ups(now)))
-    guides = guides_by_topic(session)
+    # Each household gets its school's partnership's links (read once per run).
+    partnerships = session.scalars(select(School.partnership_id).distinct())
+    guides = {each: guides_by_topic(session, each) for each in partnerships}
     session.commit()  # end the read: on SQLite it holds the write lock
 
     def follow_up(session: Session, booking_id: int) -> bool:

@@ -9,7 +9,12 @@ from operator import attrgetter
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from ..auth.access import current_staff, roles_required
+from ..auth.access import (
+    current_partnership_id,
+    current_staff,
+    require_partnership,
+    roles_required,
+)
 from ..error_pages import render_error
 from ..extensions import db
 from ..forms import ConfirmForm, form_view, run_step
@@ -69,6 +74,13 @@ def admin_only():
     """Every page here is for coordinators; anyone else signed in gets the not-found page."""
 
 
+def _link_or_404(link_id: int) -> GuidanceLink:
+    """A link of the coordinator's partnership; another partnership's is not found."""
+    link = db.get_or_404(GuidanceLink, link_id)
+    require_partnership(link.partnership_id)
+    return link
+
+
 def _language_asked() -> str:
     """The language whose texts this page shows or edits (``?language=``; English by
     default, and for a language not offered)."""
@@ -96,7 +108,8 @@ def _index_url(language: str, anchor: str = "") -> str:
 def index():
     language = _language_asked()
     labels = followup.GUIDANCE_TOPIC_LABELS
-    links = followup.list_guidance(db.session, language)  # already in topic order
+    mine = current_partnership_id()  # a coordinator edits their partnership's
+    links = followup.list_guidance(db.session, mine, language)  # already in topic order
     sections = [
         (labels.get(topic, topic), list(group))
         for topic, group in groupby(links, key=attrgetter("topic"))
@@ -105,14 +118,14 @@ def index():
     english = (
         covered
         if language == "en"
-        else {link.topic for link in followup.list_guidance(db.session, "en")}
+        else {link.topic for link in followup.list_guidance(db.session, mine, "en")}
     )
     missing = [(label, topic in english) for topic, label in labels.items() if topic not in covered]
     return render_template(
         "followup/guidance_list.html",
         sections=sections,
         missing=missing,
-        bring=followup.list_bring_advice(db.session, language),
+        bring=followup.list_bring_advice(db.session, mine, language),
         **_language_values(language),
     )
 
@@ -125,7 +138,8 @@ def edit_bring(topic: str):
     if topic not in followup.GUIDANCE_TOPIC_LABELS:
         abort(404)
     language = _language_asked()
-    text = followup.bring_text(db.session, topic, language)
+    mine = current_partnership_id()
+    text = followup.bring_text(db.session, mine, topic, language)
     form = BringAdviceForm(data=None if request.method == "POST" else {"text": text})
     if form.validate_on_submit() and run_step(
         form,
@@ -141,7 +155,7 @@ def edit_bring(topic: str):
         "followup/bring_form.html",
         form=form,
         label=followup.bring_label(topic),
-        english=followup.bring_text(db.session, topic) if language != "en" else "",
+        english=followup.bring_text(db.session, mine, topic) if language != "en" else "",
         back=_index_url(language, "#what-to-bring"),
         **_language_values(language),
     )
@@ -171,7 +185,7 @@ def add():
 @guidance_bp.route("/<int:link_id>/edit", methods=["GET", "POST"])
 @form_view
 def edit(link_id: int):
-    link = db.get_or_404(GuidanceLink, link_id)
+    link = _link_or_404(link_id)
     form = GuidanceForm(obj=link)
     if link.language not in offered():  # a shipped language this service does not offer
         form.language.choices = [
@@ -195,7 +209,7 @@ def edit(link_id: int):
 @guidance_bp.route("/<int:link_id>/delete", methods=["GET", "POST"])
 @form_view
 def delete(link_id: int):
-    link = db.get_or_404(GuidanceLink, link_id)
+    link = _link_or_404(link_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         title, language = link.title, link.language

@@ -2,7 +2,8 @@
 
 Each topic of the booking form (and "general", for everyone) has its own lines in the
 ``bring_advice`` table — the accounts and passwords that device or app needs — written
-once per language and edited by coordinators next to the guidance links.  ``bring_list``
+once per language and per partnership (each edits its own, next to the guidance links;
+a household gets its school's partnership's).  ``bring_list``
 is pure; ``bring_for`` reads the table.  The confirmation and reminder (email, invite and
 page) all use it, so they always say the same.
 
@@ -78,23 +79,31 @@ def bring_list(
     return items
 
 
-def advice_by_topic(session: Session, language: str = ENGLISH) -> dict[str, str]:
-    """Each topic's text in ``language`` (only the topics that language has a row for)."""
-    statement = select(BringAdvice.topic, BringAdvice.text).where(BringAdvice.language == language)
+def advice_by_topic(
+    session: Session, language: str = ENGLISH, *, partnership_id: int
+) -> dict[str, str]:
+    """Each topic's text in ``language`` (only the topics that language has a row for), as
+    one partnership's coordinators wrote it."""
+    statement = select(BringAdvice.topic, BringAdvice.text).where(
+        BringAdvice.partnership_id == partnership_id, BringAdvice.language == language
+    )
     return {topic: text for topic, text in session.execute(statement).all()}
 
 
-def bring_in(session: Session, topics: Iterable[str] | None, language: str) -> BringList:
+def bring_in(
+    session: Session, partnership_id: int, topics: Iterable[str] | None, language: str
+) -> BringList:
     """What a household asking about ``topics`` brings, in ``language`` (English where
-    that language has no text for a topic)."""
-    english = advice_by_topic(session)
+    that language has no text for a topic), as the school's partnership says."""
+    english = advice_by_topic(session, partnership_id=partnership_id)
     if language == ENGLISH:
         return bring_list(topics, english)
-    return bring_list(
-        topics, advice_by_topic(session, language), language=language, english=english
-    )
+    own = advice_by_topic(session, language, partnership_id=partnership_id)
+    return bring_list(topics, own, language=language, english=english)
 
 
 def bring_for(session: Session, booking: Booking) -> BringList:
-    """What this booking's household brings, in the booking's language."""
-    return bring_in(session, booking.topics, booking.language or ENGLISH)
+    """What this booking's household brings, in the booking's language, from its school's
+    partnership's texts."""
+    partnership_id = booking.clinic.school.partnership_id
+    return bring_in(session, partnership_id, booking.topics, booking.language or ENGLISH)

@@ -24,7 +24,7 @@ from ..links import (
     keep_private,
     link_not_found,
 )
-from ..models import ROLES, Booking, utcnow
+from ..models import PARTNERSHIP_ROLES, Booking, utcnow
 from ..notices import add_to_calendar, booking_ics
 from ..partnership import use_for_school
 from . import service as manage
@@ -251,7 +251,7 @@ def _staff_booking(booking_id: int) -> Booking:
 
 
 @bp.route("/staff/<int:booking_id>/cancel", methods=["GET", "POST"])
-@roles_required(*ROLES)
+@roles_required(*PARTNERSHIP_ROLES)
 @form_view
 def staff_cancel(booking_id: int):
     booking = _staff_booking(booking_id)
@@ -273,7 +273,7 @@ def staff_cancel(booking_id: int):
 
 
 @bp.route("/staff/<int:booking_id>/move", methods=["GET", "POST"])
-@roles_required(*ROLES)
+@roles_required(*PARTNERSHIP_ROLES)
 @form_view
 def staff_move(booking_id: int):
     booking = _staff_booking(booking_id)

@@ -64,7 +64,8 @@ def queue_email(
 
     ``partnership_id`` is the partnership the email is sent for (found from the context's
     ``school``, ``clinic`` or staff ``user`` when not given): its name is the one the
-    bodies show, and it is sent with its sender name and Reply-To (``clinic.partnership``).
+    bodies show, and it is sent with its sender name and Reply-To (``clinic.partnership``);
+    its coordinators see it if it cannot be sent.
     """
     partnership_id = partnership_id or partnership_of(context)
     settings = settings_for(session.get(Partnership, partnership_id) if partnership_id else None)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..auth.scope import scoped_partnership_filter
 from ..models import OutboxMessage, User, utcnow
 from ..rows import changed
 
@@ -20,12 +21,16 @@ class Problems:
     retrying: list[OutboxMessage]
 
 
-def problems(session: Session, *, limit: int = 200) -> Problems:
-    """Messages staff should know about: failed ones, and pending ones that have failed."""
+def problems(session: Session, *, limit: int = 200, user: User | None = None) -> Problems:
+    """Messages staff should know about: failed ones, and pending ones that have failed;
+    for a coordinator (``user``), their partnership's only."""
     newest_first = (OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    failed = select(OutboxMessage).where(OutboxMessage.status == "failed")
+    within = (
+        true() if user is None else scoped_partnership_filter(user, OutboxMessage.partnership_id)
+    )
+    failed = select(OutboxMessage).where(OutboxMessage.status == "failed", within)
     retrying = select(OutboxMessage).where(
-        OutboxMessage.status == "pending", OutboxMessage.attempts > 0
+        OutboxMessage.status == "pending", OutboxMessage.attempts > 0, within
     )
     return Problems(
         failed=list(session.scalars(failed.order_by(*newest_first).limit(limit))),

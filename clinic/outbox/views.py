@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..auth.access import roles_required
+from ..auth.access import current_staff, require_partnership, roles_required
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view
 from ..models import OutboxMessage
@@ -16,7 +16,9 @@ bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 @bp.get("/failed")
 @roles_required("admin")
 def failed():
-    return render_template("outbox/failed.html", problems=service.problems(db.session))
+    return render_template(
+        "outbox/failed.html", problems=service.problems(db.session, user=current_staff())
+    )
 
 
 @bp.post("/<int:message_id>/retry")
@@ -24,6 +26,7 @@ def failed():
 @form_view
 def retry(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
+    require_partnership(message.partnership_id)  # another partnership's: not found
     if not ConfirmForm().validate_on_submit():
         flash(CSRF_MESSAGE)
         return redirect(url_for(".failed"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import current_staff, roles_required
@@ -14,7 +14,7 @@ from ..booking import interpreters, still_coming
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, record_id
 from ..localtime import local_today
-from ..models import ROLES, Booking, School, Slot
+from ..models import PARTNERSHIP_ROLES, Booking, School, Slot
 from ..waitlist import service as waitlist
 from . import service
 from .blueprint import bp, clinic_or_404
@@ -31,7 +31,7 @@ def _filter_schools() -> list[School]:
 
 
 @bp.get("/")
-@login_required
+@roles_required(*PARTNERSHIP_ROLES)
 def dashboard():
     status = request.args.get("status", "")
     status = status if status in service.STATUSES else ""
@@ -54,7 +54,7 @@ def dashboard():
 
 
 @bp.get("/<int:clinic_id>")
-@login_required
+@roles_required(*PARTNERSHIP_ROLES)
 def show_clinic(clinic_id: int):
     clinic = clinic_or_404(clinic_id)
     return render_template(
@@ -91,7 +91,7 @@ def _interpreter_bookings(clinic_id: int) -> list[Booking]:
 
 
 @bp.post("/<int:clinic_id>/bookings/<int:booking_id>/interpreter")
-@roles_required(*ROLES)
+@roles_required(*PARTNERSHIP_ROLES)
 @form_view
 def mark_interpreter(clinic_id: int, booking_id: int):
     """Mark a booking's interpreter arranged (``arranged=1``) or not arranged yet."""

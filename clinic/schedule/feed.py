@@ -85,6 +85,8 @@ def officer_feed(session: Session, officer: User, now: datetime | None = None) -
         .join(schools, school.id == clinic.school_id)
         .where(
             clinic.officer_id == officer.id,
+            # only their own partnership's schools, whatever a stale row says (issue 21)
+            school.partnership_id == officer.partnership_id,
             clinic.status != "draft",
             clinic.date >= local_today(now - HISTORY),
         )

@@ -12,16 +12,17 @@ import unicodedata
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
 from ..auth import sessions
+from ..auth.scope import scoped_partnership_filter, scoped_school_filter
 from ..auth.service import AccountError, create_user, password_token
 from ..errors import RuleError
 from ..links import external_url
-from ..models import ROLES, Partnership, School, User
+from ..models import PARTNERSHIP_ROLES, Partnership, School, User
 from ..outbox.queue import queue_email
 from ..partnership import partnership_for
 
@@ -88,9 +89,12 @@ def make_slug(text: str) -> str:
 # --- schools ------------------------------------------------------------------------------
 
 
-def search_schools(session: Session, query: str = "") -> list[School]:
-    """Schools whose name, town, postcode or URN contains ``query`` (all when blank)."""
+def search_schools(session: Session, query: str = "", *, user: User | None = None) -> list[School]:
+    """Schools whose name, town, postcode or URN contains ``query`` (all when blank); with
+    ``user``, only the schools they cover (a coordinator: their partnership's)."""
     statement = select(School).order_by(School.name, School.id)
+    if user is not None:
+        statement = statement.where(scoped_school_filter(user, School.id))
     words = query.strip()
     if words:
         compact = re.sub(r"\s+", "", words).upper()
@@ -207,9 +211,11 @@ def _save_school(session: Session, school: School, values: dict) -> None:
 # --- staff accounts -------------------------------------------------------------------------
 
 
-def list_staff(session: Session) -> list[User]:
+def list_staff(session: Session, user: User | None = None) -> list[User]:
+    """Every staff account; with ``user``, their partnership's only."""
     statement = (
         select(User)
+        .where(scoped_partnership_filter(user, User.partnership_id) if user is not None else true())
         .options(selectinload(User.school), selectinload(User.schools))
         .order_by(User.name, User.id)
     )
@@ -230,6 +236,7 @@ def invite_staff(
 
     ``school`` is a school user's school; ``schools`` the schools an officer covers (each is
     ignored for the other roles)."""
+    _check_partnership(actor, role, [school] if role == "school" else schools)
     try:
         with session.begin_nested():
             user = create_user(
@@ -291,8 +298,9 @@ def change_role(
 ) -> None:
     """Give someone another role, keeping the database's rule: school staff have exactly one
     school, nobody else has one. An officer who stops being an officer leaves their schools."""
-    if role not in ROLES:
+    if role not in PARTNERSHIP_ROLES:
         raise AccountError("Select a role", "role")
+    _check_partnership(user, role, [school] if role == "school" else ())
     if _is_self(actor, user):
         raise AccountError("You cannot change your own role. Ask another coordinator", "role")
     if role == "school" and school is None:
@@ -337,6 +345,7 @@ def set_officer_schools(
     """Set exactly which schools an officer covers."""
     if officer.role != "officer":
         raise AccountError("Only officers are assigned to schools", "schools")
+    _check_partnership(officer, "officer", schools)
     _assign_schools(session, actor, officer, schools)
 
 
@@ -356,6 +365,19 @@ def _assign_schools(
         added=sorted(set(wanted) - current),
         removed=sorted(current - set(wanted)),
     )
+
+
+def _check_partnership(member: User | str, role: str, schools: Iterable[School | None]) -> None:
+    """A coordinator's staff stay in their partnership: no role outside it (the service
+    owner's is not theirs to give) and no school of another partnership."""
+    if not isinstance(member, User):
+        return  # a command or the system: create_user chooses the partnership
+    if role not in PARTNERSHIP_ROLES:
+        raise AccountError("Select a role", "role")
+    for school in schools:
+        if school is not None and school.partnership_id != member.partnership_id:
+            field = "schools" if role == "officer" else "school"
+            raise AccountError("Choose a school of your partnership", field)
 
 
 def _is_self(actor: User | str, user: User) -> bool:

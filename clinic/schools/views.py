@@ -15,8 +15,14 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import current_staff, roles_required
+from ..auth.access import (
+    current_staff,
+    require_partnership,
+    require_school_access,
+    roles_required,
+)
 from ..auth.reauth import recent_auth_required
+from ..auth.scope import scoped_school_filter
 from ..extensions import db
 from ..forms import CSRF_MESSAGE, ConfirmForm, form_view, run_step
 from ..inputs import upload_limit
@@ -54,7 +60,24 @@ def _staff_page(user_id: int, **_) -> str:
 
 
 def _all_schools() -> list[School]:
-    return list(db.session.scalars(select(School).order_by(School.name, School.id)))
+    """Every school of the coordinator's partnership (the choices on the staff forms)."""
+    in_scope = scoped_school_filter(current_staff(), School.id)
+    return list(db.session.scalars(select(School).where(in_scope).order_by(School.name, School.id)))
+
+
+def _school_or_404(school_id: int) -> School:
+    """A school of the coordinator's partnership; another's is not found."""
+    school = db.get_or_404(School, school_id)
+    require_school_access(school.id)
+    return school
+
+
+def _staff_or_404(user_id: int) -> User:
+    """A staff account of the coordinator's partnership; another's (or the service
+    owner's) is not found, as another school's records are."""
+    user = db.get_or_404(User, user_id)
+    require_partnership(user.partnership_id)
+    return user
 
 
 # --- schools ------------------------------------------------------------------------------
@@ -63,7 +86,7 @@ def _all_schools() -> list[School]:
 @bp.get("/schools")
 def list_schools():
     query = request.args.get("q", "").strip()[:SEARCH_MAX]
-    schools = service.search_schools(db.session, query)
+    schools = service.search_schools(db.session, query, user=current_staff())
     return render_template("schools/schools.html", schools=schools, query=query)
 
 
@@ -83,7 +106,7 @@ def add_school():
 
 @bp.get("/schools/<int:school_id>")
 def show_school(school_id: int):
-    school = db.get_or_404(School, school_id)
+    school = _school_or_404(school_id)
     staff = service.school_staff(db.session, school)
     return render_template("schools/school.html", school=school, staff=staff)
 
@@ -91,7 +114,7 @@ def show_school(school_id: int):
 @bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
 @form_view
 def edit_school(school_id: int):
-    school = db.get_or_404(School, school_id)
+    school = _school_or_404(school_id)
     form = SchoolForm(obj=school)
     if form.validate_on_submit() and run_step(
         form, lambda: service.update_school(db.session, current_staff(), school, **form.details())
@@ -210,7 +233,9 @@ def apply_import():
 
 @bp.get("/staff")
 def list_staff():
-    return render_template("schools/staff.html", staff=service.list_staff(db.session))
+    return render_template(
+        "schools/staff.html", staff=service.list_staff(db.session, current_staff())
+    )
 
 
 @bp.route("/staff/invite", methods=["GET", "POST"])
@@ -255,14 +280,14 @@ def _render_staff_member(user: User, schools_form: OfficerSchoolsForm | None = N
 
 @bp.get("/staff/<int:user_id>")
 def show_staff(user_id: int):
-    return _render_staff_member(db.get_or_404(User, user_id))
+    return _render_staff_member(_staff_or_404(user_id))
 
 
 @bp.post("/staff/<int:user_id>/schools")
 @recent_auth_required(back=_staff_page)
 @form_view
 def set_staff_schools(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _staff_or_404(user_id)
     if user.role != "officer":
         abort(404)
     schools = _all_schools()
@@ -282,7 +307,7 @@ def set_staff_schools(user_id: int):
 @recent_auth_required
 @form_view
 def change_staff_role(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _staff_or_404(user_id)
     schools = _all_schools()
     form = RoleForm(schools, role=user.role, school=str(user.school_id or ""))
     if form.validate_on_submit():
@@ -298,7 +323,7 @@ def change_staff_role(user_id: int):
 
 def _button_action(user_id: int, change, done: str):
     """Run a one-button change (its form carries only the CSRF token), then show the person."""
-    user = db.get_or_404(User, user_id)
+    user = _staff_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         flash(CSRF_MESSAGE)
     elif run_step(None, lambda: change(user)):

@@ -751,4 +751,5 @@ def _email(
             **ctx,
         },
         language=entry.language,
+        partnership_id=clinic.school.partnership_id,
     )

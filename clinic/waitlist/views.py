@@ -35,7 +35,7 @@ from ..links import (
     manage_token,
     waitlist_entry_for_token,
 )
-from ..models import ROLES, Booking, Clinic, Slot, WaitlistEntry, utcnow
+from ..models import PARTNERSHIP_ROLES, Booking, Clinic, Slot, WaitlistEntry, utcnow
 from ..notices import place_of
 from ..partnership import use_for_school
 from . import service as waitlist
@@ -193,7 +193,7 @@ def leave(token: str):
 
 
 @bp.get("/staff/clinics/<int:clinic_id>/waitlist")
-@roles_required(*ROLES)
+@roles_required(*PARTNERSHIP_ROLES)
 def staff_list(clinic_id: int):
     clinic = db.get_or_404(Clinic, clinic_id)
     require_school_access(clinic.school_id)

@@ -15,12 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from clinic.auth.mfa_models import Passkey
 from clinic.auth.service import password_token, sign_in_token
 from clinic.links import feedback_token, manage_token, waitlist_token
 from clinic.localtime import local_today
-from clinic.models import GuidanceLink, OutboxMessage, WalkIn
+from clinic.models import GuidanceLink, OutboxMessage, Partnership, WalkIn
 from clinic.waitlist import service as waitlist
 from tests.browser.helpers import NOT_PAGES, RESULTS, screenshot, sign_in
 from tests.core.test_route_walk import ROUTES
@@ -119,7 +120,12 @@ def world(make, session):
     attended = make.booking(today.slots[0], status="attended", email="third." + LONG_EMAIL)
     make.booking(today.slots[1], email="fourth." + LONG_EMAIL)
     walk_in = WalkIn(clinic_id=today.id, parent_name="Walter In", topics=["roblox"])
-    link = GuidanceLink(topic="discord", title="Discord Family Centre", url=LONG_URL)
+    link = GuidanceLink(
+        topic="discord",
+        title="Discord Family Centre",
+        url=LONG_URL,
+        partnership_id=session.scalar(select(Partnership.id).order_by(Partnership.id).limit(1)),
+    )
     failed = OutboxMessage(
         kind="booking_confirmed",
         recipient=LONG_EMAIL,
@@ -128,6 +134,7 @@ def world(make, session):
         status="failed",
         attempts=8,
         next_attempt_at=datetime.now(UTC),
+        partnership_id=session.scalar(select(Partnership.id).order_by(Partnership.id).limit(1)),
     )
     passkey = Passkey(
         user_id=officer.id, credential_id="cGFzc2tleQ", public_key=b"-", name="Laptop"

@@ -18,17 +18,27 @@ Add one line to ``ROUTES``: ``"blueprint.endpoint": RULE,`` with one of
                      of another kind (another parent's, made for another page), is
                      refused. The kinds are the keys of ``LINKS``; a new kind adds a
                      ``LINKS`` entry: how to make the genuine token from the world.
-``SIGNED_IN``        any active staff member, whatever their role or school
-``OFFICER_OR_ADMIN`` officers (of any school) and admins; not school staff
-``STAFF_OF_SCHOOL``  admins, officers assigned to the record's school and that school's
-                     staff; not an officer or school user of another school
-``OFFICER_OF_SCHOOL`` admins and officers assigned to the record's school only
-``OFFICERS``         officers (of any school), not admins: making clinics, calendar feeds
+``SIGNED_IN``        any active staff member, whatever their role, school or
+                     partnership, and the service owner: one's own account
+``PARTNERSHIP_STAFF`` any staff member of a partnership (each sees their own), not the
+                     service owner
+``OFFICER_OR_ADMIN`` officers (of any school) and admins, of any partnership (each sees
+                     their own); not school staff
+``STAFF_OF_SCHOOL``  admins of the record's partnership, officers assigned to the
+                     record's school and that school's staff; not an officer or school
+                     user of another school, nor anyone of another partnership
+``OFFICER_OF_SCHOOL`` the record's partnership's admins and officers assigned to the
+                     record's school only
+``OFFICERS``         officers (of any school or partnership), not admins: making clinics,
+                     calendar feeds
 ``ASSIGNED_OFFICER`` officers assigned to the record's school, not admins
 ``BOOKS_FOR_SCHOOL`` the school's staff and its officers, who book for a parent on the
                      phone (admins do not)
 ``BOOKING_STAFF``    officers and school staff of any school (not admins)
-``ADMIN_ONLY``       admins only
+``ADMINS``           admins of any partnership, on pages of their own partnership's
+                     records (lists, forms to add one)
+``ADMIN_ONLY``       admins of the record's partnership only (a staff account, a
+                     guidance link, an email...)
 ===================  =================================================================
 
 or a ``Rule(name, allowed_actors)`` of its own. If the route's URL takes a value the
@@ -51,7 +61,12 @@ HTML page hold no inline script or style (the CSP refuses them).
 Actors: ``anonymous``; ``parent``, ``wrong_link``, ``tampered_link`` (not signed in, the
 genuine link / another kind's genuine link / a tampered link in every token); an
 ``other_school`` user and an ``other_officer`` (assigned to another school only);
-``school`` (the record's school's staff), ``officer`` (assigned), ``admin``.
+``school`` (the record's school's staff), ``officer`` (assigned), ``admin``; from a second
+partnership (issue 21), its coordinator ``other_admin``, an officer
+``other_partnership_officer`` and a school user ``other_partnership_school`` (of its own
+school, which has clinics and bookings too); and the service ``owner``, who belongs to no
+partnership and sees no family's data.  Every record in the URLs is the first
+partnership's, so each of the last four is refused every page of a record.
 Each actor walks in a world of its own, GETs first, then POSTs (an empty form with the
 actor's own CSRF token), signing out last; on both engines.
 """
@@ -84,9 +99,15 @@ OTHER_OFFICER = "other_officer"
 SCHOOL = "school"
 OFFICER = "officer"
 ADMIN = "admin"
+# Issue 21: another partnership's staff, and the service owner.
+OTHER_ADMIN = "other_admin"
+OTHER_PARTNERSHIP_OFFICER = "other_partnership_officer"
+OTHER_PARTNERSHIP_SCHOOL = "other_partnership_school"
+OWNER = "owner"
 
 SIGNED_OUT = (ANONYMOUS, PARENT, WRONG_LINK, TAMPERED_LINK)
-STAFF = (OTHER_SCHOOL, OTHER_OFFICER, SCHOOL, OFFICER, ADMIN)
+OTHER_PARTNERSHIP = (OTHER_ADMIN, OTHER_PARTNERSHIP_OFFICER, OTHER_PARTNERSHIP_SCHOOL)
+STAFF = (OTHER_SCHOOL, OTHER_OFFICER, SCHOOL, OFFICER, ADMIN, *OTHER_PARTNERSHIP, OWNER)
 ACTORS = SIGNED_OUT + STAFF
 
 
@@ -117,16 +138,28 @@ def link(kind: str) -> Rule:
 
 PUBLIC = _rule("PUBLIC", *ACTORS)
 SIGNED_IN = _rule("SIGNED_IN", *STAFF)
-OFFICER_OR_ADMIN = _rule("OFFICER_OR_ADMIN", OTHER_OFFICER, OFFICER, ADMIN)
+PARTNERSHIP_STAFF = _rule("PARTNERSHIP_STAFF", *(set(STAFF) - {OWNER}))
+OFFICER_OR_ADMIN = _rule(
+    "OFFICER_OR_ADMIN", OTHER_OFFICER, OFFICER, ADMIN, OTHER_ADMIN, OTHER_PARTNERSHIP_OFFICER
+)
 STAFF_OF_SCHOOL = _rule("STAFF_OF_SCHOOL", SCHOOL, OFFICER, ADMIN)
 OFFICER_OF_SCHOOL = _rule("OFFICER_OF_SCHOOL", OFFICER, ADMIN)
-OFFICERS = _rule("OFFICERS", OTHER_OFFICER, OFFICER)
+OFFICERS = _rule("OFFICERS", OTHER_OFFICER, OFFICER, OTHER_PARTNERSHIP_OFFICER)
 ASSIGNED_OFFICER = _rule("ASSIGNED_OFFICER", OFFICER)
 BOOKS_FOR_SCHOOL = _rule("BOOKS_FOR_SCHOOL", SCHOOL, OFFICER)
-BOOKING_STAFF = _rule("BOOKING_STAFF", OTHER_SCHOOL, OTHER_OFFICER, SCHOOL, OFFICER)
+BOOKING_STAFF = _rule(
+    "BOOKING_STAFF",
+    OTHER_SCHOOL,
+    OTHER_OFFICER,
+    SCHOOL,
+    OFFICER,
+    OTHER_PARTNERSHIP_OFFICER,
+    OTHER_PARTNERSHIP_SCHOOL,
+)
+ADMINS = _rule("ADMINS", ADMIN, OTHER_ADMIN)
 ADMIN_ONLY = _rule("ADMIN_ONLY", ADMIN)
-# The service owner's pages (issue 21): no actor here is the owner, so every one is refused.
-OWNER_ONLY = _rule("OWNER_ONLY")
+# The service owner's pages (issue 21): partnerships, and no family's data.
+OWNER_ONLY = _rule("OWNER_ONLY", OWNER)
 
 ROUTES: dict[str, Rule] = {
     # pages anyone may open
@@ -171,7 +204,8 @@ ROUTES: dict[str, Rule] = {
     "staff_account.your_sessions": SIGNED_IN,
     "staff_account.end_session": SIGNED_IN,
     "staff_account.end_other_sessions": SIGNED_IN,
-    "schedule.dashboard": SIGNED_IN,
+    # any partnership's staff, each seeing their own (not the service owner)
+    "schedule.dashboard": PARTNERSHIP_STAFF,
     # one's own second factor (clinic/auth/mfa_views.py)
     "mfa.code": SIGNED_IN,
     "mfa.set_up": SIGNED_IN,
@@ -226,37 +260,39 @@ ROUTES: dict[str, Rule] = {
     "schedule.add_slot": OFFICER_OF_SCHOOL,
     "schedule.edit_slot": OFFICER_OF_SCHOOL,
     "schedule.remove_slot": OFFICER_OF_SCHOOL,
-    # admins
-    "schools.list_schools": ADMIN_ONLY,
-    "partnerships.settings": ADMIN_ONLY,
+    # admins of any partnership, on their own partnership's lists and forms
+    "schools.list_schools": ADMINS,
+    "privacy_admin.index": ADMINS,
+    "privacy_admin.download": ADMINS,
+    "privacy_admin.erase": ADMINS,
+    "audit_log.index": ADMINS,
+    "schools.add_school": ADMINS,
+    "schools.list_staff": ADMINS,
+    "schools.invite_staff": ADMINS,
+    "outbox.failed": ADMINS,
+    "guidance.index": ADMINS,
+    "guidance.add": ADMINS,
+    "guidance.edit_bring": ADMINS,
+    "partnerships.settings": ADMINS,
+    "schools.import_schools": ADMINS,
+    "schools.import_preview": ADMINS,
+    "schools.apply_import": ADMINS,
+    # the service owner's own pages
     "partnerships.index": OWNER_ONLY,
     "partnerships.add": OWNER_ONLY,
-    "privacy_admin.index": ADMIN_ONLY,
-    "privacy_admin.download": ADMIN_ONLY,
-    "privacy_admin.erase": ADMIN_ONLY,
-    "audit_log.index": ADMIN_ONLY,
+    # the admins of the record's partnership
     "schools.show_school": ADMIN_ONLY,
-    "schools.add_school": ADMIN_ONLY,
     "schools.edit_school": ADMIN_ONLY,
-    "schools.import_schools": ADMIN_ONLY,
-    "schools.import_preview": ADMIN_ONLY,
-    "schools.apply_import": ADMIN_ONLY,
-    "schools.list_staff": ADMIN_ONLY,
     "schools.show_staff": ADMIN_ONLY,
-    "schools.invite_staff": ADMIN_ONLY,
     "schools.change_staff_role": ADMIN_ONLY,
     "schools.set_staff_schools": ADMIN_ONLY,
     "schools.deactivate_staff": ADMIN_ONLY,
     "schools.reactivate_staff": ADMIN_ONLY,
     "schools.send_staff_link": ADMIN_ONLY,
     "mfa.reset": ADMIN_ONLY,
-    "outbox.failed": ADMIN_ONLY,
     "outbox.retry": ADMIN_ONLY,
-    "guidance.index": ADMIN_ONLY,
-    "guidance.add": ADMIN_ONLY,
     "guidance.edit": ADMIN_ONLY,
     "guidance.delete": ADMIN_ONLY,
-    "guidance.edit_bring": ADMIN_ONLY,
 }
 
 
@@ -264,7 +300,9 @@ ROUTES: dict[str, Rule] = {
 
 
 class RouteWorld(World):
-    """tests/robust/world.py's records and clients, plus the two strangers."""
+    """tests/robust/world.py's records and clients, plus the two strangers, a second
+    partnership (its school with a clinic and a booking, its coordinator, officer and
+    school user) and the service owner."""
 
     def __init__(self, app, session, make):
         super().__init__(app, session, make)
@@ -281,6 +319,27 @@ class RouteWorld(World):
         session.commit()
         self.clients[OTHER_OFFICER] = sign_in(app.test_client(), self.other_officer)
         self.clients[OTHER_SCHOOL] = sign_in(app.test_client(), self.other_school_user)
+        # Partnership B: records of its own, so its staff have something to see that is
+        # theirs, and nothing of the first partnership's (every URL names one of those).
+        northshire = make.partnership("Northshire Safeguarding Children Partnership")
+        far_school = make.school(name="Far Fields Academy", partnership=northshire)
+        far_officer = make.user(
+            role="officer", email="far-officer@example.org", schools=[far_school]
+        )
+        far_clinic = make.clinic(far_school, far_officer, slots=1, capacity=2)
+        make.booking(far_clinic.slots[0], parent_name="Bea Beyond")
+        far_admin = make.user(role="admin", email="far-admin@example.org", partnership=northshire)
+        far_school_user = make.user(
+            role="school", email="far-office@example.org", school=far_school
+        )
+        owner = make.user(role="owner", email="owner@example.org", name="Olu Owner")
+        for actor, user in (
+            (OTHER_ADMIN, far_admin),
+            (OTHER_PARTNERSHIP_OFFICER, far_officer),
+            (OTHER_PARTNERSHIP_SCHOOL, far_school_user),
+            (OWNER, owner),
+        ):
+            self.clients[actor] = sign_in(app.test_client(), user)
         for actor in (WRONG_LINK, TAMPERED_LINK):
             self.clients[actor] = app.test_client()
 

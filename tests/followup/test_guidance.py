@@ -9,7 +9,7 @@ from clinic.booking.choices import TOPICS
 from clinic.followup import service as followup
 from clinic.followup.cli import followup_cli
 from clinic.forms import CSRF_MESSAGE
-from clinic.models import AuditEvent, GuidanceLink
+from clinic.models import AuditEvent, GuidanceLink, Partnership
 from tests.helpers import post_form
 
 GOOD = {
@@ -32,7 +32,12 @@ def actions(session) -> list[str]:
 
 @pytest.fixture
 def link(session):
-    record = GuidanceLink(topic="tiktok", title="TikTok: Family Pairing", url="https://t.example/")
+    record = GuidanceLink(
+        topic="tiktok",
+        title="TikTok: Family Pairing",
+        url="https://t.example/",
+        partnership_id=session.scalar(select(Partnership.id).order_by(Partnership.id).limit(1)),
+    )
     session.add(record)
     session.commit()
     return record

@@ -216,7 +216,7 @@ def test_a_polish_household_gets_the_polish_links_and_english_where_polish_has_n
     text = english.get_body(preferencelist=("plain",)).get_content()
     assert "Roblox: guide for parents and carers" in text and "instrukcje" not in text
 
-    guides = followup.guides_by_topic(session)
+    guides = followup.guides_by_topic(session, closed.school.partnership_id)
     sections = followup.guidance_for(["roblox", "iphone-ipad"], guides, "pl")
     assert [(s.topic, s.language) for s in sections] == [
         ("iphone-ipad", "pl"),

@@ -31,13 +31,15 @@ def email_templates(app):
 
 
 @pytest.fixture
-def queue(session):
-    """Queue a test email (not committed): ``queue(to="a@example.org", subject=...)``."""
+def queue(session, make):
+    """Queue a test email (not committed): ``queue(to="a@example.org", subject=...)``, of
+    the default partnership (whose coordinators see it on "Email problems")."""
 
     def _queue(to="parent@example.org", subject="Your booking", **options):
         options.setdefault("template", "test")
         options.setdefault("context", {"name": "Alex"})
         options.setdefault("kind", "test")
+        options.setdefault("partnership_id", make.default_partnership().id)
         return queue_email(session, to=to, subject=subject, **options)
 
     return _queue

@@ -62,7 +62,12 @@ def test_orm_and_core_writes_are_cleaned(session, make, school, officer_user):
     session.execute(update(School).where(School.id == school.id).values(name="A\nB\x00C"))
     session.execute(
         insert(School).values(
-            name="Nul\x00School", urn="999999", postcode="EX1\n1AA", slug="nul", contact_email="x"
+            name="Nul\x00School",
+            urn="999999",
+            postcode="EX1\n1AA",
+            slug="nul",
+            contact_email="x",
+            partnership_id=school.partnership_id,
         )
     )
     session.commit()

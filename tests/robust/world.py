@@ -228,7 +228,12 @@ class World:
         self.attended = make.booking(self.today.slots[0], status="attended")
         self.waiting_mark = make.booking(self.today.slots[1])
         self.walk_in = WalkIn(clinic_id=self.today.id, parent_name="Walter In", topics=["roblox"])
-        self.link = GuidanceLink(topic="general", title="Advice", url="https://example.org/a")
+        self.link = GuidanceLink(
+            topic="general",
+            title="Advice",
+            url="https://example.org/a",
+            partnership_id=self.school.partnership_id,
+        )
         self.failed = OutboxMessage(
             kind="test",
             recipient="someone@example.org",
@@ -237,6 +242,7 @@ class World:
             status="failed",
             attempts=8,
             next_attempt_at=utcnow(),
+            partnership_id=self.school.partnership_id,
         )
         session.add_all([self.walk_in, self.link, self.failed])
         session.commit()
