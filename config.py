@@ -106,12 +106,12 @@ class Config:
     SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "20 per hour")
     # A second factor (clinic/auth/mfa.py): the roles that must have one before they reach
     # any staff page (comma-separated role names; "school" may be added).  Production
-    # refuses to start without "admin" and "officer" in it.  Anyone who has set one up is
+    # refuses to start without "owner", "admin" and "officer" in it.  Anyone who has set one up is
     # asked for it whatever their role.  Wrong codes are limited like wrong passwords
     # (SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS and SIGN_IN_LIMIT_PER_ACCOUNT, per account).
     MFA_REQUIRED_ROLES = tuple(
         role.strip()
-        for role in os.environ.get("MFA_REQUIRED_ROLES", "admin,officer").split(",")
+        for role in os.environ.get("MFA_REQUIRED_ROLES", "owner,admin,officer").split(",")
         if role.strip()
     )
     # Emailed links (forgotten password, sign-in link): per address typed, per address.
@@ -316,7 +316,7 @@ class TestConfig(Config):
 
 
 # Production never lets these roles sign in with a password alone.
-MFA_ALWAYS_REQUIRED = frozenset({"admin", "officer"})
+MFA_ALWAYS_REQUIRED = frozenset({"owner", "admin", "officer"})
 
 
 class ProductionConfig(Config):
@@ -349,9 +349,10 @@ class ProductionConfig(Config):
         missing = MFA_ALWAYS_REQUIRED - set(app.config.get("MFA_REQUIRED_ROLES") or ())
         if missing:
             raise RuntimeError(
-                "MFA_REQUIRED_ROLES must include admin and officer in production "
+                "MFA_REQUIRED_ROLES must include owner, admin and officer in production "
                 f"(missing: {', '.join(sorted(missing))}): coordinators and officers see "
-                "every family booked at their schools."
+                "every family booked at their schools, and the service owner makes "
+                "partnerships and their coordinators."
             )
         if memory_rate_limits(app.config) and not app.config.get("RATELIMIT_ALLOW_MEMORY"):
             raise RuntimeError(f"{MEMORY_RATE_LIMITS}. To start, {MEMORY_RATE_LIMITS_FIX}.")

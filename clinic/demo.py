@@ -38,6 +38,8 @@ STAFF: list[tuple[str, str, str, list[int]]] = [
     ("officer", "PC Jordan Ellis", "jordan.ellis@example.org", [0, 1]),
     ("officer", "PC Morgan Reyes", "morgan.reyes@example.org", [2]),
     ("school", "Robin Office", "office@oakfield.example.org", [0]),
+    # the service owner: makes partnerships and their coordinators, sees no family's data
+    ("owner", "Sam Service Owner", "service.owner@example.org", []),
 ]
 PARENTS = [
     ("Alex Example", "alex.example@example.net", ["Year 3"], ["iphone-ipad", "roblox"]),
@@ -246,7 +248,7 @@ def seed(session: Session, today: date | None = None) -> dict[str, str]:
             name=name,
             role=role,
             password_hash=hash_password(passwords[email]),
-            partnership=partnership,
+            partnership=None if role == "owner" else partnership,
         )
         if role == "officer":
             user.schools = [schools[i] for i in where]
@@ -293,7 +295,12 @@ def seed(session: Session, today: date | None = None) -> dict[str, str]:
     return passwords
 
 
-ROLE_NAMES = {"admin": "Coordinator", "officer": "Officer", "school": "School staff"}
+ROLE_NAMES = {
+    "owner": "Service owner",
+    "admin": "Coordinator",
+    "officer": "Officer",
+    "school": "School staff",
+}
 
 
 def accounts(session: Session, passwords: dict[str, str]) -> list[dict[str, str]]:
@@ -305,6 +312,8 @@ def accounts(session: Session, passwords: dict[str, str]) -> list[dict[str, str]
             where = ", ".join(school.name for school in user.schools)
         elif user.school is not None:  # school staff
             where = user.school.name
+        elif user.role == "owner":
+            where = "None (makes partnerships)"
         else:
             where = "All schools"
         row = {

@@ -66,8 +66,8 @@ def test_production_always_requires_a_second_factor_of_coordinators_and_officers
     monkeypatch.setenv("CLINIC_CONFIG", "production")
     from config import CONFIGS
 
-    assert {"admin", "officer"} <= set(CONFIGS["production"].MFA_REQUIRED_ROLES)
-    assert {"admin", "officer"} <= set(CONFIGS["development"].MFA_REQUIRED_ROLES)
+    assert {"owner", "admin", "officer"} <= set(CONFIGS["production"].MFA_REQUIRED_ROLES)
+    assert {"owner", "admin", "officer"} <= set(CONFIGS["development"].MFA_REQUIRED_ROLES)
     assert CONFIGS["test"].MFA_REQUIRED_ROLES == ()
     base = {
         "SQLALCHEMY_DATABASE_URI": "sqlite://",
@@ -75,12 +75,13 @@ def test_production_always_requires_a_second_factor_of_coordinators_and_officers
         "RATELIMIT_ALLOW_MEMORY": True,
         "SQLALCHEMY_ENGINE_OPTIONS": {},
     }
-    for weaker in ((), ("admin",), ("officer", "school")):
+    for weaker in ((), ("admin",), ("officer", "school"), ("admin", "officer")):
         with pytest.raises(RuntimeError, match="MFA_REQUIRED_ROLES"):
             create_app(base | {"MFA_REQUIRED_ROLES": weaker})
     # School staff may be added; that starts.
-    app = create_app(base | {"MFA_REQUIRED_ROLES": ("admin", "officer", "school")})
-    assert app.config["MFA_REQUIRED_ROLES"] == ("admin", "officer", "school")
+    every = ("owner", "admin", "officer", "school")
+    app = create_app(base | {"MFA_REQUIRED_ROLES": every})
+    assert app.config["MFA_REQUIRED_ROLES"] == every
 
 
 def test_set_up_right_after_the_password_and_nothing_else_until_done(

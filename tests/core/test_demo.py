@@ -80,6 +80,7 @@ def test_the_seed_prints_and_saves_each_accounts_role_and_schools(app, session):
         ),
         ("Officer", "Riverside Academy", "morgan.reyes@example.org"),
         ("School staff", "Oakfield Primary School", "office@oakfield.example.org"),
+        ("Service owner", "None (makes partnerships)", "service.owner@example.org"),
     ]
     for account in saved:
         row = next(line for line in lines if account["email"] in line)
