@@ -8,6 +8,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import pagecache
 from .extensions import db
@@ -47,12 +48,17 @@ def _check_settings(state) -> None:
 def _notice_settings() -> PartnershipSettings:
     """The partnership whose notice this is: the school's in ``?school=<slug>`` (a school's
     pages and emails link to it so), else the installation's own; the page is drawn in
-    that partnership's name and languages."""
+    that partnership's name and languages.  While the database cannot answer, the
+    installation's own (the notice and the statement stay readable in an outage)."""
     slug = request.args.get("school", "").strip()
-    school = db.session.scalar(select(School).where(School.slug == slug)) if slug else None
-    if school is None:
-        return use_on_page(settings_for(only_partnership(db.session)))
-    return use_on_page(settings_for(school.partnership), school_slug=school.slug)
+    try:
+        school = db.session.scalar(select(School).where(School.slug == slug)) if slug else None
+        if school is None:
+            return use_on_page(settings_for(only_partnership(db.session)))
+        return use_on_page(settings_for(school.partnership), school_slug=school.slug)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return use_on_page(settings_for(None))
 
 
 @bp.get("/privacy")
