@@ -111,7 +111,8 @@ def test_a_coordinator_sees_the_demo_figures_at_a_glance(page, live_server, sess
     page.set_viewport_size({"width": 320, "height": 800})
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
-        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 320)"
+        "[...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > 320)"
         ".map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))"
     )
     assert width <= 320, wide[:12]
