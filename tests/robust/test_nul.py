@@ -23,7 +23,16 @@ from clinic.figures.forms import FiguresFilter
 from clinic.i18n import COOKIE
 from clinic.models import Booking
 from tests.booking.support import book
-from tests.core.test_route_walk import ADMIN, OFFICER, PARENT, ROUTES, SCHOOL, RouteWorld, _url
+from tests.core.test_route_walk import (
+    ADMIN,
+    OFFICER,
+    OWNER,
+    PARENT,
+    ROUTES,
+    SCHOOL,
+    RouteWorld,
+    _url,
+)
 
 from .world import TARGETS
 
@@ -90,7 +99,7 @@ def test_a_nul_in_a_form_field_is_not_kept(client, session, make, school, office
 # --- the walk: every route, every form -------------------------------------------------------
 
 # Who opens each GET route: the first of these its rule allows (a link's holder is PARENT).
-OPENERS = (ADMIN, OFFICER, SCHOOL, PARENT)
+OPENERS = (ADMIN, OFFICER, SCHOOL, PARENT, OWNER)
 
 
 @pytest.fixture

@@ -190,6 +190,7 @@ class World:
         self.app, self.session, self.make = app, session, make
         self.school = make.school()
         self.admin = make.user(role="admin", email="admin@example.org", name="Ada Admin")
+        self.owner = make.user(role="owner", email="the.owner@example.org", name="Olu Owner")
         self.officer = make.user(
             role="officer", email="officer@example.org", name="Pat Officer", schools=[self.school]
         )
@@ -252,6 +253,7 @@ class World:
             "officer": sign_in(app.test_client(), self.officer),
             "admin": sign_in(app.test_client(), self.admin),
             "school": sign_in(app.test_client(), self.school_user),
+            "owner": sign_in(app.test_client(), self.owner),
         }
         # The school user is signed in on a second browser too, so "Your sessions" shows
         # its buttons ("Sign out of this one", "Sign out everywhere else").
@@ -440,6 +442,9 @@ TARGETS = [
     ),
     # admin
     Target("schools.add_school", "admin", lambda w: "/admin/schools/new"),
+    Target("partnerships.settings", "admin", lambda w: "/admin/partnership"),
+    # the service owner
+    Target("partnerships.add", "owner", lambda w: "/owner/partnerships/new"),
     Target("schools.import_schools", "admin", lambda w: "/admin/schools/import"),
     Target(
         "schools.apply_import",
