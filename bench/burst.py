@@ -172,6 +172,9 @@ def serve(database_url: str, *, workers: int = 4, threads: int = 4, **settings):
         yield server.base_url
 
 
+SERVICE = "bench.wsgi:app"  # the booking service, as the bench serves it
+
+
 @contextmanager
 def gunicorn(
     database_url: str | None,
@@ -180,7 +183,7 @@ def gunicorn(
     threads: int = 4,
     worker_class: str | None = None,
     timeout: int = TIMEOUT * 2,
-    app: str = "bench.wsgi:app",
+    app: str = SERVICE,
     health: str = "/healthz",
     preload: bool = False,
 ):
@@ -215,6 +218,8 @@ def gunicorn(
         str(timeout),
         "--no-control-socket",
         *(["--preload"] if preload else []),
+        # The service's app is warmed before the fork, as in production (clinic/prefork.py).
+        *(["--config", "python:bench.gunicorn_hooks"] if preload and app == SERVICE else []),
         "--log-level",
         "warning",
         app,

@@ -13,15 +13,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from email.utils import formataddr, parseaddr
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, g
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import Partnership, User
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 
 class PartnershipError(ValueError):
@@ -137,10 +139,16 @@ def settings_for(partnership: Partnership | None) -> PartnershipSettings:
     return replace(settings, own_notice=own)
 
 
+@lru_cache(maxsize=16)
+def _sender(value: str) -> tuple[str, str]:
+    """MAIL_DEFAULT_SENDER's name and address (parsed once: every page asks)."""
+    return parseaddr(value)
+
+
 def _settings_for(partnership: Partnership | None) -> PartnershipSettings:
     config = current_app.config
     p = partnership
-    sender_name, sender_address = parseaddr(config["MAIL_DEFAULT_SENDER"])
+    sender_name, sender_address = _sender(config["MAIL_DEFAULT_SENDER"])
     own_sender = (p.sender_name.strip() if p is not None else "") or sender_name
     name = config["SERVICE_NAME"]
     if p is not None and p.name and p.name != DEFAULT_NAME:
@@ -180,8 +188,15 @@ def _languages(own: str) -> list[str]:
 # --- secrets at rest: a partnership's Notify key --------------------------------------------
 
 
+# cryptography (about 9 MiB with its OpenSSL bindings) loads with the first secret read or
+# written, not in every web worker: a partnership without its own Notify key never needs it.
+
+
 def _fernet_key(secret: str) -> bytes:
     """A Fernet key derived from one SECRET_KEY (HKDF-SHA256, its own purpose label)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     derived = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"clinic partnership secrets"
     ).derive(secret.encode())
@@ -192,6 +207,8 @@ def _fernet() -> MultiFernet:
     """Encrypts with SECRET_KEY; decrypts with it or any of SECRET_KEY_FALLBACKS, so a
     value written before the key was rotated is still read (saving the settings page
     with a new key writes it under the current one)."""
+    from cryptography.fernet import Fernet, MultiFernet
+
     config = current_app.config
     keys = [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ())]
     return MultiFernet([Fernet(_fernet_key(key)) for key in keys if key])
@@ -209,6 +226,8 @@ def decrypt_secret(token: str) -> str:
     the installation's setting is used, and ``flask doctor`` should say so)."""
     if not token:
         return ""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(token.encode("ascii")).decode()
     except (InvalidToken, ValueError):

@@ -75,3 +75,10 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    # Imported here: without preload_app the master never loads the app.
+    from clinic.prefork import when_ready as warm_before_forking
+
+    warm_before_forking(server)

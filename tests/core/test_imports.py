@@ -5,7 +5,8 @@ fonts and CSS engine), qrcode (with Pillow) and holidays cost a second or more o
 machine, and only PDFs, posters and the clinic-day check need them.  Flask-Migrate with
 Alembic, Mako and Pygments (about 25 MiB) and zxcvbn's password lists (11 MiB) are for
 `flask db` and for setting a password, never in every web worker (issue 19); redis only
-when rate limits are kept in it."""
+when rate limits are kept in it; cryptography (9 MiB) only when a partnership's own Notify
+key is read or written."""
 
 import subprocess
 import sys
@@ -27,6 +28,7 @@ HEAVY = (
     "pygments",
     "zxcvbn",
     "redis",
+    "cryptography",
 )
 
 
