@@ -25,7 +25,7 @@ from . import (
 )
 
 # The mail extension under its own name: ``clinic.mail`` is the module of Flask-Mail's subclasses.
-from .extensions import csrf, db, limiter, login_manager
+from .extensions import csrf, db, init_limiter, login_manager
 from .extensions import mail as mail_extension
 from .models import MAX_ID
 
@@ -79,7 +79,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     csrf.init_app(app)
     headers.register(app)  # security headers on every response
     i18n.register(app)  # parents' pages in their language (Flask-Babel)
-    limiter.init_app(app)
+    init_limiter(app)  # checks form posts only
     login_manager.init_app(app)
     mail_extension.init_app(app)
 

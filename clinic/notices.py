@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import DetachedInstanceError
 
 from .i18n import current_language
-from .invites.bring import bring_for
+from .invites.bring import BringList, bring_for
 from .invites.calendar import Person, build_invite
 from .invites.events import Place, Wording, booking_event
 from .invites.links import CalendarLinks, calendar_links
@@ -142,14 +142,16 @@ def invite_wording() -> Wording:
     )
 
 
-def booking_ics(booking: Booking, *, method: str = "REQUEST") -> bytes:
+def booking_ics(
+    booking: Booking, *, method: str = "REQUEST", bring: BringList | None = None
+) -> bytes:
     """The parent's invite: REQUEST while the booking stands, CANCEL once cancelled; in
-    the booking's language."""
+    the booking's language.  ``bring``: what the email beside it already read."""
     with force_locale(booking.language):
-        return _booking_ics(booking, method)
+        return _booking_ics(booking, method, bring)
 
 
-def _booking_ics(booking: Booking, method: str) -> bytes:
+def _booking_ics(booking: Booking, method: str, bring: BringList | None) -> bytes:
     slot, clinic = booking.slot, booking.clinic
     event = booking_event(
         uid=booking.uid,
@@ -162,11 +164,18 @@ def _booking_ics(booking: Booking, method: str) -> bytes:
         organizer=organizer(clinic.school),
         manage_url=manage_url(booking),
         reference=booking.reference,
-        bring=() if method == "CANCEL" else bring_for(_session_of(booking), booking),
+        bring=_bring(booking, method, bring),
         cancelled=method == "CANCEL",
         wording=invite_wording(),
     )
     return build_invite(event, method=method, timezone=zone_name())
+
+
+def _bring(booking: Booking, method: str, bring: BringList | None):
+    """What the invite lists: nothing on a cancellation, else what the email read."""
+    if method == "CANCEL":
+        return ()
+    return bring if bring is not None else bring_for(_session_of(booking), booking)
 
 
 def _session_of(booking: Booking) -> Session:
@@ -199,6 +208,7 @@ def send_booking_email(
     """
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
     clinic = booking.clinic
+    bring = bring_for(session, booking)
     return queue_email(
         session,
         to=address_of(booking),
@@ -216,10 +226,12 @@ def send_booking_email(
             "add_to_calendar": (
                 add_to_calendar(booking, language=booking.language) if method == "REQUEST" else None
             ),
-            "bring": bring_for(session, booking),
+            "bring": bring,
             **context,
         },
-        calendar=(method, booking_ics(booking, method=method)) if with_invite else None,
+        calendar=(method, booking_ics(booking, method=method, bring=bring))
+        if with_invite
+        else None,
         language=booking.language,
         partnership_id=clinic.school.partnership_id,
     )

@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from ..models import BookingDraft, utcnow
@@ -60,10 +60,17 @@ def read(session: Session, draft_id, *, now: datetime | None = None) -> tuple[in
     """The draft's clinic and answers, as plain values, if it exists and has not expired."""
     if not isinstance(draft_id, str) or not draft_id:
         return None
-    draft = session.get(BookingDraft, draft_id)
+    draft = session.execute(_READ, {"draft_id": draft_id}).first()
     if draft is None or draft.expires_at <= (now or utcnow()):
         return None
     return (draft.clinic_id, draft.answers) if isinstance(draft.answers, dict) else None
+
+
+# Read as plain values (every booking POST reads its draft first: the per-email limit
+# asks), with a statement built once.
+_READ = select(BookingDraft.clinic_id, BookingDraft.answers, BookingDraft.expires_at).where(
+    BookingDraft.id == bindparam("draft_id")
+)
 
 
 def discard(session: Session, draft_id) -> None:

@@ -192,7 +192,7 @@ def _confirm(slot: Slot, submission_id: str):
     except service.AlreadyBooked:
         db.session.rollback()
         service.tell_already_booked(db.session, slot.clinic_id, answers["email"])
-        db.session.commit()
+        _commit_without_draft(ANSWERS)
         return _told(slot.id, answers["email"], answers.get("topics"))
     except service.SlotFull:
         # Most of a rush (190 of 200): the page's few reads share the transaction that
@@ -201,8 +201,19 @@ def _confirm(slot: Slot, submission_id: str):
     except service.BookingError as exc:
         db.session.rollback()
         return _not_booked(PARENT, slot, exc)
+    # Read before the commit expires them (reading after it would ask the database again).
+    told = (booking.slot_id, booking.email, booking.topics, booking.id)
+    _commit_without_draft(ANSWERS)
+    return _told(*told)
+
+
+def _commit_without_draft(key: str) -> None:
+    """Commit the Confirm's change with its draft deleted in the same transaction (one
+    write lock on SQLite); the cookie forgets the draft only once that committed, so a
+    failed commit leaves the answers where they were."""
+    drafts.discard(db.session, session.get(key))
     db.session.commit()
-    return _told(booking.slot_id, booking.email, booking.topics, booking.id)
+    session.pop(key, None)
 
 
 def _told(slot_id: int, email: str | None, topics, booking_id: int | None = None):
@@ -346,7 +357,7 @@ def _staff_confirm(slot: Slot, submission_id: str):
     except (service.SlotFull, service.BookingError) as exc:
         db.session.rollback()
         return _not_booked(STAFF, slot, exc)
-    db.session.commit()
+    _commit_without_draft(STAFF_ANSWERS)
     return _staff_booked(booking)
 
 
@@ -471,7 +482,7 @@ def _slot_full(pages: Pages, slot: Slot, *, has_answers: bool):
     clinic = slot.clinic
     others = tuple(
         (other.id, other.starts_at, other.ends_at, other.places_left)
-        for other in service.other_open_slots(clinic, utcnow(), but=slot.id)
+        for other in service.other_open_slots(db.session, clinic, utcnow(), but=slot.id)
     )
     school, starts_at, clinic_id = (
         (clinic.school.slug, clinic.school.name),

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
@@ -24,9 +25,11 @@ from ..filters import format_datetime
 from ..models import (
     Booking,
     Clinic,
+    School,
     Slot,
     User,
     household_values,
+    normalise_email,
     utcnow,
 )
 from ..notices import send_booking_email, send_booking_text
@@ -96,13 +99,35 @@ OPEN = "open"
 FULL = "full"
 
 
-def slot_state(clinic: Clinic, slot: Slot, now: datetime, *, staff: bool = False) -> str:
+class SlotTimes(Protocol):
+    """What ``slot_state`` reads of a slot: a ``Slot``, or a row of those columns."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def places_left(self) -> int: ...
+
+
+def slot_state(clinic: Clinic, slot: SlotTimes, now: datetime, *, staff: bool = False) -> str:
     """Why a slot can or cannot be booked now, as one word (the pages and the rules agree).
 
     ``draft``, ``cancelled``, ``past``, ``not_open``, ``closed``, ``full`` or ``open``.
     Staff booking on a parent's behalf may book outside the booking window, never more
     than the capacity.
     """
+    shut = _shut(clinic, slot, now, staff=staff)
+    if shut is not None:
+        return shut
+    if slot.places_left <= 0:
+        return FULL
+    return OPEN
+
+
+def _shut(clinic: Clinic, slot: SlotTimes, now: datetime, *, staff: bool) -> str | None:
+    """Why the slot cannot be booked now whatever its places (``slot_state``'s words), or
+    None.  Reads nothing of the slot's count, so asking again after a place was taken
+    sends no query."""
     if clinic.status != "published":
         return clinic.status
     if slot.starts_at <= now:
@@ -112,9 +137,7 @@ def slot_state(clinic: Clinic, slot: Slot, now: datetime, *, staff: bool = False
             return "not_open"
         if clinic.booking_closes_at is not None and now >= clinic.booking_closes_at:
             return "closed"
-    if slot.places_left <= 0:
-        return FULL
-    return OPEN
+    return None
 
 
 _REFUSALS: dict[str, type[BookingError]] = {
@@ -126,21 +149,38 @@ _REFUSALS: dict[str, type[BookingError]] = {
 }
 
 
-def check_bookable(clinic: Clinic, slot: Slot, now: datetime, *, staff: bool = False) -> None:
+def check_bookable(clinic: Clinic, slot: SlotTimes, now: datetime, *, staff: bool = False) -> None:
     """Raise the named error for a clinic that cannot take a booking now (fullness aside:
     only the atomic ``take_place`` may decide that)."""
-    state = slot_state(clinic, slot, now, staff=staff)
-    if state in _REFUSALS:
+    state = _shut(clinic, slot, now, staff=staff)
+    if state is not None:
         raise _REFUSALS[state]()
 
 
 # --- looking things up -----------------------------------------------------------------
 
+# The statements a Confirm sends, built once: SQLAlchemy builds a statement in Python each
+# time it is written out, which cost more than the database took to run it (issue 19).
+_WITH_PAGE = [joinedload(Slot.clinic).joinedload(Clinic.school).joinedload(School.partnership)]
+_BY_SUBMISSION = select(Booking).where(Booking.submission_id == bindparam("submission_id"))
+_LIVE_BOOKING_ID = select(Booking.id).where(
+    Booking.clinic_id == bindparam("clinic_id"),
+    Booking.email_normalised == bindparam("email"),
+    Booking.is_live,
+)
+_OTHER_SLOTS = (
+    select(
+        Slot.id, Slot.starts_at, Slot.ends_at, (Slot.capacity - Slot.booked).label("places_left")
+    )
+    .where(Slot.clinic_id == bindparam("clinic_id"), Slot.id != bindparam("but"))
+    .order_by(Slot.starts_at)
+)
+
 
 def bookable_slot(session: Session, slot_id: int) -> Slot:
     """The slot with this id, unless it is missing or its clinic is still a draft.  Its
-    clinic and school come in the same query: every booking page shows them."""
-    slot = session.get(Slot, slot_id, options=[joinedload(Slot.clinic).joinedload(Clinic.school)])
+    clinic, school and partnership come in the same query: every booking page shows them."""
+    slot = session.get(Slot, slot_id, options=_WITH_PAGE)
     if slot is None or slot.clinic.status == "draft":
         raise ClinicNotFound()
     return slot
@@ -148,7 +188,7 @@ def bookable_slot(session: Session, slot_id: int) -> Slot:
 
 def booking_for_submission(session: Session, submission_id: str) -> Booking | None:
     """The booking this form submission already made, if any (double clicks)."""
-    return session.scalar(select(Booking).where(Booking.submission_id == submission_id))
+    return session.scalar(_BY_SUBMISSION, {"submission_id": submission_id})
 
 
 def live_booking_for(session: Session, clinic_id: int, email: str) -> Booking | None:
@@ -157,8 +197,12 @@ def live_booking_for(session: Session, clinic_id: int, email: str) -> Booking | 
 
 
 def live_booking_exists(session: Session, clinic_id: int, email: str) -> bool:
-    """Whether this household (email) already holds a live booking in the clinic."""
-    return live_booking_for(session, clinic_id, email) is not None
+    """Whether this household (email) already holds a live booking in the clinic (its id
+    only is read)."""
+    found = session.scalar(
+        _LIVE_BOOKING_ID, {"clinic_id": clinic_id, "email": normalise_email(email)}
+    )
+    return found is not None
 
 
 def new_reference(session: Session) -> str:
@@ -170,11 +214,13 @@ def new_reference(session: Session) -> str:
             return reference
 
 
-def other_open_slots(clinic: Clinic, now: datetime, *, but: int | None = None) -> list[Slot]:
-    """The clinic's other slots a parent could book now (offered when theirs filled up)."""
-    return [
-        slot for slot in clinic.slots if slot.id != but and slot_state(clinic, slot, now) == OPEN
-    ]
+def other_open_slots(
+    session: Session, clinic: Clinic, now: datetime, *, but: int | None = None
+) -> list[Row]:
+    """The clinic's other slots a parent could book now (offered when theirs filled up),
+    as plain rows: ``id``, ``starts_at``, ``ends_at``, ``places_left``."""
+    rows = session.execute(_OTHER_SLOTS, {"clinic_id": clinic.id, "but": but or 0}).all()
+    return [row for row in rows if slot_state(clinic, row, now) == OPEN]
 
 
 # --- booking ---------------------------------------------------------------------------
@@ -216,15 +262,16 @@ def book_place(
         # PostgreSQL the first click may have committed while this one waited for the
         # slot's row lock; on SQLite the transaction has held the write lock since its
         # first statement, so the look-up above already saw every commit.
-        if session.get_bind().dialect.name != "sqlite":
+        if not _holds_write_lock(session):
             existing = booking_for_submission(session, submission_id)
             if existing is not None:
                 return existing
         raise
-    # On PostgreSQL a cancellation of the clinic may have committed while this request
-    # waited for the slot's row lock; look again now that the place is held.
-    session.refresh(clinic, ["status"])
-    check_bookable(clinic, slot, now, staff=booked_by is not None)
+    if not _holds_write_lock(session):
+        # On PostgreSQL a cancellation of the clinic may have committed while this
+        # request waited for the slot's row lock; look again now that the place is held.
+        session.refresh(clinic, ["status"])
+        check_bookable(clinic, slot, now, staff=booked_by is not None)
     booking = _add_booking(session, slot, details, submission_id, booked_by, now)
     send_booking_email(
         session,
@@ -248,6 +295,12 @@ def book_place(
         on_behalf=booked_by is not None,
     )
     return booking
+
+
+def _holds_write_lock(session: Session) -> bool:
+    """Whether this transaction has held the database's write lock since its first
+    statement (SQLite: ``BEGIN IMMEDIATE``), so nothing committed since it began."""
+    return session.get_bind().dialect.name == "sqlite"
 
 
 @announces_new_booking

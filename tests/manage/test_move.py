@@ -75,8 +75,8 @@ def test_the_new_place_is_held_before_the_old_one_is_given_back(session, clinic,
 
 def _slot_id(params):
     """The slot id in an ``UPDATE slot SET booked = booked ± ? WHERE id = ? ...``."""
-    if isinstance(params, dict):  # psycopg: named parameters
-        return next(value for key, value in params.items() if key.startswith("id"))
+    if isinstance(params, dict):  # psycopg: named parameters, the SET value's "booked_…"
+        return next(value for key, value in params.items() if not key.startswith("booked"))
     return params[1]  # sqlite: positional, the SET value first
 
 
