@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -36,13 +38,30 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class ClinicFlask(Flask):
+    """Flask, with ``ensure_sync`` (which Flask's docs invite apps to override) answered
+    once per function: Flask asks it for every hook of every request (a dozen), and each
+    answer walked ``inspect.iscoroutinefunction``, 7 % of a page from the page cache."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        known = self._sync_for
+        made = known.get(func)
+        if made is None:
+            made = known[func] = super().ensure_sync(func)
+        return made
+
+    @cached_property
+    def _sync_for(self) -> dict[Callable[..., Any], Callable[..., Any]]:
+        return {}
+
+
 def create_app(config: str | Mapping | None = None) -> Flask:
     """Build the app. ``config`` is a setting name (development, test, production) or a
     mapping of overrides on top of the setting named by ``CLINIC_CONFIG``."""
     name = config if isinstance(config, str) else os.environ.get("CLINIC_CONFIG", "development")
     settings = CONFIGS[name]
 
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = ClinicFlask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(settings)
     if isinstance(config, Mapping):
         app.config.update(config)

@@ -10,9 +10,10 @@ through the outbox only (``clinic.outbox.queue.queue_email``), which sends with 
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -125,7 +126,8 @@ LIMITED_METHODS = frozenset({"POST"})
 
 
 def init_limiter(app: Flask) -> None:
-    """``limiter.init_app``, with its check before every request run for form posts only.
+    """``limiter.init_app``, with its check before every request (and its headers after)
+    run for form posts only.
 
     Flask-Limiter 4 checks every request before its view, and its request filter (below)
     is asked only once the limiter has gathered the request's limits: about 8 % of a page
@@ -147,6 +149,20 @@ def init_limiter(app: Flask) -> None:
             check()
 
     hooks[index] = check_form_posts
+    # Likewise its headers after the answer (X-RateLimit-…, Retry-After): only a limited
+    # request has any.
+    after = app.after_request_funcs.setdefault(None, [])
+    index = next(
+        (i for i, hook in enumerate(after) if getattr(hook, "args", ())[:1] == (limiter,)), None
+    )
+    if index is None:
+        raise RuntimeError("Flask-Limiter added no headers after requests: see init_limiter")
+    inject = cast(Callable[[Response], Response], after[index])  # a partial of the limiter's
+
+    def headers_on_form_posts(response: Response) -> Response:
+        return inject(response) if request.method in LIMITED_METHODS else response
+
+    after[index] = headers_on_form_posts
 
 
 @limiter.request_filter

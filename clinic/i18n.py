@@ -16,13 +16,15 @@ Parents' pages, emails and invites are translated; staff pages stay in English.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from flask import Flask, Response, current_app, g, request, url_for
 from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -109,10 +111,18 @@ def _select_language() -> str:
         return DEFAULT
     if is_staff_page():
         return DEFAULT
-    chosen = known(request.args.get(COOKIE)) or known(request.cookies.get(COOKIE))
-    if chosen:
-        return chosen
-    return request.accept_languages.best_match(offered()) or DEFAULT
+    languages = offered()  # asked once: each ask looks up the app and the request's g
+    for chosen in (request.args.get(COOKIE), request.cookies.get(COOKIE)):
+        if chosen in languages:
+            return chosen
+    return _best_match(request.headers.get("Accept-Language", ""), tuple(languages)) or DEFAULT
+
+
+@lru_cache(maxsize=256)
+def _best_match(header: str, offered: tuple[str, ...]) -> str | None:
+    """The browser's preferred language among ``offered`` (parsing the header was a tenth
+    of a page from the page cache; a few headers cover most browsers)."""
+    return parse_accept_header(header, LanguageAccept).best_match(offered)
 
 
 @cache
@@ -160,8 +170,10 @@ def setting_text(name: str) -> Markup | str:
 
 def _remember_choice(response: Response) -> Response:
     """A language chosen by a link (``?lang=``) is kept in a cookie for the next page."""
-    chosen = known(request.args.get(COOKIE))
-    if chosen and chosen != request.cookies.get(COOKIE) and not is_staff_page():
+    if is_staff_page():
+        return response
+    chosen = known(request.args.get(COOKIE)) if request.query_string else None
+    if chosen and chosen != request.cookies.get(COOKIE):
         response.set_cookie(
             COOKIE,
             chosen,
@@ -170,11 +182,23 @@ def _remember_choice(response: Response) -> Response:
             httponly=True,
             samesite="Lax",
         )
-    if not is_staff_page():
-        # The same address draws another language for another cookie or browser (one
-        # update: each change to ``vary`` writes the whole header again).
-        response.vary.update(("Cookie", "Accept-Language"))
+    # The same address draws another language for another cookie or browser.
+    _vary(response, "Cookie", "Accept-Language")
     return response
+
+
+def _vary(response: Response, *names: str) -> None:
+    """Add ``names`` to the response's Vary header, once each.  Written here rather than
+    through werkzeug's ``response.vary``, which parses the header into a set and writes it
+    back on every change (a fifth of this hook, on every parent's page)."""
+    current = response.headers.get("Vary")
+    if not current:
+        response.headers["Vary"] = ", ".join(names)
+        return
+    have = {value.strip().lower() for value in current.split(",")}
+    missing = [name for name in names if name.lower() not in have]
+    if missing:
+        response.headers["Vary"] = ", ".join([current, *missing])
 
 
 def language_links() -> list[dict]:

@@ -88,7 +88,13 @@ def for_anyone() -> bool:
     """True when nothing of the person asking is on the page drawn now: they are not
     signed in and have no flashed message waiting (the caller knows the rest of what
     the page shows, and keys it on that)."""
-    return not current_user.is_authenticated and not session.get("_flashes")
+    if session.get("_flashes"):
+        return False
+    # Flask-Login signs someone in only through the session's "_user_id" (no remember
+    # cookie, no request loader): without one nobody is, and Flask-Login's anonymous
+    # user (a SHA-512 of the address and browser first, for its session protection) need
+    # not be loaded.
+    return "_user_id" not in session or not current_user.is_authenticated
 
 
 def key_of(*parts: Hashable) -> tuple:
