@@ -168,7 +168,7 @@ def check(slot_id: int):
 def _confirm(slot: Slot, submission_id: str):
     """Make the parent's booking from the kept answers; booked or already booked, the
     same "Check your email" page; each other refusal has its own page."""
-    made = service.booking_for_submission(db.session, submission_id)
+    made = service.told_for_submission(db.session, submission_id)
     if made is not None:  # a second click, after the first one's answer arrived
         return _told(made.slot_id, made.email, made.topics, made.id)
     answers = _answers(ANSWERS, slot.clinic_id)
@@ -187,8 +187,8 @@ def _confirm(slot: Slot, submission_id: str):
         )
     except service.AlreadySubmitted as exc:
         db.session.rollback()
-        made = db.session.get_one(Booking, exc.booking_id)
-        return _told(made.slot_id, made.email, made.topics, made.id)
+        first = db.session.get_one(Booking, exc.booking_id)
+        return _told(first.slot_id, first.email, first.topics, first.id)
     except service.AlreadyBooked:
         db.session.rollback()
         service.tell_already_booked(db.session, slot.clinic_id, answers["email"])

@@ -163,6 +163,9 @@ def check_bookable(clinic: Clinic, slot: SlotTimes, now: datetime, *, staff: boo
 # time it is written out, which cost more than the database took to run it (issue 19).
 _WITH_PAGE = [joinedload(Slot.clinic).joinedload(Clinic.school).joinedload(School.partnership)]
 _BY_SUBMISSION = select(Booking).where(Booking.submission_id == bindparam("submission_id"))
+_TOLD_BY_SUBMISSION = select(Booking.slot_id, Booking.email, Booking.topics, Booking.id).where(
+    Booking.submission_id == bindparam("submission_id")
+)
 _LIVE_BOOKING_ID = select(Booking.id).where(
     Booking.clinic_id == bindparam("clinic_id"),
     Booking.email_normalised == bindparam("email"),
@@ -184,6 +187,13 @@ def bookable_slot(session: Session, slot_id: int) -> Slot:
     if slot is None or slot.clinic.status == "draft":
         raise ClinicNotFound()
     return slot
+
+
+def told_for_submission(session: Session, submission_id: str) -> Row | None:
+    """What a parent's second click is told of the booking this submission already made
+    (``slot_id``, ``email``, ``topics``, ``id``), as plain values; None if it made none
+    (a parent's every Confirm asks, so only those columns are read)."""
+    return session.execute(_TOLD_BY_SUBMISSION, {"submission_id": submission_id}).first()
 
 
 def booking_for_submission(session: Session, submission_id: str) -> Booking | None:
