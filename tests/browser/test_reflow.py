@@ -238,6 +238,9 @@ def test_pages_after_a_form_fit_320_pixels(new_page, live_server, world):
     # A booking: the form with its errors, the check page, the confirmation, Back.
     page.goto(f"/book/{world['slot_id']}")
     page.get_by_role("button", name="Continue").click()
+    # The form comes back with its errors (a new page: measuring before it has loaded
+    # found no body once).
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     check()
     _fill(page, "booking." + LONG_EMAIL)
     page.get_by_role("button", name="Continue").click()
