@@ -162,3 +162,17 @@ def test_every_limit_is_on_form_posts_only(app):
     assert not manager.default_limits and not manager.application_limits
     for limit in limits:
         assert limit.methods and {m.upper() for m in limit.methods} <= LIMITED_METHODS, limit
+
+
+def test_only_form_posts_go_through_the_limiter(app, client, slot):
+    """``extensions.init_limiter``: Flask-Limiter's check and its headers run for a form
+    post and skip every other request (a page read is never limited)."""
+    app.config["BOOKING_LIMIT_PER_ADDRESS"] = "1 per hour"
+    for _ in range(3):  # above the limit, and still answered
+        page = client.get(f"/book/{slot.id}")
+        assert page.status_code == 200
+        assert "X-RateLimit-Limit" not in page.headers
+    posted = fill_form(client, slot.id)
+    assert posted.status_code == 302
+    assert "X-RateLimit-Limit" in posted.headers  # the check ran, and said so
+    assert fill_form(app.test_client(), slot.id, email="p2@example.net").status_code == 429
