@@ -5,7 +5,7 @@ The test settings require it of nobody (so every other test signs in with a pass
 these tests turn it on with ``required`` and prove production always does."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 import pytest
@@ -33,9 +33,10 @@ def required(app):
     app.config["MFA_REQUIRED_ROLES"] = ("admin", "officer")
 
 
-def code(secret: str, steps: int = 0) -> str:
-    """The code an app shows now (or ``steps`` of 30 seconds later)."""
-    return pyotp.TOTP(secret).at(utcnow() + timedelta(seconds=30 * steps))
+def code(secret: str, steps: int = 0, at: datetime | None = None) -> str:
+    """The code an app shows now, or at ``at`` (and ``steps`` of 30 seconds later): a test
+    that gives "the same code" twice passes ``at``, as a 30-second step may turn between."""
+    return pyotp.TOTP(secret).at((at or utcnow()) + timedelta(seconds=30 * steps))
 
 
 def give_factor(session, user) -> tuple[str, list[str]]:
@@ -150,18 +151,19 @@ def test_a_code_is_asked_after_the_password_accepted_once_and_refused_when_wrong
     wrong = give_code(client, "12345x")
     assert wrong.status_code == 200 and "The code is not right" in wrong.text
     assert client.get("/staff/account").status_code == 302
-    right = give_code(client, code(secret))
+    given_at = utcnow()
+    right = give_code(client, code(secret, at=given_at))
     assert right.status_code == 302
     assert client.get("/staff/account").status_code == 200
 
     # The same code again, in its own window, from another browser: refused (replay).
     other = app.test_client()
     signed_in_owing(other, officer_user)
-    replay = give_code(other, code(secret))
+    replay = give_code(other, code(secret, at=given_at))
     assert replay.status_code == 200 and "The code is not right" in replay.text
     # An older one too; the next step's code is fine.
-    assert give_code(other, code(secret, -1)).status_code == 200
-    assert give_code(other, code(secret, 1)).status_code == 302
+    assert give_code(other, code(secret, -1, at=given_at)).status_code == 200
+    assert give_code(other, code(secret, 1, at=given_at)).status_code == 302
 
 
 def test_verify_second_factor_window_replay_and_the_clock(app, session, officer_user):
