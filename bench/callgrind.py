@@ -42,7 +42,7 @@ SCENARIOS = (
     ("finder_drawn", "finder search, drawn anew (after a change)", 45.0),
     ("school_page_drawn", "school page, drawn anew (after a change)", 175.0),
     ("dashboard_officer", "staff dashboard, an officer (13 clinics)", 60.0),
-    ("dashboard_coordinator", "staff dashboard, the coordinator (every clinic)", 240.0),
+    ("dashboard_coordinator", "staff dashboard, the coordinator (first page of 50 clinics)", 240.0),
     ("confirm_full", "Confirm refused, the slot is full", 8.0),
     ("confirm", "Confirm that books", 20.0),
 )

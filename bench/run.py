@@ -133,7 +133,9 @@ SCENARIOS = (
     ),
     Scenario(
         "dashboard_coordinator",
-        lambda s: f"staff dashboard, the coordinator ({coordinator_clinics(s)} clinics)",
+        lambda s: (
+            f"staff dashboard, the coordinator (page 1: 50 of {coordinator_clinics(s)} clinics)"
+        ),
         lambda d: "/staff/clinics/",
         "≥ 0.01 × hello",
         staff=True,

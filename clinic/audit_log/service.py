@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..auth.scope import scoped_partnership_filter
 from ..models import AuditEvent, User
-
-PER_PAGE = 50
+from ..paging import Window
 
 
 @dataclass(frozen=True)
@@ -73,17 +72,16 @@ def search(
     only; without one (a command), every partnership's."""
     where = _where(filters, zone) + _within(user)
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    number = min(max(page, 1), pages)
+    window = Window.over(total, page)
     events = session.scalars(
         select(AuditEvent)
         .where(*where)
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(PER_PAGE)
-        .offset((number - 1) * PER_PAGE)
+        .limit(window.per_page)
+        .offset(window.offset)
     ).all()
-    return Page(list(events), number, pages, total)
+    return Page(list(events), window.number, window.pages, total)
 
 
 def _within(user: User | None) -> list[ColumnElement[bool]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from .. import paging
 from ..auth.access import current_staff, roles_required
 from ..extensions import db
 from ..localtime import clinic_zone
@@ -24,8 +25,7 @@ def index():
     user = current_staff()  # a coordinator: their partnership's events only
     form = AuditFilter(service.actions(db.session, user), service.object_types(db.session, user))
     form.validate()
-    page_asked = request.args.get("page", "1")
-    number = int(page_asked) if page_asked.isdigit() and len(page_asked) < 7 else 1
+    number = paging.asked(request.args.get("page"))
     page = service.search(db.session, form.filters(), page=number, zone=clinic_zone(), user=user)
     args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
 

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import paging
 from ..auth.access import current_staff, roles_required
 from ..auth.scope import scoped_school_filter
 from ..booking import interpreters, still_coming
@@ -36,13 +37,27 @@ def dashboard():
     status = request.args.get("status", "")
     status = status if status in service.STATUSES else ""
     school_id = request.args.get("school", type=record_id)  # None unless a real id
-    rows = service.dashboard_rows(
-        db.session, current_staff(), school_id=school_id, status=status or None
+    page = service.dashboard_page(
+        db.session,
+        current_staff(),
+        school_id=school_id,
+        status=status or None,
+        page=paging.asked(request.args.get("page")),
+        per_page=paging.PER_PAGE,
     )
+    rows = page.rows
     by_date = [(day, list(group)) for day, group in groupby(rows, key=lambda r: r.clinic.date)]
+    filters = {"school": school_id, "status": status}
+
+    def page_url(n: int) -> str:
+        # Query values: url_for's stub checks **mapping values against its own keywords.
+        return url_for(".dashboard", **{k: v for k, v in filters.items() if v}, page=n)  # type: ignore[arg-type]
+
     return render_template(
         "schedule/dashboard.html",
         by_date=by_date,
+        window=page.window,
+        page_url=page_url,
         schools=_filter_schools(),
         school_id=school_id,
         status=status,

@@ -27,6 +27,7 @@ from ..localtime import local_today, zone_name
 from ..manage import service as manage
 from ..models import Booking, Clinic, School, Slot, User, WaitlistEntry, utcnow
 from ..notices import send_booking_email, send_booking_text
+from ..paging import PER_PAGE, Window
 from ..waitlist import service as waitlist
 from ..workdays import WEEKEND, bank_holiday, why_not_working
 from .slots import (
@@ -197,33 +198,50 @@ def _status_filter(status: str, today: date):
     return (Clinic.status == status) & (Clinic.date >= today)
 
 
-def dashboard_rows(
+@dataclass
+class ClinicsPage:
+    """One page of the dashboard: its rows, and where it is among the pages."""
+
+    rows: list[ClinicRow]
+    window: Window
+
+
+def dashboard_page(
     session: Session,
     user: User,
     *,
     school_id: int | None = None,
     status: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
     now: datetime | None = None,
-) -> list[ClinicRow]:
-    """The clinics this user may see, upcoming first (soonest first), then past (latest first).
+) -> ClinicsPage:
+    """One page of the clinics this user may see, upcoming first (soonest first), then past
+    (latest first): a coordinator's partnership runs hundreds of clinics a year.
 
-    The totals are counted by the database in the same query, not by loading every slot;
-    a second query fetches the officers' names.
+    The totals, and how many clinics match, are counted by the database in the same query,
+    not by loading every slot; a second query fetches the officers' names.
     """
     today = local_today(now)
     # The publish route's rule: officers and admins, at the schools they see (these rows).
     may_publish = user.role in ("officer", "admin")
+    where = [scoped_school_filter(user, Clinic.school_id)]
+    if school_id is not None:
+        where.append(Clinic.school_id == school_id)
+    if status in STATUSES:
+        where.append(_status_filter(status, today))
     # Sums for the user's clinics only (issue 21: not every partnership's slots).
-    seen = select(Clinic.id).where(scoped_school_filter(user, Clinic.school_id))
+    seen = select(Clinic.id).where(*where)
     totals, waiting = slot_totals(seen), _waiting_totals(seen)
     upcoming = Clinic.date >= today
     statement = (
-        select(Clinic, totals, waiting.c.waiting)
+        # How many match comes with each row (a window function), so one query does.
+        select(Clinic, totals, waiting.c.waiting, func.count().over().label("matching"))
         .join(Clinic.school)
         .outerjoin(totals, totals.c.clinic_id == Clinic.id)
         .outerjoin(waiting, waiting.c.clinic_id == Clinic.id)
         .options(contains_eager(Clinic.school), selectinload(Clinic.officer))
-        .where(scoped_school_filter(user, Clinic.school_id))
+        .where(*where)
         .order_by(
             case((upcoming, 0), else_=1),
             case((upcoming, Clinic.date)).asc(),  # upcoming: soonest first
@@ -232,13 +250,17 @@ def dashboard_rows(
             School.name,
             Clinic.id,
         )
+        .limit(per_page)
     )
-    if school_id is not None:
-        statement = statement.where(Clinic.school_id == school_id)
-    if status in STATUSES:
-        statement = statement.where(_status_filter(status, today))
+    number = max(page, 1)
+    results = session.execute(statement.offset((number - 1) * per_page)).all()
+    if not results and number > 1:  # past the last page (an old link): show the last
+        total = session.scalar(select(func.count()).select_from(Clinic).where(*where)) or 0
+        number = Window.over(total, number, per_page).number
+        results = session.execute(statement.offset((number - 1) * per_page)).all()
+    window = Window.over(results[0].matching if results else 0, number, per_page)
     rows = []
-    for result in session.execute(statement):
+    for result in results:
         clinic = result.Clinic
         row = ClinicRow(
             clinic=clinic,
@@ -252,7 +274,7 @@ def dashboard_rows(
         )
         row.next_action = next_action(row, today, may_publish=may_publish)
         rows.append(row)
-    return rows
+    return ClinicsPage(rows, window)
 
 
 def next_action(row: ClinicRow, today: date, *, may_publish: bool = True) -> str:

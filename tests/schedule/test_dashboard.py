@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from clinic import paging
 from clinic.filters import format_date
 from clinic.localtime import local_today
 from clinic.schedule import service
@@ -101,6 +102,40 @@ def test_admin_sees_every_clinic_and_who_runs_it(admin_client, clinics):
     assert len(rows(html)) == 5
     assert "Run by Pat Officer" in html
     assert "Create a clinic" not in html
+
+
+def test_a_long_list_comes_a_page_at_a_time_in_the_same_order(
+    admin_client, clinics, monkeypatch
+):
+    """A coordinator's partnership runs hundreds of clinics a year: the dashboard shows a
+    page of them (here 2, in service 50), in the order of the whole list, with links to the
+    other pages that keep the filters."""
+    whole = [row.split(" on ")[0] for row in rows(admin_client.get(DASHBOARD).text)]
+    assert len(whole) == 5
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    seen = []
+    for number in (1, 2, 3):
+        html = admin_client.get(f"{DASHBOARD}?page={number}").text
+        assert f"5 clinics, page {number} of 3." in html
+        assert 'class="govuk-pagination' in html
+        seen += [row.split(" on ")[0] for row in rows(html)]
+        if number < 3:
+            assert f'href="{DASHBOARD}?page={number + 1}"' in html
+    assert seen == whole
+    # Coming up is said once, on the page where it starts; the past heading where it is.
+    assert "Coming up" not in admin_client.get(f"{DASHBOARD}?page=3").text
+    assert "Past clinics" in admin_client.get(f"{DASHBOARD}?page=3").text
+    # An old link past the end shows the last page; a typed "?page=x" the first.
+    assert rows(admin_client.get(f"{DASHBOARD}?page=99").text) == rows(
+        admin_client.get(f"{DASHBOARD}?page=3").text
+    )
+    assert "page 1 of 3" in admin_client.get(f"{DASHBOARD}?page=x").text
+    # The filters ride along in the page links.
+    filtered = admin_client.get(f"{DASHBOARD}?status=past&page=1").text
+    assert "page 1 of" not in filtered and "govuk-pagination" not in filtered  # one page
+    assert [row.split(" on ")[0] for row in rows(filtered)] == ["Past one"]
+    in_school = admin_client.get(f"{DASHBOARD}?school={clinics['draft'].school_id}").text
+    assert f'href="{DASHBOARD}?school={clinics["draft"].school_id}&amp;page=2"' in in_school
 
 
 def test_school_staff_see_their_school_read_only(school_client, clinics):
