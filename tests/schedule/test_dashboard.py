@@ -104,9 +104,7 @@ def test_admin_sees_every_clinic_and_who_runs_it(admin_client, clinics):
     assert "Create a clinic" not in html
 
 
-def test_a_long_list_comes_a_page_at_a_time_in_the_same_order(
-    admin_client, clinics, monkeypatch
-):
+def test_a_long_list_comes_a_page_at_a_time_in_the_same_order(admin_client, clinics, monkeypatch):
     """A coordinator's partnership runs hundreds of clinics a year: the dashboard shows a
     page of them (here 2, in service 50), in the order of the whole list, with links to the
     other pages that keep the filters."""
