@@ -5,6 +5,8 @@ not move with the load on the machine (valgrind's callgrind counts instructions)
     python -m bench.callgrind --engines sqlite --requests 10
     python -m bench.callgrind --quick                 # small data, few requests (the smoke run)
     python -m bench.callgrind --partnerships 40 --schools 20000   # England's size (issue 21)
+    python -m bench.callgrind --only home_page --keep /tmp/cg      # files to read, then
+    callgrind_annotate --inclusive=yes /tmp/cg/sqlite.cg.out.2       # where home's went
 
 The data of ``make bench`` is seeded in this process (bench/seed.py); a second process is
 started under ``valgrind --tool=callgrind`` and asks for each page through Flask's test
@@ -71,10 +73,16 @@ def available() -> str | None:
 
 
 def measure(
-    database_url: str, sizes: Sizes, requests: int, only: tuple[str, ...] = ()
+    database_url: str,
+    sizes: Sizes,
+    requests: int,
+    only: tuple[str, ...] = (),
+    keep: Path | None = None,
 ) -> tuple[float, list[Count]]:
     """Seed ``database_url``, then count each scenario under callgrind (those named in
-    ``only``, else all): (hello's instructions a request, each scenario's count)."""
+    ``only``, else all): (hello's instructions a request, each scenario's count).  With
+    ``keep``, callgrind's files are copied there (``cg.out.1`` is hello, then each
+    scenario in order) for ``callgrind_annotate``."""
     scenarios = [s for s in SCENARIOS if not only or s[0] in only]
     from .seed import seed
 
@@ -110,6 +118,10 @@ def measure(
         # One file per return from the mark, numbered in order: hello, then each scenario.
         dumps = sorted(out.glob("cg.out.*"), key=lambda p: int(p.suffix[1:]))
         totals = [int(_TOTALS.search(p.read_text()).group(1)) for p in dumps]
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for dump in dumps:
+                shutil.copy(dump, keep / f"{engine_of(database_url)}.{dump.name}")
     if len(totals) != 1 + len(scenarios):
         raise RuntimeError(f"expected {1 + len(scenarios)} callgrind dumps, got {len(totals)}")
     hello = totals[0] / requests
@@ -146,6 +158,10 @@ def _child(spec: str, requests: int) -> None:
         sys.call_tracing(loop, (call,))
 
 
+def engine_of(database_url: str) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
 def format_counts(engine: str, hello: float, counts: list[Count]) -> str:
     lines = [f"{engine}: hello {hello:,.0f} instructions a request"]
     for c in counts:
@@ -166,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, help="measured requests a scenario (20, quick 5)")
     parser.add_argument("--quick", action="store_true", help="small data, few requests")
     parser.add_argument("--only", help="these scenarios only, comma-separated")
+    parser.add_argument("--keep", type=Path, help="copy callgrind's files to this folder")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     add_scale_options(parser)
     args = parser.parse_args(argv)
@@ -183,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         with database(engine, args.postgres) as url:
             sizes = replace(QUICK if args.quick else Sizes(), **scale_of(args))
             only = tuple(k.strip() for k in (args.only or "").split(",") if k.strip())
-            hello, counts = measure(url, sizes, requests, only)
+            hello, counts = measure(url, sizes, requests, only, args.keep)
         print(format_counts(engine, hello, counts), flush=True)
     return 0
 
