@@ -17,7 +17,8 @@
   their partnership keeps for it, ``export`` makes it a plain dict (JSON, and the readable
   page) naming each record's partnership and data controller, and ``erase_subject``
   erases all of it.  A family who booked with two partnerships is two controllers'
-  records: each coordinator sees and erases only their own.  The installation operator's
+  records: each coordinator sees and erases only their own, emails and texts included
+  (each names the partnership it was sent for).  The installation operator's
   ``flask privacy export|erase`` work across every partnership (or ``--partnership``).
 
 Every action is audited (``privacy.erase``, ``privacy.access``) with counts only: never
@@ -241,25 +242,12 @@ def _clinics_of(partnership_id: int):
     )
 
 
-def held_elsewhere(session: Session, email: str, partnership: Partnership | None) -> bool:
-    """Whether another partnership than ``partnership`` still holds a booking or
-    waiting-list place for this address.  Emails and texts name no partnership, so one
-    partnership's request reaches them only when the address is its alone: it never
-    shows or blanks what another partnership sent."""
-    if partnership is None or not email:
-        return False
-    return any(
-        session.scalar(
-            select(model.id)
-            .where(
-                model.email_normalised == email,
-                model.clinic_id.not_in(_clinics_of(partnership.id)),
-            )
-            .limit(1)
-        )
-        is not None
-        for model in (Booking, WaitlistEntry)
-    )
+def _messages_of(partnership: Partnership | None) -> list:
+    """The condition keeping emails and texts to those sent for ``partnership`` (each
+    names the partnership it was sent for); none for every partnership."""
+    if partnership is None:
+        return []
+    return [OutboxMessage.partnership_id == partnership.id]
 
 
 def _to(email: str, phones: Sequence[str] = ()):
@@ -274,33 +262,57 @@ def _to(email: str, phones: Sequence[str] = ()):
 
 
 def withdraw_unsent(
-    session: Session, email: str, *, now: datetime, phones: Sequence[str] = ()
+    session: Session,
+    email: str,
+    *,
+    now: datetime,
+    phones: Sequence[str] = (),
+    partnership: Partnership | None = None,
 ) -> int:
     """Emails to this address (and texts to its numbers) still waiting to go are never
-    sent (``withdrawn``)."""
+    sent (``withdrawn``): those sent for ``partnership`` when given."""
     return changed(
         session.execute(
             update(OutboxMessage)
-            .where(_to(email, phones), OutboxMessage.status == "pending")
+            .where(
+                _to(email, phones),
+                OutboxMessage.status == "pending",
+                *_messages_of(partnership),
+            )
             .values(status="withdrawn")
             .execution_options(synchronize_session=False)
         )
     )
 
 
-def blank_sent(session: Session, email: str, *, now: datetime, phones: Sequence[str] = ()) -> int:
+def blank_sent_by_partnership(
+    session: Session,
+    email: str,
+    *,
+    now: datetime,
+    phones: Sequence[str] = (),
+    partnership: Partnership | None = None,
+) -> dict[int | None, int]:
     """Emails to this address (and texts to its numbers) that went (or failed, or were
-    withdrawn) are blanked now."""
-    ids = list(
-        session.scalars(
-            select(OutboxMessage.id).where(
-                _to(email, phones),
-                OutboxMessage.purged_at.is_(None),
-                OutboxMessage.status.in_(purge.FINISHED_MESSAGES),
-            )
+    withdrawn) are blanked now, those sent for ``partnership`` when given: how many, by
+    the partnership each was sent for."""
+    blanked: dict[int | None, int] = {}
+    for message_id, sent_for in session.execute(
+        select(OutboxMessage.id, OutboxMessage.partnership_id).where(
+            _to(email, phones),
+            OutboxMessage.purged_at.is_(None),
+            OutboxMessage.status.in_(purge.FINISHED_MESSAGES),
+            *_messages_of(partnership),
         )
-    )
-    return sum(purge.purge_message(session, message_id, now=now) for message_id in ids)
+    ):
+        if purge.purge_message(session, message_id, now=now):
+            blanked[sent_for] = blanked.get(sent_for, 0) + 1
+    return blanked
+
+
+def blank_sent(session: Session, email: str, *, now: datetime, phones: Sequence[str] = ()) -> int:
+    """``blank_sent_by_partnership`` for every partnership: how many in all."""
+    return sum(blank_sent_by_partnership(session, email, now=now, phones=phones).values())
 
 
 # --- an admin answering a request -----------------------------------------------------------
@@ -338,17 +350,17 @@ def holdings(session: Session, email: str, partnership: Partnership | None = Non
             .order_by(Feedback.id)
         )
     )
-    if not held_elsewhere(session, wanted, partnership):
-        found.messages = list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(
-                    _to(wanted, _phones(session, wanted, partnership)),
-                    OutboxMessage.purged_at.is_(None),
-                )
-                .order_by(OutboxMessage.id)
+    found.messages = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                _to(wanted, _phones(session, wanted, partnership)),
+                OutboxMessage.purged_at.is_(None),
+                *_messages_of(partnership),
             )
+            .order_by(OutboxMessage.id)
         )
+    )
     found.drafts = [
         draft
         for draft in session.scalars(
@@ -415,9 +427,11 @@ def export(session: Session, found: Holdings) -> dict:
         "topics",
         "other_topic",
     )
-    # Emails and texts name no partnership: those of a partnership's own request are its
-    # (``holdings`` leaves them out when another partnership holds the address too).
-    sender = _controller(found.partnership)
+    # Each email and text names the partnership it was sent for (none: the installation's).
+    senders = {m.partnership_id for m in found.messages}
+    sent_for: dict[int | None, Partnership] = {
+        p.id: p for p in session.scalars(select(Partnership).where(Partnership.id.in_(senders)))
+    }
     owner = owners(session, found)
     controllers = {_controller(p)["partnership"]: _controller(p) for p in owner.values()}
     return {
@@ -473,7 +487,7 @@ def export(session: Session, found: Holdings) -> dict:
         ],
         "emails": [
             {
-                **sender,
+                **_controller(sent_for.get(m.partnership_id)),
                 "subject": m.subject,
                 "status": m.status,
                 "queued_at": _when(m.created_at),
@@ -485,7 +499,7 @@ def export(session: Session, found: Holdings) -> dict:
         ],
         "text_messages": [
             {
-                **sender,
+                **_controller(sent_for.get(m.partnership_id)),
                 "to": m.recipient,
                 "status": m.status,
                 "queued_at": _when(m.created_at),
@@ -527,9 +541,8 @@ def _counts(session: Session, found: Holdings) -> dict[int | None, int]:
     for record in found.of_clinics:
         partnership_id = owner[record.clinic_id].id
         counts[partnership_id] = counts.get(partnership_id, 0) + 1
-    if found.messages:
-        holder = found.partnership.id if found.partnership is not None else None
-        counts[holder] = counts.get(holder, 0) + len(found.messages)
+    for message in found.messages:
+        counts[message.partnership_id] = counts.get(message.partnership_id, 0) + 1
     return counts
 
 
@@ -550,22 +563,20 @@ def erase_subject(
     """Erase everything ``partnership`` (None: every partnership) holds for this address;
     returns how many records were erased.  Live bookings are cancelled first (the parent
     gets the usual cancellation).  Another partnership's records of the same family stay,
-    and so do the emails and texts to the address while another partnership holds it
-    (they name no partnership; the purge blanks them in time).  Each partnership's log
-    gets an event with its own count."""
+    and so do the emails and texts it sent them.  Each partnership's log gets an event
+    with its own count."""
     now = now or utcnow()
     found = holdings(session, email, partnership)
     owner = owners(session, found)
     wanted = found.email
-    reach_messages = bool(wanted) and not held_elsewhere(session, wanted, partnership)
     phones = _phones(session, wanted, partnership)
     erased: dict[int | None, int] = {partnership.id: 0} if partnership is not None else {}
 
     def count(partnership_id: int | None, records: int) -> None:
         erased[partnership_id] = erased.get(partnership_id, 0) + records
 
-    if reach_messages:
-        withdraw_unsent(session, wanted, now=now, phones=phones)
+    if wanted:
+        withdraw_unsent(session, wanted, now=now, phones=phones, partnership=partnership)
     for booking in found.bookings:
         if booking.anonymised_at is None:
             _cancel_if_live(session, booking, actor, now)
@@ -580,9 +591,12 @@ def erase_subject(
             )
     for draft in found.drafts:
         count(owner[draft.clinic_id].id, purge.delete_draft(session, draft.id))
-    if reach_messages:
-        holder = partnership.id if partnership is not None else None
-        count(holder, blank_sent(session, wanted, now=now, phones=phones))
+    if wanted:
+        blanked = blank_sent_by_partnership(
+            session, wanted, now=now, phones=phones, partnership=partnership
+        )
+        for sent_for, records in blanked.items():
+            count(sent_for, records)
     _audit(session, actor, ERASED, erased)
     session.expire_all()
     return sum(erased.values())

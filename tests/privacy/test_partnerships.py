@@ -45,7 +45,7 @@ def northshire(make):
 def two_counties(session, make, school, officer_user, northshire):
     """The same family booked at a school in each partnership (the default partnership's
     and Northshire's), 45 days ago; Northshire's clinic also has a waiting-list place, a
-    walk-in and feedback; an email went to the family."""
+    walk-in and feedback; each partnership sent the family an email."""
     their_school = make.school("Northshire Primary School", partnership=northshire)
     their_officer = make.user(role="officer", schools=[their_school])
     here = make.clinic(school, officer_user, slots=1, capacity=2, title="Oakfield clinic")
@@ -63,14 +63,18 @@ def two_counties(session, make, school, officer_user, northshire):
             ),
             WalkIn(clinic_id=there.id, parent_name=NAME),
             Feedback(clinic_id=there.id, booking_id=theirs.id, useful=4, comments=NAME),
-            OutboxMessage(
-                kind="booking_confirmation",
-                recipient=EMAIL,
-                subject="Booked",
-                text_body=f"Dear {NAME}",
-                status="sent",
-                attachments=[],
-                sent_at=utcnow() - timedelta(days=1),
+            *(
+                OutboxMessage(
+                    kind="booking_confirmation",
+                    recipient=EMAIL,
+                    subject=f"Booked: {clinic.title}",
+                    text_body=f"Dear {NAME}",
+                    status="sent",
+                    attachments=[],
+                    sent_at=utcnow() - timedelta(days=1),
+                    partnership_id=clinic.school.partnership_id,
+                )
+                for clinic in (here, there)
             ),
         ]
     )
@@ -83,6 +87,12 @@ def two_counties(session, make, school, officer_user, northshire):
 def _email_of(session, booking) -> str | None:
     session.expire_all()
     return session.get(Booking, booking.id).email
+
+
+def _recipients(session) -> dict[str, str]:
+    """Each email's subject, and its recipient ("" once blanked)."""
+    session.expire_all()
+    return dict(session.execute(sa.select(OutboxMessage.subject, OutboxMessage.recipient)).all())
 
 
 def _purge(app, *args: str):
@@ -196,9 +206,9 @@ def test_a_coordinator_finds_exports_and_erases_only_their_partnerships_records(
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Bookings (1)" in html and "Oakfield clinic" in html
     assert "North clinic" not in html and "Northshire" not in html
-    # The email names no partnership, and the address is held by another one too: it
-    # is left to that partnership (and the purge), never shown to this one.
-    assert "Emails we sent or will send (0)" in html
+    # Each email names the partnership it was sent for: this one's own, never the other's.
+    assert "Emails we sent or will send (1)" in html
+    assert "Booked: Oakfield clinic" in html and "Booked: North clinic" not in html
 
     download = post_form(
         admin_client, "/admin/privacy/download.json", {"email": EMAIL}, page_url="/admin/privacy"
@@ -207,7 +217,10 @@ def test_a_coordinator_finds_exports_and_erases_only_their_partnerships_records(
     assert [b["clinic"] for b in held["bookings"]] == ["Oakfield clinic"]
     assert held["bookings"][0]["partnership"] == "Default partnership"
     assert held["bookings"][0]["data_controller"] == app.config["DATA_CONTROLLER"]
-    assert held["waiting_lists"] == [] and held["feedback"] == [] and held["emails"] == []
+    assert held["waiting_lists"] == [] and held["feedback"] == []
+    assert [(m["subject"], m["partnership"]) for m in held["emails"]] == [
+        ("Booked: Oakfield clinic", "Default partnership")
+    ]
 
     confirm = post_form(
         admin_client, "/admin/privacy/erase", {"email": EMAIL}, page_url="/admin/privacy"
@@ -216,11 +229,11 @@ def test_a_coordinator_finds_exports_and_erases_only_their_partnerships_records(
         "/admin/privacy/erase",
         data={"email": EMAIL, "confirm": "yes", "csrf_token": csrf_token(confirm)},
     )
-    assert done.status_code == 200 and "1 record deleted" in done.get_data(as_text=True)
+    assert done.status_code == 200 and "2 records deleted" in done.get_data(as_text=True)
     assert _email_of(session, ours) is None
     assert _email_of(session, theirs) == EMAIL  # Northshire's record stays
     assert session.scalar(sa.select(Feedback.comments)) == NAME
-    assert session.scalar(sa.select(OutboxMessage.recipient)) == EMAIL
+    assert _recipients(session) == {"Booked: Oakfield clinic": "", "Booked: North clinic": EMAIL}
 
     privacy_events = list(
         session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("privacy.%")))
@@ -228,8 +241,7 @@ def test_a_coordinator_finds_exports_and_erases_only_their_partnerships_records(
     assert {e.action for e in privacy_events} == {"privacy.access", "privacy.erase"}
     assert {e.partnership_id for e in privacy_events} == {default_id}
 
-    # Northshire's coordinator still finds theirs, and erases it: then, the address being
-    # held nowhere, its emails go too.
+    # Northshire's coordinator still finds theirs, with the email they sent, and erases it.
     their_admin = make.user(role="admin", partnership=northshire, email="north@example.org")
     theirs_client = sign_in(app.test_client(), their_admin)
     html = post_form(theirs_client, "/admin/privacy", {"email": EMAIL}).get_data(as_text=True)
@@ -243,7 +255,7 @@ def test_a_coordinator_finds_exports_and_erases_only_their_partnerships_records(
         data={"email": EMAIL, "confirm": "yes", "csrf_token": csrf_token(confirm)},
     )
     assert _email_of(session, theirs) is None
-    assert session.scalar(sa.select(OutboxMessage.recipient)) == ""
+    assert set(_recipients(session).values()) == {""}
     erased = session.scalar(
         sa.select(AuditEvent).where(
             AuditEvent.action == "privacy.erase", AuditEvent.partnership_id == northshire.id
@@ -274,13 +286,14 @@ def test_the_operator_exports_and_erases_across_partnerships_or_for_one(
         app.config["DATA_CONTROLLER"],
         "Northshire County Council",
     ]
-    assert held["feedback"][0]["partnership"] == NORTHSHIRE and len(held["emails"]) == 1
+    assert held["feedback"][0]["partnership"] == NORTHSHIRE and len(held["emails"]) == 2
 
     one = json.loads(
         runner.invoke(args=["privacy", "export", EMAIL, "--partnership", "northshire"]).output
     )
     assert one["partnership"] == NORTHSHIRE
     assert [b["clinic"] for b in one["bookings"]] == ["North clinic"]
+    assert [m["subject"] for m in one["emails"]] == ["Booked: North clinic"]
 
     refused = runner.invoke(args=["privacy", "erase", EMAIL], input="n\n")
     assert refused.exit_code == 1 and "2 bookings" in refused.output
@@ -290,11 +303,12 @@ def test_the_operator_exports_and_erases_across_partnerships_or_for_one(
     assert erased.exit_code == 0, erased.output
     assert _email_of(session, two_counties["theirs"]) is None
     assert _email_of(session, two_counties["ours"]) == EMAIL
+    assert _recipients(session) == {"Booked: Oakfield clinic": EMAIL, "Booked: North clinic": ""}
 
     erased = runner.invoke(args=["privacy", "erase", EMAIL, "--yes"])
     assert erased.exit_code == 0 and "Erased 2 records." in erased.output, erased.output
     assert _email_of(session, two_counties["ours"]) is None
-    assert session.scalar(sa.select(OutboxMessage.recipient)) == ""
+    assert set(_recipients(session).values()) == {""}
     events = [
         (e.action, e.partnership_id, e.details["records"], e.actor_label)
         for e in session.scalars(
@@ -304,12 +318,11 @@ def test_the_operator_exports_and_erases_across_partnerships_or_for_one(
         )
     ]
     operator = "operator (flask privacy)"
-    # Northshire's booking, feedback and waiting-list place; then the default
-    # partnership's booking, and the email (which belongs to none) in the operator's log.
+    # Northshire's booking, feedback, waiting-list place and email; then the default
+    # partnership's booking and email, each in the log of the partnership it was for.
     assert events == [
-        ("privacy.erase", northshire.id, 3, operator),
-        ("privacy.erase", default_id, 1, operator),
-        ("privacy.erase", None, 1, operator),
+        ("privacy.erase", northshire.id, 4, operator),
+        ("privacy.erase", default_id, 2, operator),
     ]
 
 
@@ -323,6 +336,6 @@ def test_a_parent_deleting_one_booking_is_logged_in_its_partnership(
     assert response.status_code == 200
     assert _email_of(session, theirs) is None
     assert _email_of(session, two_counties["ours"]) == EMAIL  # the other county's stays
-    assert session.scalar(sa.select(OutboxMessage.recipient)) == EMAIL  # may be about it
+    assert set(_recipients(session).values()) == {EMAIL}  # may be about the other booking
     (event,) = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "privacy.erase"))
     assert event.partnership_id == northshire.id and event.actor_label == "parent"
