@@ -21,6 +21,7 @@ from ..forms import ConfirmForm, form_view, run_step
 from ..i18n import direction, offered
 from ..links import InvalidLink, keep_private
 from ..models import GuidanceLink
+from ..partnership import use_for_school
 from . import service as followup
 from .forms import BringAdviceForm, FeedbackForm, GuidanceForm
 
@@ -44,6 +45,7 @@ def give(token: str):
     except InvalidLink:
         return render_error(404, BAD_LINK)
     clinic = booking.clinic
+    use_for_school(clinic.school)  # its partnership's name, notice and languages
     if followup.feedback_for(db.session, booking) is not None:
         return render_template("followup/feedback_thanks.html", clinic=clinic)
     form = FeedbackForm()

@@ -25,6 +25,7 @@ from ..links import (
     waitlist_entry_for_token,
 )
 from ..models import utcnow
+from ..partnership import use_for_school
 from . import service as privacy
 from .forms import SubjectForm
 
@@ -46,6 +47,7 @@ def delete_booking(token: str):
         return link_not_found()
     if privacy.is_erased(booking):
         return details_erased()
+    use_for_school(booking.clinic.school)  # its partnership's name, notice and languages
     form = ConfirmForm()
     if form.validate_on_submit():
         privacy.erase_booking(db.session, booking, actor="parent", now=utcnow())
@@ -70,6 +72,7 @@ def delete_waitlist_entry(token: str):
         return link_not_found()
     if privacy.is_erased(entry):
         return details_erased()
+    use_for_school(entry.clinic.school)  # its partnership's name, notice and languages
     form = ConfirmForm()
     if form.validate_on_submit():
         privacy.erase_waitlist_entry(db.session, entry, actor="parent", now=utcnow())

@@ -196,7 +196,8 @@ def test_the_finder_searches_every_partnership_unless_one_is_set(
 def test_the_booking_form_and_a_parents_pages_are_the_partnerships(
     client, session, make, officer_user, north_school
 ):
-    from clinic.links import manage_token
+    from clinic.links import feedback_token, manage_token, waitlist_token
+    from tests.schedule.test_cancel import waiting
 
     clinic = make.clinic(north_school, officer_user, slots=1, capacity=3)
     form = page(client, f"/book/{clinic.slots[0].id}")
@@ -208,3 +209,19 @@ def test_the_booking_form_and_a_parents_pages_are_the_partnerships(
     manage = page(client, f"/booking/{manage_token(booking)}")
     assert "/privacy?school=northfield" in manage
     assert "North Shire Safeguarding Children Partnership" in manage
+
+    # Deleting one's details (from the booking and from a waiting-list place), and the
+    # feedback form after the clinic, are the partnership's pages too.
+    entry = waiting(session, clinic, "Wyn Waiting")
+    came = book(session, clinic, email="cai@example.net")
+    came.status = "attended"
+    session.commit()
+    for url in (
+        f"/booking/{manage_token(booking)}/delete",
+        f"/booking/waitlist/{waitlist_token(entry)}/delete",
+        f"/feedback/{feedback_token(came)}",
+    ):
+        shown = page(client, url)
+        assert "North Shire Safeguarding Children Partnership" in shown, url
+        assert "/privacy?school=northfield" in shown and 'href="/privacy"' not in shown, url
+        assert "lang=cy" in shown and "lang=pl" not in shown, url
