@@ -170,7 +170,8 @@ class Config:
     # The answers typed into the booking form wait for Confirm on the server this long.
     BOOKING_DRAFT_HOURS = int(os.environ.get("BOOKING_DRAFT_HOURS", "4"))
     # The school finder (/schools) searches every partnership's schools; an installation
-    # run for one partnership names its slug here to search only its schools (issue 21).
+    # run for one partnership names its slug here to search only its schools (issue 21),
+    # and the finder and the notices linked from it are then drawn in its name.
     FINDER_PARTNERSHIP = os.environ.get("FINDER_PARTNERSHIP", "").strip()
     WAITLIST_LIMIT_PER_ADDRESS = os.environ.get("WAITLIST_LIMIT_PER_ADDRESS", "500 per hour")
     WAITLIST_LIMIT_PER_SESSION = os.environ.get("WAITLIST_LIMIT_PER_SESSION", "10 per hour")

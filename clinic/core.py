@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import pagecache
 from .extensions import db
 from .models import School
-from .partnership import PartnershipSettings, only_partnership, settings_for, use_on_page
+from .partnership import PartnershipSettings, public_partnership, settings_for, use_on_page
 
 bp = Blueprint("core", __name__)
 
@@ -47,14 +47,14 @@ def _check_settings(state) -> None:
 
 def _notice_settings() -> PartnershipSettings:
     """The partnership whose notice this is: the school's in ``?school=<slug>`` (a school's
-    pages and emails link to it so), else the installation's own; the page is drawn in
+    pages and emails link to it so), else ``public_partnership``'s; the page is drawn in
     that partnership's name and languages.  While the database cannot answer, the
     installation's own (the notice and the statement stay readable in an outage)."""
     slug = request.args.get("school", "").strip()
     try:
         school = db.session.scalar(select(School).where(School.slug == slug)) if slug else None
         if school is None:
-            return use_on_page(settings_for(only_partnership(db.session)))
+            return use_on_page(settings_for(public_partnership(db.session)))
         return use_on_page(settings_for(school.partnership), school_slug=school.slug)
     except SQLAlchemyError:
         db.session.rollback()

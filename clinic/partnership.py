@@ -40,6 +40,19 @@ def only_partnership(session: Session) -> Partnership | None:
     return found[0] if len(found) == 1 else None
 
 
+def public_partnership(session: Session) -> Partnership | None:
+    """Whose pages the public pages that belong to no school are (the finder, and the
+    privacy notice and accessibility statement linked from them): the partnership an
+    installation run for one names (``FINDER_PARTNERSHIP``), else the only one there is;
+    None: the installation's own."""
+    slug = current_app.config.get("FINDER_PARTNERSHIP") or ""
+    if slug:
+        named = session.scalar(select(Partnership).where(Partnership.slug == slug))
+        if named is not None:
+            return named
+    return only_partnership(session)
+
+
 def partnership_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Partnership)) or 0
 

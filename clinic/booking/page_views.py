@@ -14,7 +14,7 @@ from ..extensions import db
 from ..links import external_url
 from ..localtime import local_today
 from ..models import School, utcnow
-from ..partnership import settings_for, use_on_page
+from ..partnership import public_partnership, settings_for, use_on_page
 from ..qr import qr_svg
 from . import finder
 from .blueprint import STAFF_ROLES, bp
@@ -26,13 +26,25 @@ def find_school():
     the search is run again only when the database may have changed or the day has
     (``clinic.changes``)."""
     query = request.args.get("q", "").strip()[:100]
-    # Every partnership's schools, or the one partnership's the installation names.
+    # Every partnership's schools, or the one partnership's the installation names: then
+    # the page is drawn in its name, notice and languages (kept per worker, as a school
+    # page's are, and read again whenever the database may have changed).
     only = current_app.config.get("FINDER_PARTNERSHIP") or None
+    if only:
+        kept = _partnership_kept().get(("finder", only))
+        if kept is None:
+            return _find_school(query, only, changes.token() if pagecache.shareable() else None)
+        use_on_page(kept)
     return changes.served(("finder", only, query), lambda seen: _find_school(query, only, seen))
 
 
 def _find_school(query: str, only: str | None, seen):
     now = utcnow()
+    settings = None
+    if only:
+        settings = use_on_page(settings_for(public_partnership(db.session)))
+        refresh()  # the page's language is chosen again, among the partnership's
+        _partnership_kept().put(("finder", only), settings)
     matches = finder.find_schools(db.session, query, today=local_today(now), partnership=only)
 
     def draw() -> str:
@@ -46,7 +58,8 @@ def _find_school(query: str, only: str | None, seen):
     )
     # Kept only when schools match, so the words kept are part of public school names,
     # towns or postcodes; the key holds everything the page shows.
-    page = pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown), draw)
+    drawn_for = settings.page_key() if settings is not None else None
+    page = pagecache.cached_page(lambda: pagecache.key_of("finder", query, shown, drawn_for), draw)
     return changes.remember(("finder", only, query), seen, changes.next_midnight(now), page)
 
 
@@ -75,6 +88,8 @@ def school_page(slug: str):
 
 
 def _partnership_kept() -> pagecache.PageStore:
+    """The partnership settings a school's page (by slug), or the finder of an
+    installation run for one (``("finder", slug)``), was last drawn for."""
     return pagecache.store("school partnership")
 
 

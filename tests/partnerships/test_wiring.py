@@ -193,6 +193,27 @@ def test_the_finder_searches_every_partnership_unless_one_is_set(
     assert "Southside Primary" in found and "Northfield Primary" not in found
 
 
+def test_the_finder_of_an_installation_run_for_one_is_drawn_in_its_name(
+    app, client, session, north, north_school, south_school
+):
+    """With FINDER_PARTNERSHIP, the finder is that partnership's page: its name, its
+    languages, and its privacy notice behind the footer's link; a change to it shows on
+    the next search (the page is kept per worker until the database changes)."""
+    app.config["FINDER_PARTNERSHIP"] = "north"
+    for _ in range(2):  # drawn, then kept
+        found = page(client, "/schools?q=primary")
+        assert "North Shire Safeguarding Children Partnership" in found
+        assert "Northfield Primary" in found and "Southside Primary" not in found
+        assert "lang=cy" in found and "lang=pl" not in found
+    assert "North Shire Police" in page(client, "/privacy")
+
+    north.name = "North Shire Children's Partnership"
+    session.commit()
+    found = page(client, "/schools?q=primary")
+    assert "North Shire Children's Partnership" in found
+    assert "North Shire Safeguarding Children Partnership" not in found
+
+
 def test_the_booking_form_and_a_parents_pages_are_the_partnerships(
     client, session, make, officer_user, north_school
 ):
