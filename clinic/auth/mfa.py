@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..errors import RuleError
+from ..i18n import translated_service_name
 from ..links import external_url, signing_keys
 from ..models import User, utcnow
 from ..outbox.queue import queue_email
@@ -267,7 +268,7 @@ def _tell(session: Session, user: User, *, removed_by: User | None) -> None:
     queue_email(
         session,
         to=user.email,
-        subject=f"Your second factor for {current_app.config['SERVICE_NAME']} was turned off",
+        subject=lambda: f"Your second factor for {translated_service_name()} was turned off",
         template="staff_mfa_removed",
         context={
             "name": user.name,

@@ -8,9 +8,9 @@ do if it was not them; it holds no link that does anything by itself being opene
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
+from ..i18n import translated_service_name
 from ..links import external_url
 from ..models import User, utcnow
 from ..outbox.queue import queue_email
@@ -49,11 +49,10 @@ def notify_account_change(session: Session, user: User, what: str, *, to: str | 
     if what not in CHANGES:
         raise ValueError(f"unknown account change {what}")
     subject, sentence = CHANGES[what]
-    service = current_app.config["SERVICE_NAME"]
     return queue_email(
         session,
         to=to or user.email,
-        subject=f"{subject}: {service}",
+        subject=lambda: f"{subject}: {translated_service_name()}",
         template="staff_account_changed",
         context={
             "name": user.name,

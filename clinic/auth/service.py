@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..errors import RuleError
+from ..i18n import translated_service_name
 from ..links import external_url, signing_keys
 from ..models import ROLES, Partnership, School, User, normalise_email, utcnow
 from ..outbox.queue import queue_email
@@ -218,7 +219,7 @@ def request_password_reset(session: Session, email: str) -> None:
     queue_email(
         session,
         to=user.email,
-        subject=f"Reset your password for {current_app.config['SERVICE_NAME']}",
+        subject=lambda: f"Reset your password for {translated_service_name()}",
         template="staff_password_reset",
         context={
             "name": user.name,
@@ -240,7 +241,7 @@ def request_sign_in_link(session: Session, email: str) -> None:
     queue_email(
         session,
         to=user.email,
-        subject=f"Your sign-in link for {current_app.config['SERVICE_NAME']}",
+        subject=lambda: f"Your sign-in link for {translated_service_name()}",
         template="staff_sign_in_link",
         context={
             "name": user.name,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..auth.service import AccountError, create_user, password_token
 from ..errors import RuleError
+from ..i18n import translated_service_name
 from ..links import external_url
 from ..models import Partnership, School, User
 from ..notify import key_problem
@@ -263,7 +264,7 @@ def _invite(session: Session, actor: User | str, user: User, partnership: Partne
     queue_email(
         session,
         to=user.email,
-        subject=f"Set your password for {current_app.config['SERVICE_NAME']}",
+        subject=lambda: f"Set your password for {translated_service_name()}",
         template="staff_invite",
         context={
             "name": user.name,

@@ -21,6 +21,7 @@ from ..auth import sessions
 from ..auth.scope import scoped_partnership_filter, scoped_school_filter
 from ..auth.service import AccountError, create_user, password_token
 from ..errors import RuleError
+from ..i18n import translated_service_name
 from ..links import external_url
 from ..models import PARTNERSHIP_ROLES, Partnership, School, User
 from ..outbox.queue import queue_email
@@ -260,14 +261,13 @@ def _queue_password_link(session: Session, actor: User | str, user: User, *, inv
     cannot send someone a link (and their token) to another site."""
     if not user.active:
         raise AccountError("Reactivate this account before sending a link", "user")
-    service_name = current_app.config["SERVICE_NAME"]
     queue_email(
         session,
         to=user.email,
-        subject=(
-            f"Set your password for {service_name}"
+        subject=lambda: (
+            f"Set your password for {translated_service_name()}"
             if invite
-            else f"A new link to set your password for {service_name}"
+            else f"A new link to set your password for {translated_service_name()}"
         ),
         template="staff_invite",
         context={

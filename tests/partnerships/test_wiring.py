@@ -160,6 +160,37 @@ def test_emails_go_out_under_the_schools_partnership(
     assert kept["sid@example.net"] == south_school.partnership_id
 
 
+def test_staff_emails_name_the_staff_members_partnership(app, session, smtp, make, north_school):
+    """A coordinator's or officer's own emails (sign-in link, password, account changes,
+    a new set-password link) name their partnership in the subject and the body, and go
+    with its sender name, as its parents' emails do."""
+    from clinic.auth.notify import notify_account_change
+    from clinic.auth.service import request_password_reset, request_sign_in_link
+    from clinic.schools.service import send_password_link
+
+    staff = make.user("officer", schools=[north_school], email="nia@north.example.org")
+    admin = make.user("admin", partnership=north_school.partnership)
+    request_sign_in_link(session, staff.email)
+    request_password_reset(session, staff.email)
+    notify_account_change(session, staff, "password")
+    send_password_link(session, admin, staff)
+    session.commit()
+
+    name = "North Shire Safeguarding Children Partnership"
+    emails = smtp.to(staff.email)
+    assert sorted(" ".join(str(e["Subject"]).split()) for e in emails) == sorted(
+        [
+            f"Your sign-in link for {name}",
+            f"Reset your password for {name}",
+            f"Your password was changed: {name}",
+            f"A new link to set your password for {name}",
+        ]
+    )
+    for email in emails:
+        assert email["From"] == "North Shire clinics <clinics@example.org>"
+        assert app.config["SERVICE_NAME"] not in email["Subject"]
+
+
 def test_texts_use_the_partnerships_own_notify_key(
     app, session, make, officer_user, north, north_school, south_school, notify
 ):
