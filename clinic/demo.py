@@ -21,7 +21,7 @@ from .extensions import db
 from .followup.service import seed_guidance
 from .localtime import clinic_zone
 from .models import Booking, Clinic, Feedback, School, Slot, User, WalkIn, normalise_email
-from .partnership import partnership_for
+from .partnership import encrypt_secret, partnership_for
 from .workdays import working_day_on_or_after
 
 demo_cli = AppGroup("demo", help="Demo data for trying the service.")
@@ -288,7 +288,8 @@ def seed(session: Session, today: date | None = None) -> dict[str, str]:
     # and a development copy shows the code itself after the password).
     for user in session.scalars(select(User)):
         if mfa.required_for(user):
-            session.add(SecondFactor(user_id=user.id, totp_secret=mfa.new_secret()))
+            sealed = encrypt_secret(mfa.new_secret())
+            session.add(SecondFactor(user_id=user.id, totp_secret=sealed))
             mfa.new_recovery_codes(session, user)  # as a real account has (not shown)
     seed_guidance(session, actor="demo")
     session.commit()
@@ -324,7 +325,7 @@ def accounts(session: Session, passwords: dict[str, str]) -> list[dict[str, str]
         }
         factor = session.get(SecondFactor, user.id)
         if factor is not None:
-            row["totp_secret"] = factor.totp_secret
+            row["totp_secret"] = mfa.secret_of(factor)
         rows.append(row)
     return rows
 

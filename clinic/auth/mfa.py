@@ -9,6 +9,10 @@ up is asked for it at every sign-in, whatever their role.
   drift), and the step it belongs to is stored: that code, and any older one, is never
   accepted again (``last_used_step``; the update is conditional, so two requests racing
   with one code cannot both win).
+- The app's secret is stored encrypted (Fernet, with a key derived from ``SECRET_KEY``;
+  ``clinic.partnership.encrypt_secret``, as a partnership's Notify key is): a copy of the
+  database or a backup alone cannot make codes.  ``secret_of`` reads it back; rotating
+  ``SECRET_KEY`` with the old one in ``SECRET_KEY_FALLBACKS`` keeps it readable.
 - Recovery codes are shown once, stored as HMAC-SHA256 with a key derived from
   ``SECRET_KEY`` (codes hold 50 random bits, so a fast keyed hash is enough; the old keys
   in ``SECRET_KEY_FALLBACKS`` are tried too, so rotating the key keeps them working), and
@@ -37,6 +41,7 @@ from ..i18n import translated_service_name
 from ..links import external_url, signing_keys
 from ..models import User, utcnow
 from ..outbox.queue import queue_email
+from ..partnership import decrypt_secret, encrypt_secret
 from ..rows import changed
 from ..security_events import RECOVERY_CODE_USED, security_event
 from . import sessions
@@ -88,10 +93,17 @@ def _digits(code: str) -> str:
     return "".join(code.split()).replace("-", "")
 
 
+def secret_of(factor: SecondFactor) -> str:
+    """The app's secret in clear; "" when no key in use can read it (``SECRET_KEY`` was
+    changed without the old one in ``SECRET_KEY_FALLBACKS``: then no code is accepted, as
+    no recovery code is either, until a coordinator resets the factor)."""
+    return decrypt_secret(factor.totp_secret)
+
+
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time-step (current, one before or one after) whose code is ``code``, or None."""
     code = _digits(code)
-    if len(code) != 6 or not code.isdigit():
+    if not secret or len(code) != 6 or not code.isdigit():
         return None
     totp = pyotp.TOTP(secret)
     step = totp.timecode(now)
@@ -202,7 +214,7 @@ def verify_second_factor(
     factor = factor_of(session, user)
     if factor is None or not code or len(code) > 40:
         return False
-    step = _matching_step(factor.totp_secret, code, now)
+    step = _matching_step(secret_of(factor), code, now)
     if step is not None:
         return _use_step(session, user, step, now)
     return _use_recovery_code(session, user, code, now)
@@ -221,7 +233,7 @@ def enable(
     session.add(
         SecondFactor(
             user_id=user.id,
-            totp_secret=secret,
+            totp_secret=encrypt_secret(secret),
             created_at=now,
             last_used_step=step,
             last_used_at=now,

@@ -1,9 +1,9 @@
 """The tables a second factor adds: a staff member's authenticator-app secret and their
 single-use recovery codes (see ``clinic/auth/mfa.py``).
 
-The secret is stored as it is: it must be read back to check a code, and no well-kept
-encryption library is among the dependencies (docs/security.md says so, and what guards
-it: the database's own access control and encrypted backups).  Recovery codes are
+The secret must be read back to check a code, so it is stored encrypted with a key
+derived from ``SECRET_KEY`` (``clinic.auth.mfa.secret_of``): a copy of the database or a
+backup without the key makes no codes.  Recovery codes are
 stored only as keyed hashes, so a copy of the table signs nobody in.  A passkey is stored
 as its id and public key (see ``clinic/auth/passkeys.py``): nothing secret.
 """
@@ -25,8 +25,9 @@ class SecondFactor(Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
-    # Base32, as authenticator apps read it from the QR code.
-    totp_secret: Mapped[str] = mapped_column(String(64))
+    # The Base32 secret authenticator apps read from the QR code, encrypted (a Fernet
+    # token, ``clinic.partnership.encrypt_secret``; migration 0020 encrypted older ones).
+    totp_secret: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The 30-second time-step of the last code accepted: a code is never accepted twice,
     # nor one older than it (replay within the code's window).

@@ -200,7 +200,7 @@ def _demo_code(user: User) -> str | None:
     if not any(row.get("email") == user.email for row in _demo_accounts()):
         return None
     factor = mfa.factor_of(db.session, user)
-    return mfa.current_code(factor.totp_secret) if factor is not None else None
+    return mfa.current_code(mfa.secret_of(factor)) if factor is not None else None
 
 
 # --- setting up an authenticator app -----------------------------------------------------

@@ -209,6 +209,29 @@ def test_recovery_codes_survive_a_key_rotation(app, session, officer_user):
     assert mfa.verify_second_factor(session, officer_user, codes[0])
 
 
+def test_the_apps_secret_is_kept_encrypted_and_survives_a_key_rotation(app, session, officer_user):
+    """A copy of the table alone makes no codes: the secret is stored as a Fernet token
+    under SECRET_KEY.  With the old key in SECRET_KEY_FALLBACKS it is still read; with the
+    key lost, it is not (then a coordinator resets the factor, as after a lost phone)."""
+    secret, _ = give_factor(session, officer_user)
+    stored = session.get(SecondFactor, officer_user.id).totp_secret
+    assert secret not in stored and stored.startswith("gAAAAA")  # a Fernet token
+    assert mfa.secret_of(session.get(SecondFactor, officer_user.id)) == secret
+
+    old = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-new-key-for-this-test-only-0123456789"
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    now = utcnow()
+    assert mfa.verify_second_factor(session, officer_user, code(secret, at=now), now=now)
+
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    later = now + timedelta(seconds=60)
+    assert mfa.secret_of(session.get(SecondFactor, officer_user.id)) == ""
+    assert not mfa.verify_second_factor(session, officer_user, code(secret, at=later), now=later)
+    app.config["SECRET_KEY_FALLBACKS"] = [old]  # put back: the same code is now accepted
+    assert mfa.verify_second_factor(session, officer_user, code(secret, at=later), now=later)
+
+
 def test_the_sign_in_link_is_a_first_factor_only(app, session, required, officer_user, smtp):
     secret, _ = give_factor(session, officer_user)
     post_form(app.test_client(), "/staff/sign-in-link", {"email": officer_user.email})
@@ -253,7 +276,7 @@ def test_a_coordinator_resets_someone_elses_second_factor(
 ):
     admin_secret, _ = give_factor(session, admin_user)
     give_factor(session, officer_user)
-    officer_secret = session.get(SecondFactor, officer_user.id).totp_secret
+    officer_secret = mfa.secret_of(session.get(SecondFactor, officer_user.id))
     officer = app.test_client()
     signed_in_owing(officer, officer_user)
     give_code(officer, code(officer_secret))
