@@ -320,6 +320,51 @@ def check_texts(config) -> list[Finding]:
     ]
 
 
+# --- secrets kept encrypted under SECRET_KEY --------------------------------------------
+
+
+def check_secrets() -> list[Finding]:
+    """The secrets the app stores encrypted under ``SECRET_KEY`` can still be read: each
+    partnership's own Notify key, each staff member's authenticator app.  After
+    ``SECRET_KEY`` changes without the old one in ``SECRET_KEY_FALLBACKS`` they cannot
+    (texts would go with the installation's key; those staff could not sign in)."""
+    from ..partnership import secret_readable
+
+    try:
+        keys = db.session.execute(
+            text("SELECT name, notify_api_key FROM partnership WHERE notify_api_key <> ''")
+        ).all()
+        factors = db.session.scalars(text("SELECT totp_secret FROM staff_second_factor")).all()
+    except Exception:  # noqa: BLE001 - the tables may be missing until the upgrade
+        return [problem("secrets", "they cannot be read", f"run `{FLASK} db upgrade`")]
+    finally:
+        db.session.rollback()
+    lost_keys = sorted(name for name, token in keys if not secret_readable(token))
+    lost_factors = sum(not secret_readable(token) for token in factors)
+    if lost_keys or lost_factors:
+        what = []
+        if lost_keys:
+            what.append(f"the Notify key of {', '.join(lost_keys)}")
+        if lost_factors:
+            what.append(f"{lost_factors} staff member(s)' authenticator app")
+        return [
+            problem(
+                "secrets",
+                f"SECRET_KEY cannot read {' and '.join(what)}",
+                "put the SECRET_KEY they were saved under in SECRET_KEY_FALLBACKS; if it is "
+                "lost, each coordinator enters their Notify key again on the settings page, "
+                "and a coordinator resets each second factor",
+            )
+        ]
+    return [
+        ok(
+            "secrets",
+            f"SECRET_KEY reads {len(keys)} partnership Notify key(s) and "
+            f"{len(factors)} authenticator app secret(s)",
+        )
+    ]
+
+
 def scheduled_jobs(app: Flask) -> dict[str, float]:
     """The cron commands this release has, with the
     hours within which each should have succeeded."""
@@ -418,6 +463,7 @@ def run_checks(app: Flask, now: datetime | None = None) -> list[Finding]:
     found += check_texts(config)
     found += check_rate_limits(config)
     if has_schema:
+        found += check_secrets()
         found += check_cron(app, now)
     found += check_backup_folder(config)
     return found

@@ -254,3 +254,33 @@ def test_an_unknown_template_or_unreachable_notify_is_a_problem(app, notify):
     app.config["NOTIFY_BASE_URL"] = f"http://127.0.0.1:{free_port()}"
     (finding,) = _texts(app)
     assert not finding.ok and "could not reach GOV.UK Notify" in finding.line()
+
+
+# --- secrets kept encrypted under SECRET_KEY -----------------------------------------------
+
+
+def test_secrets_a_changed_secret_key_cannot_read_are_a_problem(app, session, make, officer_user):
+    """A partnership's Notify key and a staff member's authenticator secret are stored
+    under SECRET_KEY: after it changes without the old one in SECRET_KEY_FALLBACKS, doctor
+    names what can no longer be read (never the secrets) and how to get it back."""
+    from clinic.partnership import encrypt_secret
+    from tests.auth.test_mfa import give_factor
+
+    key = "notify-key-" + GOOD_KEY
+    make.partnership("North Shire Partnership", slug="north", notify_api_key=encrypt_secret(key))
+    give_factor(session, officer_user)
+    (finding,) = doctor.check_secrets()
+    assert finding.ok and "1 partnership Notify key(s) and 1 authenticator" in finding.line()
+
+    old = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-new-key-for-this-test-only-0123456789"
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    (finding,) = doctor.check_secrets()
+    assert not finding.ok
+    line = finding.line()
+    assert "the Notify key of North Shire Partnership" in line
+    assert "1 staff member(s)' authenticator app" in line and "SECRET_KEY_FALLBACKS" in line
+    assert key not in line
+
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert doctor.check_secrets()[0].ok
