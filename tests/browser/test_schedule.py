@@ -198,3 +198,43 @@ def test_the_own_slot_numbers_show_only_for_custom(
     expect(preview.get_by_role("heading", name="2 slots, 2 places")).to_be_visible()
     expect(minutes).to_be_visible()  # custom is chosen: its numbers stay in view
     expect(minutes).to_have_value("30")
+
+
+def test_a_coordinator_pages_through_a_long_list_of_clinics(
+    page, live_server, make, session, monkeypatch
+):
+    """A page of clinics at a time (here 3), with GOV.UK pagination: next, previous and
+    numbered links that keep the filter, each page accessible."""
+    from clinic import paging
+
+    monkeypatch.setattr(paging, "PER_PAGE", 3)
+    school = make.school(name="Oakfield Primary School")
+    officer = make.user(role="officer", email="pat@example.org", schools=[school])
+    coordinator = make.user(role="admin", email="cora@example.org", name="Cora Ordinator")
+    for n in range(1, 8):
+        make.clinic(school, officer, days_ahead=2 + n, slots=1, title=f"Clinic {n}")
+    session.commit()
+
+    sign_in(page, coordinator.email)
+    page.goto("/staff/clinics/?status=published")
+    expect(page.get_by_text("7 clinics, page 1 of 3.")).to_be_visible()
+    titles = page.locator("tbody a.govuk-link")
+    expect(titles).to_have_count(3)
+    expect(titles.first).to_contain_text("Clinic 1")
+    pagination = page.get_by_role("navigation", name="Pagination")
+    assert_accessible(page)
+    screenshot(page, "schedule-dashboard-paged")
+
+    pagination.get_by_role("link", name=re.compile("Next")).click()
+    expect(page.get_by_text("7 clinics, page 2 of 3.")).to_be_visible()
+    expect(titles.first).to_contain_text("Clinic 4")
+    assert "status=published" in page.url  # the filter kept
+    expect(page.get_by_label("Status")).to_have_value("published")
+
+    pagination.get_by_role("link", name="Page 3").click()
+    expect(page.get_by_text("7 clinics, page 3 of 3.")).to_be_visible()
+    expect(titles).to_have_count(1)
+    expect(titles.first).to_contain_text("Clinic 7")
+    expect(pagination.get_by_role("link", name=re.compile("Next"))).to_have_count(0)
+    pagination.get_by_role("link", name=re.compile("Previous")).click()
+    expect(page.get_by_text("7 clinics, page 2 of 3.")).to_be_visible()
