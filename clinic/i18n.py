@@ -112,7 +112,9 @@ def _select_language() -> str:
     if is_staff_page():
         return DEFAULT
     languages = offered()  # asked once: each ask looks up the app and the request's g
-    for chosen in (request.args.get(COOKIE), request.cookies.get(COOKIE)):
+    # No query string, no ``?lang=``: the address's values are not parsed for nothing.
+    asked = request.args.get(COOKIE) if request.query_string else None
+    for chosen in (asked, request.cookies.get(COOKIE)):
         if chosen in languages:
             return chosen
     return _best_match(request.headers.get("Accept-Language", ""), tuple(languages)) or DEFAULT
